@@ -1,0 +1,133 @@
+"""LangServe-compatible chain routes: invoke, batch, stream and the schemas (RemoteRunnable works)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+from sse_starlette import EventSourceResponse
+
+from app.api.deps import RuntimeDep, require_api_key
+from app.api.running import as_client_error, bounded, dumps, new_tracker, run_config, sse_response
+from app.core.errors import InvalidInput
+
+router = APIRouter(prefix="/v1/chains", tags=["chains"], dependencies=[Depends(require_api_key)])
+
+
+class InvokeRequest(BaseModel):
+    """LangServe's invoke body: the chain input plus (ignored) client config."""
+
+    input: Any = Field(description="An object with the chain's input variables.")
+    config: dict[str, Any] | list[dict[str, Any]] = Field(default_factory=dict)
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+
+
+class BatchRequest(BaseModel):
+    """LangServe's batch body: several inputs."""
+
+    inputs: list[Any]
+    config: dict[str, Any] | list[dict[str, Any]] = Field(default_factory=dict)
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+
+
+class ChainInfo(BaseModel):
+    """A chain as listed by GET /v1/chains."""
+
+    name: str
+    description: str
+    input_variables: list[str]
+    output: str
+
+
+@router.get("", summary="List the chains")
+async def list_chains(runtime: RuntimeDep) -> dict[str, list[ChainInfo]]:
+    """Every chain with its input variables."""
+    return {
+        "chains": [ChainInfo(**chain.describe()) for chain in runtime.chains.values()]
+    }
+
+
+@router.post("/{name}/invoke", summary="Run a chain once")
+async def invoke(name: str, body: InvokeRequest, runtime: RuntimeDep) -> dict[str, Any]:
+    """Run the chain on one input; the answer is under `output`."""
+    chain = runtime.chains.get_chain(name)
+    settings = runtime.settings
+    chain_input = chain.check_input(body.input, settings.max_input_chars)
+    run_id = uuid.uuid4()
+    config = run_config(new_tracker(settings), run_id)
+    output = await bounded(chain.runnable.ainvoke(chain_input, config), settings)
+    return {"output": output, "metadata": {"run_id": str(run_id), "feedback_tokens": []}}
+
+
+@router.post("/{name}/batch", summary="Run a chain on several inputs")
+async def batch(name: str, body: BatchRequest, runtime: RuntimeDep) -> dict[str, Any]:
+    """Run the chain on each input concurrently; outputs come back in input order."""
+    chain = runtime.chains.get_chain(name)
+    settings = runtime.settings
+    if not body.inputs:
+        raise InvalidInput("inputs: give at least one input")
+    if len(body.inputs) > settings.max_batch_size:
+        raise InvalidInput(
+            f"inputs: {len(body.inputs)} inputs; the limit is {settings.max_batch_size} "
+            "(LLMCHAIN_MAX_BATCH_SIZE)"
+        )
+    inputs = []
+    for index, item in enumerate(body.inputs):
+        try:
+            inputs.append(chain.check_input(item, settings.max_input_chars))
+        except InvalidInput as exc:
+            raise InvalidInput(f"inputs[{index}]: {exc.message}") from None
+    tracker = new_tracker(settings)
+    run_ids = [uuid.uuid4() for _ in inputs]
+    configs = [run_config(tracker, run_id) for run_id in run_ids]
+    outputs = await bounded(chain.runnable.abatch(inputs, configs), settings)
+    return {
+        "output": outputs,
+        "metadata": {"run_ids": [str(r) for r in run_ids]},
+    }
+
+
+@router.post(
+    "/{name}/stream",
+    summary="Stream a chain's answer (SSE)",
+    response_class=EventSourceResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def stream(name: str, body: InvokeRequest, runtime: RuntimeDep) -> EventSourceResponse:
+    """Server-sent events as LangServe sends them: `metadata`, `data`..., then `end` or `error`."""
+    chain = runtime.chains.get_chain(name)
+    settings = runtime.settings
+    chain_input = chain.check_input(body.input, settings.max_input_chars)
+    run_id = uuid.uuid4()
+    config = run_config(new_tracker(settings), run_id)
+
+    async def events() -> AsyncIterator[dict[str, Any]]:
+        yield {"event": "metadata", "data": dumps({"run_id": str(run_id)})}
+        try:
+            async for chunk in chain.runnable.astream(chain_input, config):
+                yield {"event": "data", "data": dumps(chunk)}
+        except Exception as exc:
+            err = as_client_error(exc)
+            yield {
+                "event": "error",
+                "data": dumps({"status_code": err.status_code, "message": err.message}),
+            }
+            return
+        yield {"event": "end"}
+
+    return sse_response(events(), settings)
+
+
+@router.get("/{name}/input_schema", summary="JSON schema of a chain's input")
+async def input_schema(name: str, runtime: RuntimeDep) -> dict[str, Any]:
+    """The object a chain takes: its input variables, all strings."""
+    return runtime.chains.get_chain(name).input_schema()
+
+
+@router.get("/{name}/output_schema", summary="JSON schema of a chain's output")
+async def output_schema(name: str, runtime: RuntimeDep) -> dict[str, Any]:
+    """A string, or an object for chains with `output: json`."""
+    return runtime.chains.get_chain(name).output_schema()

@@ -1,0 +1,91 @@
+"""Chat with memory: one turn, a session's history, forgetting a session."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Response
+from pydantic import BaseModel, Field
+
+from app.api.deps import RuntimeDep, require_api_key
+from app.api.running import bounded, new_tracker, run_config
+from app.core.errors import InvalidInput, NotFound
+
+router = APIRouter(prefix="/v1/chat", tags=["chat"], dependencies=[Depends(require_api_key)])
+
+SESSION_ID_PATTERN = r"^[A-Za-z0-9._:@-]{1,128}$"
+SessionId = Annotated[
+    str,
+    Path(pattern=SESSION_ID_PATTERN, description="Letters, digits and . _ : @ -; 1 to 128."),
+]
+
+
+class ChatTurn(BaseModel):
+    """One user message in a session."""
+
+    session_id: str = Field(pattern=SESSION_ID_PATTERN, examples=["alice-1"])
+    message: str = Field(min_length=1, examples=["Hello! What can you do?"])
+
+
+class Usage(BaseModel):
+    """Tokens the turn used."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class ChatReply(BaseModel):
+    """The assistant's answer; the turn is stored before this is sent."""
+
+    session_id: str
+    reply: str
+    usage: Usage
+
+
+class ChatMessage(BaseModel):
+    """A stored message."""
+
+    role: str
+    content: str
+
+
+class ChatHistory(BaseModel):
+    """A session's messages, oldest first."""
+
+    session_id: str
+    messages: list[ChatMessage]
+
+
+@router.post("", summary="Send a message in a session")
+async def chat_turn(body: ChatTurn, runtime: RuntimeDep) -> ChatReply:
+    """Answer with the session's history as context; the turn is kept in chat memory."""
+    settings = runtime.settings
+    if len(body.message) > settings.max_input_chars:
+        raise InvalidInput(
+            f"message: {len(body.message)} characters; the limit is "
+            f"{settings.max_input_chars} (LLMCHAIN_MAX_INPUT_CHARS)"
+        )
+    tracker = new_tracker(settings)
+    reply = await bounded(
+        runtime.chat.turn(body.session_id, body.message, run_config(tracker)), settings
+    )
+    return ChatReply(session_id=body.session_id, reply=reply.text, usage=Usage(**tracker.usage()))
+
+
+@router.get("/{session_id}", summary="A session's history")
+async def chat_history(session_id: SessionId, runtime: RuntimeDep) -> ChatHistory:
+    """Every message of the session, oldest first; 404 when there is no such session."""
+    messages = await runtime.chat.history(session_id)
+    if messages is None:
+        raise NotFound(f"no chat session '{session_id}'")
+    return ChatHistory(
+        session_id=session_id, messages=[ChatMessage(**m) for m in messages]
+    )
+
+
+@router.delete("/{session_id}", status_code=204, summary="Forget a session")
+async def chat_delete(session_id: SessionId, runtime: RuntimeDep) -> Response:
+    """Delete the session's memory (idempotent)."""
+    await runtime.chat.delete(session_id)
+    return Response(status_code=204)

@@ -1,0 +1,218 @@
+"""OpenAI-compatible `/v1/models` and `/v1/chat/completions`: the `openai` SDK works against them."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+from sse_starlette import EventSourceResponse
+
+from app.api.deps import RuntimeDep, require_api_key
+from app.api.routes.chat import SESSION_ID_PATTERN
+from app.api.running import as_client_error, bounded, dumps, new_tracker, run_config, sse_response
+from app.chains.registry import Chain
+from app.chat.service import chat_messages
+from app.core.errors import InvalidInput, NotFound
+from app.core.metrics import ModelCallTracker
+from app.runtime import Runtime
+
+router = APIRouter(prefix="/v1", tags=["openai"], dependencies=[Depends(require_api_key)])
+
+CHAT_MODEL = "chat"
+CREATED = int(time.time())
+
+
+class ContentPart(BaseModel):
+    """One part of a multi-part message; only text parts are understood."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
+    text: str | None = None
+
+
+class Message(BaseModel):
+    """A chat message in OpenAI's shape."""
+
+    model_config = ConfigDict(extra="allow")
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: str | list[ContentPart] | None = None
+
+    def text(self) -> str:
+        """The message's text, joining text parts."""
+        if isinstance(self.content, list):
+            return "".join(part.text or "" for part in self.content if part.type == "text")
+        return self.content or ""
+
+
+class StreamOptions(BaseModel):
+    """OpenAI's stream options; usage is always sent, so this is accepted and ignored."""
+
+    include_usage: bool = True
+
+
+class ChatCompletionRequest(BaseModel):
+    """The parts of OpenAI's request this service uses; other fields are accepted and ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+    model: str = Field(description="A chain name, or 'chat' for chat with memory.")
+    messages: list[Message] = Field(min_length=1)
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    user: str | None = Field(
+        default=None,
+        pattern=SESSION_ID_PATTERN,
+        description="With model 'chat': the session id whose memory is used.",
+    )
+    n: int = Field(default=1, ge=1, le=1, description="Only one choice is supported.")
+
+
+def _known_models(runtime: Runtime) -> list[str]:
+    return [CHAT_MODEL, *runtime.chains]
+
+
+@router.get("/models", summary="List the models (chains and 'chat')")
+async def list_models(runtime: RuntimeDep) -> dict[str, Any]:
+    """Every chain, and `chat`, as an OpenAI model object."""
+    return {
+        "object": "list",
+        "data": [
+            {"id": name, "object": "model", "created": CREATED, "owned_by": "llmchain"}
+            for name in _known_models(runtime)
+        ],
+    }
+
+
+def _chain_input(chain: Chain, body: ChatCompletionRequest, max_chars: int) -> dict[str, str]:
+    """Fill the chain's variable from the last user message (a JSON object when it has several)."""
+    users = [m for m in body.messages if m.role == "user"]
+    if not users:
+        raise InvalidInput(f"messages: model '{chain.name}' needs a user message")
+    text = users[-1].text()
+    variables = chain.spec.input_variables
+    if len(variables) == 1:
+        return chain.check_input({variables[0]: text}, max_chars)
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise InvalidInput(
+            f"model '{chain.name}' takes {', '.join(variables)}: send the last user message "
+            f'as a JSON object, for example {{"{variables[0]}": "..."}}'
+        )
+    return chain.check_input(value, max_chars)
+
+
+def _check_size(body: ChatCompletionRequest, max_chars: int) -> None:
+    size = sum(len(m.text()) for m in body.messages)
+    if size > max_chars:
+        raise InvalidInput(
+            f"messages: {size} characters; the limit is {max_chars} (LLMCHAIN_MAX_INPUT_CHARS)"
+        )
+
+
+def _completion(cid: str, model: str, text: str, usage: dict[str, int]) -> dict[str, Any]:
+    return {
+        "id": cid,
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": text},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": usage,
+    }
+
+
+def _chunk(
+    cid: str, model: str, delta: dict[str, str], finish: str | None = None
+) -> dict[str, Any]:
+    return {
+        "id": cid,
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+
+
+async def _run(
+    runtime: Runtime, body: ChatCompletionRequest, tracker: ModelCallTracker
+) -> tuple[str, AsyncIterator[str] | None]:
+    """Pick what answers: a chain, chat with memory (`user` set) or stateless chat."""
+    settings = runtime.settings
+    config = run_config(tracker)
+    if body.model == CHAT_MODEL:
+        if body.user:
+            users = [m for m in body.messages if m.role == "user"]
+            if not users:
+                raise InvalidInput("messages: model 'chat' needs a user message")
+            message = users[-1].text()
+            if body.stream:
+                return "", runtime.chat.stream_turn(body.user, message, config)
+            reply = await bounded(runtime.chat.turn(body.user, message, config), settings)
+            return reply.text, None
+        history = chat_messages([{"role": m.role, "content": m.text()} for m in body.messages])
+        if body.stream:
+            stream = (chunk.text async for chunk in runtime.chat.model.astream(history, config))
+            return "", stream
+        reply = await bounded(runtime.chat.model.ainvoke(history, config), settings)
+        return reply.text, None
+    chain = runtime.chains.get(body.model)
+    if chain is None:
+        raise NotFound(
+            f"unknown model '{body.model}'; known models: {', '.join(_known_models(runtime))}"
+        )
+    chain_input = _chain_input(chain, body, settings.max_input_chars)
+    if body.stream:
+        return "", chain.text_runnable.astream(chain_input, config)
+    output = await bounded(chain.runnable.ainvoke(chain_input, config), settings)
+    text = output if isinstance(output, str) else json.dumps(output, ensure_ascii=False)
+    return text, None
+
+
+@router.post(
+    "/chat/completions",
+    summary="OpenAI-compatible chat completion",
+    response_model=None,
+    responses={200: {"content": {"application/json": {}, "text/event-stream": {}}}},
+)
+async def chat_completions(
+    body: ChatCompletionRequest, runtime: RuntimeDep
+) -> dict[str, Any] | EventSourceResponse:
+    """A chain (its variable filled from the last user message) or `chat`, plain or streamed."""
+    _check_size(body, runtime.settings.max_input_chars)
+    tracker = new_tracker(runtime.settings)
+    cid = f"chatcmpl-{uuid.uuid4().hex}"
+    text, stream = await _run(runtime, body, tracker)
+    if stream is None:
+        return _completion(cid, body.model, text, tracker.usage())
+    model = body.model
+
+    async def events() -> AsyncIterator[dict[str, Any]]:
+        yield {"data": dumps(_chunk(cid, model, {"role": "assistant", "content": ""}))}
+        try:
+            async for piece in stream:
+                if piece:
+                    yield {"data": dumps(_chunk(cid, model, {"content": piece}))}
+        except Exception as exc:
+            err = as_client_error(exc)
+            yield {"data": dumps({"error": {"type": err.error_type, "message": err.message}})}
+            return
+        yield {"data": dumps(_chunk(cid, model, {}, finish="stop"))}
+        usage_chunk = _chunk(cid, model, {})
+        usage_chunk["choices"] = []
+        usage_chunk["usage"] = tracker.usage()
+        yield {"data": dumps(usage_chunk)}
+        yield {"data": "[DONE]"}
+
+    return sse_response(events(), runtime.settings)

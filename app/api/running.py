@@ -1,0 +1,75 @@
+"""Running a runnable for a request: callbacks, the time limit, and provider errors made clear."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable
+from typing import Any, TypeVar
+
+from langchain_core.exceptions import OutputParserException
+from langchain_core.runnables import RunnableConfig
+from sse_starlette import EventSourceResponse
+
+from app.core.config import Settings
+from app.core.errors import AppError, ProviderError, RequestTimeout
+from app.core.logging import request_id_var
+from app.core.metrics import ModelCallTracker
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+def new_tracker(settings: Settings) -> ModelCallTracker:
+    """A fresh per-request counter of model calls and tokens."""
+    return ModelCallTracker(settings.provider.value, settings.model)
+
+
+def run_config(tracker: ModelCallTracker, run_id: uuid.UUID | None = None) -> RunnableConfig:
+    """The LangChain config of one run: our callback, a run id, the request id as metadata."""
+    config: RunnableConfig = {
+        "callbacks": [tracker],
+        "metadata": {"request_id": request_id_var.get()},
+    }
+    if run_id is not None:
+        config["run_id"] = run_id
+    return config
+
+
+def as_client_error(exc: BaseException) -> AppError:
+    """What the client is told when a model run fails."""
+    if isinstance(exc, AppError):
+        return exc
+    if isinstance(exc, OutputParserException):
+        return ProviderError("the model's answer could not be parsed as the chain's output (JSON)")
+    log.warning("model provider failed: %s: %s", type(exc).__name__, exc)
+    text = str(exc).splitlines()[0][:300] if str(exc) else ""
+    return ProviderError(f"the model provider failed: {type(exc).__name__}: {text}".rstrip(": "))
+
+
+async def bounded(awaitable: Awaitable[T], settings: Settings) -> T:
+    """Await a model run within LLMCHAIN_REQUEST_TIMEOUT_S; map its failures to API errors."""
+    try:
+        async with asyncio.timeout(settings.request_timeout_s):
+            return await awaitable
+    except TimeoutError:
+        raise RequestTimeout(
+            f"the model did not answer within {settings.request_timeout_s:g} s "
+            "(LLMCHAIN_REQUEST_TIMEOUT_S)"
+        ) from None
+    except Exception as exc:
+        raise as_client_error(exc) from exc
+
+
+def sse_response(events: AsyncIterator[dict[str, Any]], settings: Settings) -> EventSourceResponse:
+    """An SSE response that survives proxies: keep-alive comments, no caching or buffering."""
+    return EventSourceResponse(events, ping=settings.sse_ping_s, headers=SSE_HEADERS)
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON for SSE data lines."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)

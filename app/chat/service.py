@@ -1,0 +1,125 @@
+"""Chat with memory: a one-node LangGraph graph whose state is kept per session by a checkpointer."""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import AsyncIterator
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
+from langchain_core.messages import SystemMessage, trim_messages
+from langchain_core.runnables import RunnableConfig
+from langgraph.graph import END, START, MessagesState, StateGraph
+
+from app.memory.store import MemoryStore
+
+ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
+
+
+def message_to_dict(message: BaseMessage) -> dict[str, str]:
+    """A stored message as the API shows it: role and text."""
+    return {"role": ROLES.get(message.type, message.type), "content": message.text}
+
+
+class ChatService:
+    """Runs chat turns against the model, with history read from and written to the store."""
+
+    def __init__(
+        self, model: BaseChatModel, store: MemoryStore, system_prompt: str, history_limit: int
+    ) -> None:
+        self.model = model
+        self.store = store
+        self.system_prompt = system_prompt
+        self.history_limit = history_limit
+        graph = StateGraph(MessagesState)
+        graph.add_node("respond", self._respond)
+        graph.add_edge(START, "respond")
+        graph.add_edge("respond", END)
+        self.graph = graph.compile(checkpointer=store.saver)
+        # One turn at a time per session: two concurrent turns would fork the same
+        # checkpoint and the later write would drop the earlier, acknowledged turn.
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    async def _respond(self, state: MessagesState) -> dict[str, list[BaseMessage]]:
+        """The graph's node: answer the last message given the (trimmed) history."""
+        history = trim_messages(
+            state["messages"],
+            max_tokens=self.history_limit,
+            token_counter=len,  # counts messages: keep the last N
+            strategy="last",
+            start_on="human",
+        )
+        reply = await self.model.ainvoke([SystemMessage(self.system_prompt), *history])
+        return {"messages": [reply]}
+
+    def _lock(self, session_id: str) -> asyncio.Lock:
+        lock = self._locks.get(session_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[session_id] = lock
+        return lock
+
+    @staticmethod
+    def _config(session_id: str, extra: RunnableConfig | None) -> RunnableConfig:
+        config: RunnableConfig = dict(extra or {})  # type: ignore[assignment]
+        config["configurable"] = {"thread_id": session_id}
+        return config
+
+    async def turn(
+        self, session_id: str, message: str, config: RunnableConfig | None = None
+    ) -> AIMessage:
+        """Answer one message; returns only after the turn is durably stored."""
+        async with self._lock(session_id):
+            state = await self.graph.ainvoke(
+                {"messages": [HumanMessage(message)]},
+                self._config(session_id, config),
+                durability="sync",
+            )
+        reply = state["messages"][-1]
+        assert isinstance(reply, AIMessage)
+        return reply
+
+    async def stream_turn(
+        self, session_id: str, message: str, config: RunnableConfig | None = None
+    ) -> AsyncIterator[str]:
+        """Answer one message token by token; the turn is stored when the stream ends."""
+        async with self._lock(session_id):
+            async for chunk, _meta in self.graph.astream(
+                {"messages": [HumanMessage(message)]},
+                self._config(session_id, config),
+                stream_mode="messages",
+                durability="sync",
+            ):
+                if isinstance(chunk, AIMessageChunk | AIMessage) and chunk.text:
+                    yield chunk.text
+
+    async def history(self, session_id: str) -> list[dict[str, str]] | None:
+        """The session's messages, or None when the session does not exist."""
+        snapshot = await self.graph.aget_state(self._config(session_id, None))
+        messages: list[BaseMessage] = snapshot.values.get("messages", []) if snapshot else []
+        if not messages:
+            return None
+        return [message_to_dict(m) for m in messages]
+
+    async def delete(self, session_id: str) -> None:
+        """Forget a session."""
+        async with self._lock(session_id):
+            await self.store.saver.adelete_thread(session_id)
+
+
+def chat_messages(items: list[dict[str, Any]]) -> list[BaseMessage]:
+    """OpenAI-style `{"role","content"}` messages as LangChain messages."""
+    out: list[BaseMessage] = []
+    for item in items:
+        role, content = item["role"], item["content"]
+        if role in ("system", "developer"):
+            out.append(SystemMessage(content))
+        elif role == "assistant":
+            out.append(AIMessage(content))
+        else:
+            out.append(HumanMessage(content))
+    return out

@@ -1,0 +1,190 @@
+"""Service settings, read from the environment (`LLMCHAIN_*`, plus `PORT`)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from app.core.errors import ConfigError
+
+ENV_PREFIX = "LLMCHAIN_"
+DEFAULT_CHAINS_FILE = Path(__file__).resolve().parent.parent / "chains.yaml"
+
+
+class Provider(StrEnum):
+    """The model providers the factory knows."""
+
+    FAKE = "fake"
+    OPENAI = "openai"
+    OPENAI_COMPATIBLE = "openai-compatible"
+    AZURE_OPENAI = "azure-openai"
+    BEDROCK = "bedrock"
+    VERTEXAI = "vertexai"
+
+
+class MemoryBackend(StrEnum):
+    """Where chat memory (LangGraph checkpoints) is kept."""
+
+    MEMORY = "memory"
+    SQLITE = "sqlite"
+    POSTGRES = "postgres"
+
+
+# A model name per provider when LLMCHAIN_MODEL is not set.
+DEFAULT_MODELS: dict[Provider, str] = {
+    Provider.FAKE: "fake-echo",
+    Provider.OPENAI: "gpt-4o-mini",
+    Provider.OPENAI_COMPATIBLE: "llama3.1",
+    Provider.AZURE_OPENAI: "gpt-4o-mini",
+    Provider.BEDROCK: "anthropic.claude-3-5-haiku-20241022-v1:0",
+    Provider.VERTEXAI: "gemini-2.5-flash",
+}
+
+
+def _split_csv(value: Any) -> Any:
+    """Accept `a,b,c` (how people write env vars) as well as a list."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment, validated at start-up."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        case_sensitive=False,
+        extra="ignore",
+        validate_default=True,
+    )
+
+    # --- serving
+    host: str = "127.0.0.1"
+    port: int = Field(
+        default=8000, ge=1, le=65535, validation_alias=AliasChoices("PORT", "LLMCHAIN_PORT")
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    shutdown_grace_s: float = Field(default=30.0, ge=0, le=3600)
+
+    # --- model
+    provider: Provider = Provider.FAKE
+    model: str = ""
+    temperature: float = Field(default=0.7, ge=0.0, le=2.0)
+    max_tokens: int | None = Field(default=None, gt=0)
+    base_url: str | None = None
+    openai_api_key: SecretStr | None = None
+    azure_openai_endpoint: str | None = None
+    azure_openai_deployment: str | None = None
+    azure_openai_api_version: str = "2024-10-21"
+    azure_openai_api_key: SecretStr | None = None
+    aws_region: str | None = None
+    gcp_project: str | None = None
+    gcp_location: str = "us-central1"
+    fake_latency_ms: int = Field(default=0, ge=0, le=600_000)
+    fake_token_latency_ms: int = Field(default=0, ge=0, le=60_000)
+
+    # --- chains and memory
+    chains_file: Path = DEFAULT_CHAINS_FILE
+    memory_backend: MemoryBackend = MemoryBackend.SQLITE
+    memory_url: str = ".data/chat.sqlite"
+    chat_system_prompt: str = "You are a helpful assistant."
+    chat_history_limit: int = Field(default=40, ge=2, le=10_000)
+
+    # --- access and limits
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    max_input_chars: int = Field(default=20_000, ge=1)
+    max_batch_size: int = Field(default=32, ge=1, le=1000)
+    request_timeout_s: float = Field(default=60.0, gt=0, le=3600)
+    sse_ping_s: float = Field(default=15.0, gt=0, le=15.0)
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _api_keys_csv(cls, value: Any) -> Any:
+        return _split_csv(value)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _provider_needs(self) -> Settings:
+        """Check the settings a provider cannot work without."""
+        if not self.model:
+            self.model = DEFAULT_MODELS[self.provider]
+        needs: dict[Provider, list[str]] = {
+            Provider.OPENAI_COMPATIBLE: ["base_url"],
+            Provider.AZURE_OPENAI: ["azure_openai_endpoint"],
+        }
+        for field in needs.get(self.provider, []):
+            if not getattr(self, field):
+                raise ValueError(
+                    f"{ENV_PREFIX}{field.upper()} is required when "
+                    f"{ENV_PREFIX}PROVIDER={self.provider.value}"
+                )
+        if self.memory_backend is MemoryBackend.POSTGRES and not self.memory_url.startswith(
+            ("postgres://", "postgresql://", "host=", "dbname=")
+        ):
+            raise ValueError(
+                f"{ENV_PREFIX}MEMORY_URL must be a PostgreSQL URL (postgresql://...) when "
+                f"{ENV_PREFIX}MEMORY_BACKEND=postgres"
+            )
+        return self
+
+    def api_key_values(self) -> list[bytes]:
+        """The accepted API keys as bytes, ready for constant-time comparison."""
+        return [key.get_secret_value().encode() for key in self.api_keys]
+
+
+def _env_name(loc: tuple[int | str, ...]) -> str:
+    """The environment variable behind a validation error location."""
+    if not loc:
+        return f"{ENV_PREFIX}*"
+    field = str(loc[0])
+    if field == "port":
+        return "PORT"
+    return f"{ENV_PREFIX}{field.upper()}"
+
+
+def describe_settings_error(exc: ValidationError) -> str:
+    """Turn pydantic's error into lines that name the variable and what is allowed."""
+    lines = []
+    for err in exc.errors(include_url=False):
+        name = _env_name(err["loc"])
+        got = err.get("input")
+        msg = err["msg"]
+        if msg.startswith("Value error, "):
+            lines.append(msg.removeprefix("Value error, "))
+            continue
+        shown = "" if isinstance(got, dict) or got is None else f"={got!r}"
+        if "api_key" in name.lower():
+            shown = ""  # never echo a secret back
+        lines.append(f"{name}{shown} is invalid: {msg}")
+    return "invalid settings:\n  " + "\n  ".join(lines)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and validate the settings; raise ConfigError with a readable message."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(describe_settings_error(exc)) from None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()

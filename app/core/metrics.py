@@ -1,0 +1,104 @@
+"""Prometheus metrics, and the callback that counts model calls and tokens."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from uuid import UUID
+
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.outputs import ChatGeneration, LLMResult
+from prometheus_client import Counter, Gauge, Histogram
+
+HTTP_REQUESTS = Counter(
+    "llmchain_http_requests_total",
+    "HTTP requests by route template, method and status code.",
+    ["route", "method", "status"],
+)
+HTTP_LATENCY = Histogram(
+    "llmchain_http_request_duration_seconds",
+    "Time to the end of the response, by route template and method.",
+    ["route", "method"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+)
+HTTP_IN_FLIGHT = Gauge("llmchain_http_requests_in_flight", "HTTP requests being served.")
+MODEL_CALLS = Counter(
+    "llmchain_model_calls_total",
+    "Model calls by provider, model and outcome (ok, error, cancelled).",
+    ["provider", "model", "outcome"],
+)
+MODEL_IN_FLIGHT = Gauge(
+    "llmchain_model_calls_in_flight", "Model calls under way.", ["provider", "model"]
+)
+MODEL_TOKENS = Counter(
+    "llmchain_model_tokens_total",
+    "Tokens sent to (in) and received from (out) the model.",
+    ["provider", "model", "direction"],
+)
+
+
+class ModelCallTracker(BaseCallbackHandler):
+    """Per request: counts model calls and tokens into /metrics and keeps the usage totals."""
+
+    run_inline = True  # cheap and thread-free: runs on the event loop, not an executor
+
+    def __init__(self, provider: str, model: str) -> None:
+        self.provider = provider
+        self.model = model
+        self.input_tokens = 0
+        self.output_tokens = 0
+        self._open: set[UUID] = set()
+
+    def _start(self, run_id: UUID) -> None:
+        self._open.add(run_id)
+        MODEL_IN_FLIGHT.labels(self.provider, self.model).inc()
+
+    def _finish(self, run_id: UUID, outcome: str) -> None:
+        if run_id in self._open:
+            self._open.discard(run_id)
+            MODEL_IN_FLIGHT.labels(self.provider, self.model).dec()
+        MODEL_CALLS.labels(self.provider, self.model, outcome).inc()
+
+    def on_chat_model_start(
+        self, serialized: dict[str, Any], messages: Any, *, run_id: UUID, **kwargs: Any
+    ) -> None:
+        """A model call began."""
+        self._start(run_id)
+
+    def on_llm_start(
+        self, serialized: dict[str, Any], prompts: list[str], *, run_id: UUID, **kwargs: Any
+    ) -> None:
+        """A completion-style model call began."""
+        self._start(run_id)
+
+    def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
+        """A model call finished: add its token usage."""
+        tokens_in = tokens_out = 0
+        for generations in response.generations:
+            for generation in generations:
+                usage = (
+                    getattr(generation.message, "usage_metadata", None)
+                    if isinstance(generation, ChatGeneration)
+                    else None
+                )
+                if usage:
+                    tokens_in += usage.get("input_tokens", 0)
+                    tokens_out += usage.get("output_tokens", 0)
+        self.input_tokens += tokens_in
+        self.output_tokens += tokens_out
+        MODEL_TOKENS.labels(self.provider, self.model, "in").inc(tokens_in)
+        MODEL_TOKENS.labels(self.provider, self.model, "out").inc(tokens_out)
+        self._finish(run_id, "ok")
+
+    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """A model call failed or was cancelled (a client went away)."""
+        cancelled = isinstance(error, asyncio.CancelledError | GeneratorExit)
+        self._finish(run_id, "cancelled" if cancelled else "error")
+
+    def usage(self) -> dict[str, int]:
+        """Token totals in the OpenAI `usage` shape."""
+        return {
+            "prompt_tokens": self.input_tokens,
+            "completion_tokens": self.output_tokens,
+            "total_tokens": self.input_tokens + self.output_tokens,
+        }

@@ -1,0 +1,93 @@
+"""The FastAPI application: lifespan (build chains, open memory), middleware, routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app import __version__
+from app.api.handlers import install_handlers
+from app.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from app.api.routes import chains, chat, health, openai_compat
+from app.chains.registry import ChainRegistry, load_chains
+from app.chat.service import ChatService
+from app.core.config import Settings, get_settings
+from app.memory.store import open_memory_store
+from app.providers.factory import build_chat_model
+from app.runtime import Runtime
+
+log = logging.getLogger("llmchain")
+
+DESCRIPTION = """
+LangChain chains declared in YAML, chat with memory, LangServe- and OpenAI-compatible routes.
+
+* `/v1/chains/{name}/invoke|batch|stream`: works with LangServe's `RemoteRunnable`.
+* `/v1/chat/completions`, `/v1/models`: works with the `openai` SDK; `model` is a chain
+  name or `chat`.
+* `/v1/chat`: chat with memory per `session_id`.
+"""
+
+
+def create_app(
+    settings: Settings | None = None, chain_registry: ChainRegistry | None = None
+) -> FastAPI:
+    """Build the app; chains and the memory store are set up when it starts."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        registry = chain_registry if chain_registry is not None else load_chains(settings)
+        chat_model = build_chat_model(settings)
+        try:
+            store_cm = open_memory_store(settings)
+            store = await store_cm.__aenter__()
+        except Exception as exc:
+            log.error(
+                "memory store (%s) could not be opened: %s: %s",
+                settings.memory_backend.value,
+                type(exc).__name__,
+                exc,
+            )
+            raise
+        runtime = Runtime(
+            settings=settings,
+            chains=registry,
+            chat=ChatService(
+                chat_model, store, settings.chat_system_prompt, settings.chat_history_limit
+            ),
+            store=store,
+        )
+        app.state.runtime = runtime
+        log.info(
+            "ready",
+            extra={
+                "provider": settings.provider.value,
+                "model": settings.model,
+                "memory": store.location,
+                "chains": list(registry),
+            },
+        )
+        try:
+            yield
+        finally:
+            runtime.shutting_down = True
+            await store_cm.__aexit__(None, None, None)
+            log.info("stopped")
+
+    app = FastAPI(
+        title="llmchain",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    install_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)  # added last: runs first, sees everything
+    app.include_router(health.router)
+    app.include_router(chains.router)
+    app.include_router(chat.router)
+    app.include_router(openai_compat.router)
+    return app

@@ -1,0 +1,106 @@
+"""The chat-memory store: a LangGraph checkpointer on memory, SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+
+from app.core.config import MemoryBackend, Settings
+
+log = logging.getLogger(__name__)
+
+PING_TIMEOUT_S = 2.0
+CONNECT_TIMEOUT_S = 30.0
+
+
+@dataclass
+class MemoryStore:
+    """A checkpointer, the name of what backs it, and a reachability check."""
+
+    backend: MemoryBackend
+    saver: BaseCheckpointSaver[str]
+    location: str
+    _ping: Callable[[], Awaitable[object]]
+
+    async def ping(self) -> None:
+        """Raise if the store cannot answer a trivial query within a short time."""
+        async with asyncio.timeout(PING_TIMEOUT_S):
+            await self._ping()
+
+
+def redact_url(url: str) -> str:
+    """A connection string without its password, safe for logs and /readyz."""
+    url = re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+    return re.sub(r"(password=)\S+", r"\1***", url)
+
+
+async def _noop() -> None:
+    return None
+
+
+@asynccontextmanager
+async def _sqlite(settings: Settings) -> AsyncIterator[MemoryStore]:
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    path = Path(settings.memory_url.removeprefix("sqlite:///").removeprefix("sqlite://"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    async with AsyncSqliteSaver.from_conn_string(str(path)) as saver:
+        await saver.setup()  # WAL journal; every put is committed before it returns
+
+        async def ping() -> None:
+            async with saver.conn.execute("SELECT 1") as cursor:
+                await cursor.fetchone()
+
+        yield MemoryStore(MemoryBackend.SQLITE, saver, f"sqlite:{path}", ping)
+
+
+@asynccontextmanager
+async def _postgres(settings: Settings) -> AsyncIterator[MemoryStore]:
+    from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+    from psycopg.rows import dict_row
+    from psycopg_pool import AsyncConnectionPool
+
+    pool = AsyncConnectionPool(
+        settings.memory_url,
+        min_size=1,
+        max_size=10,
+        open=False,
+        # What AsyncPostgresSaver needs of its connections.
+        kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+    )
+    await pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
+    try:
+        saver = AsyncPostgresSaver(pool)  # type: ignore[arg-type]
+        await saver.setup()
+
+        async def ping() -> None:
+            async with pool.connection(timeout=PING_TIMEOUT_S) as conn:
+                await conn.execute("SELECT 1")
+
+        yield MemoryStore(
+            MemoryBackend.POSTGRES, saver, redact_url(settings.memory_url), ping
+        )
+    finally:
+        await pool.close()
+
+
+@asynccontextmanager
+async def open_memory_store(settings: Settings) -> AsyncIterator[MemoryStore]:
+    """Open the configured store for the life of the app, creating its tables."""
+    if settings.memory_backend is MemoryBackend.SQLITE:
+        async with _sqlite(settings) as store:
+            yield store
+    elif settings.memory_backend is MemoryBackend.POSTGRES:
+        async with _postgres(settings) as store:
+            yield store
+    else:
+        from langgraph.checkpoint.memory import InMemorySaver
+
+        yield MemoryStore(MemoryBackend.MEMORY, InMemorySaver(), "memory", _noop)
