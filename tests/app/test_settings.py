@@ -1,0 +1,104 @@
+"""Settings: defaults, and every bad value stops start-up naming the variable and what is allowed."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.core.config import MemoryBackend, Provider, load_settings
+from app.core.errors import ConfigError
+from tests.conftest import ServerFactory
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("LLMCHAIN_") or name in ("PORT", "OPENAI_API_KEY"):
+            monkeypatch.delenv(name)
+
+
+def test_defaults_are_the_laptop_setup() -> None:
+    settings = load_settings()
+    assert settings.provider is Provider.FAKE
+    assert settings.model == "fake-echo"
+    assert settings.memory_backend is MemoryBackend.SQLITE
+    assert settings.port == 8000
+    assert settings.host == "127.0.0.1"
+    assert settings.api_keys == []
+    assert settings.chains_file.name == "chains.yaml"
+
+
+def test_environment_is_read_with_prefix_and_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORT", "9123")
+    monkeypatch.setenv("LLMCHAIN_PROVIDER", "openai")
+    monkeypatch.setenv("LLMCHAIN_TEMPERATURE", "0.3")
+    monkeypatch.setenv("LLMCHAIN_API_KEYS", " k1, k2 ,,k3")
+    monkeypatch.setenv("LLMCHAIN_LOG_LEVEL", "debug")
+    settings = load_settings()
+    assert settings.port == 9123
+    assert settings.provider is Provider.OPENAI
+    assert settings.model == "gpt-4o-mini"  # the provider's default model
+    assert settings.temperature == 0.3
+    assert settings.api_key_values() == [b"k1", b"k2", b"k3"]
+    assert settings.log_level == "DEBUG"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("LLMCHAIN_PROVIDER", "gpt", ["LLMCHAIN_PROVIDER='gpt'", "'fake'", "'bedrock'"]),
+        ("LLMCHAIN_MEMORY_BACKEND", "redis", ["LLMCHAIN_MEMORY_BACKEND='redis'", "'postgres'"]),
+        ("LLMCHAIN_TEMPERATURE", "3", ["LLMCHAIN_TEMPERATURE='3'", "less than or equal to 2"]),
+        ("PORT", "eighty", ["PORT='eighty'", "valid integer"]),
+        ("LLMCHAIN_LOG_LEVEL", "loud", ["LLMCHAIN_LOG_LEVEL", "'DEBUG'", "'ERROR'"]),
+        ("LLMCHAIN_MAX_BATCH_SIZE", "0", ["LLMCHAIN_MAX_BATCH_SIZE='0'", "greater than or equal"]),
+        ("LLMCHAIN_SSE_PING_S", "60", ["LLMCHAIN_SSE_PING_S='60'", "less than or equal to 15"]),
+    ],
+)
+def test_bad_value_names_variable_and_allowed(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: list[str]
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    for fragment in expected:
+        assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"LLMCHAIN_PROVIDER": "openai-compatible"}, "LLMCHAIN_BASE_URL is required"),
+        ({"LLMCHAIN_PROVIDER": "azure-openai"}, "LLMCHAIN_AZURE_OPENAI_ENDPOINT is required"),
+        (
+            {"LLMCHAIN_MEMORY_BACKEND": "postgres", "LLMCHAIN_MEMORY_URL": "chat.sqlite"},
+            "LLMCHAIN_MEMORY_URL must be a PostgreSQL URL",
+        ),
+    ],
+)
+def test_provider_and_backend_needs(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected: str
+) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigError, match=expected):
+        load_settings()
+
+
+def test_secret_values_are_not_echoed_in_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LLMCHAIN_PROVIDER", "nope")
+    monkeypatch.setenv("LLMCHAIN_OPENAI_API_KEY", "sk-very-secret")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert "sk-very-secret" not in str(info.value)
+    monkeypatch.setenv("LLMCHAIN_PROVIDER", "openai")
+    assert "sk-very-secret" not in repr(load_settings())
+
+
+def test_bad_setting_stops_the_process_with_the_message(servers: ServerFactory) -> None:
+    code, output = servers.run_to_exit({"LLMCHAIN_PROVIDER": "gpt-5"})
+    assert code == 2
+    assert "configuration error" in output
+    assert "LLMCHAIN_PROVIDER='gpt-5'" in output
+    assert "'openai-compatible'" in output
