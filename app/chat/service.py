@@ -23,6 +23,14 @@ def message_to_dict(message: BaseMessage) -> dict[str, str]:
     return {"role": ROLES.get(message.type, message.type), "content": message.text}
 
 
+class ChatState(MessagesState):
+    """The session: its messages, and the new message of the turn under way."""
+
+    # Kept apart from `messages` until answered: a turn that fails or times out
+    # leaves the history as it was (nothing half-stored, nothing unacknowledged).
+    message: str
+
+
 class ChatService:
     """Runs chat turns against the model, with history read from and written to the store."""
 
@@ -33,7 +41,7 @@ class ChatService:
         self.store = store
         self.system_prompt = system_prompt
         self.history_limit = history_limit
-        graph = StateGraph(MessagesState)
+        graph = StateGraph(ChatState)
         graph.add_node("respond", self._respond)
         graph.add_edge(START, "respond")
         graph.add_edge("respond", END)
@@ -44,17 +52,18 @@ class ChatService:
             weakref.WeakValueDictionary()
         )
 
-    async def _respond(self, state: MessagesState) -> dict[str, list[BaseMessage]]:
-        """The graph's node: answer the last message given the (trimmed) history."""
+    async def _respond(self, state: ChatState) -> dict[str, list[BaseMessage]]:
+        """The graph's node: answer the new message given the (trimmed) history."""
+        question = HumanMessage(state["message"])
         history = trim_messages(
-            state["messages"],
+            [*state["messages"], question],
             max_tokens=self.history_limit,
             token_counter=len,  # counts messages: keep the last N
             strategy="last",
             start_on="human",
         )
         reply = await self.model.ainvoke([SystemMessage(self.system_prompt), *history])
-        return {"messages": [reply]}
+        return {"messages": [question, reply]}
 
     def _lock(self, session_id: str) -> asyncio.Lock:
         lock = self._locks.get(session_id)
@@ -75,7 +84,7 @@ class ChatService:
         """Answer one message; returns only after the turn is durably stored."""
         async with self._lock(session_id):
             state = await self.graph.ainvoke(
-                {"messages": [HumanMessage(message)]},
+                {"message": message},
                 self._config(session_id, config),
                 durability="sync",
             )
@@ -89,7 +98,7 @@ class ChatService:
         """Answer one message token by token; the turn is stored when the stream ends."""
         async with self._lock(session_id):
             async for chunk, _meta in self.graph.astream(
-                {"messages": [HumanMessage(message)]},
+                {"message": message},
                 self._config(session_id, config),
                 stream_mode="messages",
                 durability="sync",

@@ -99,6 +99,7 @@ class Settings(BaseSettings):
     chains_file: Path = DEFAULT_CHAINS_FILE
     memory_backend: MemoryBackend = MemoryBackend.SQLITE
     memory_url: str = ".data/chat.sqlite"
+    memory_connect_timeout_s: float = Field(default=30.0, gt=0, le=600)
     chat_system_prompt: str = "You are a helpful assistant."
     chat_history_limit: int = Field(default=40, ge=2, le=10_000)
 

@@ -17,7 +17,6 @@ from app.core.config import MemoryBackend, Settings
 log = logging.getLogger(__name__)
 
 PING_TIMEOUT_S = 2.0
-CONNECT_TIMEOUT_S = 30.0
 
 
 @dataclass
@@ -75,7 +74,7 @@ async def _postgres(settings: Settings) -> AsyncIterator[MemoryStore]:
         # What AsyncPostgresSaver needs of its connections.
         kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
     )
-    await pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
+    await pool.open(wait=True, timeout=settings.memory_connect_timeout_s)
     try:
         saver = AsyncPostgresSaver(pool)  # type: ignore[arg-type]
         await saver.setup()

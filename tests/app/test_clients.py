@@ -1,0 +1,129 @@
+"""Real clients against the server: LangServe's RemoteRunnable and the official openai SDK."""
+
+from __future__ import annotations
+
+import openai
+import pytest
+from langserve import RemoteRunnable
+
+from tests.conftest import Server
+
+
+@pytest.fixture(scope="module")
+def remote(service: Server) -> RemoteRunnable:
+    return RemoteRunnable(f"{service.url}/v1/chains/product-description/")
+
+
+@pytest.fixture(scope="module")
+def oai(service: Server) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{service.url}/v1", api_key="unused", max_retries=0)
+
+
+def test_remote_runnable_invoke_batch_stream(remote: RemoteRunnable) -> None:
+    answer = remote.invoke({"product": "a kite"})
+    assert "Write a product description for a kite." in answer
+    batch = remote.batch([{"product": "a kite"}, {"product": "a drum"}])
+    assert batch[0] == answer and "a drum" in batch[1]
+    chunks = list(remote.stream({"product": "a kite"}))
+    assert len(chunks) > 3
+    assert "".join(chunks) == answer
+
+
+async def test_remote_runnable_async(remote: RemoteRunnable) -> None:
+    answer = await remote.ainvoke({"product": "a bell"})
+    chunks = [c async for c in remote.astream({"product": "a bell"})]
+    assert "".join(chunks) == answer
+
+
+def test_remote_runnable_sees_server_errors(remote: RemoteRunnable) -> None:
+    import httpx
+
+    with pytest.raises(httpx.HTTPStatusError) as info:
+        remote.invoke({"colour": "red"})
+    assert info.value.response.status_code == 422
+    assert "missing input variable(s): product" in info.value.response.text
+
+
+def test_openai_models(oai: openai.OpenAI) -> None:
+    ids = [model.id for model in oai.models.list()]
+    assert ids[0] == "chat"
+    assert {"product-description", "summarize", "extract-keywords"} <= set(ids)
+
+
+def test_openai_completion_on_a_chain(oai: openai.OpenAI) -> None:
+    completion = oai.chat.completions.create(
+        model="product-description", messages=[{"role": "user", "content": "a garden hose"}]
+    )
+    assert "Write a product description for a garden hose." in completion.choices[0].message.content
+    assert completion.choices[0].finish_reason == "stop"
+    assert completion.usage.completion_tokens > 0
+    assert completion.usage.total_tokens == (
+        completion.usage.prompt_tokens + completion.usage.completion_tokens
+    )
+
+
+def test_openai_stream_with_usage(oai: openai.OpenAI) -> None:
+    chunks = list(
+        oai.chat.completions.create(
+            model="product-description",
+            messages=[{"role": "user", "content": "a garden hose"}],
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+    )
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert "a garden hose" in text
+    assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens > 0
+    assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "stop"
+
+
+def test_openai_chain_with_several_variables_takes_json(oai: openai.OpenAI) -> None:
+    completion = oai.chat.completions.create(
+        model="summarize",
+        messages=[{"role": "user", "content": '{"text": "long story", "max_words": "5"}'}],
+    )
+    assert "long story" in completion.choices[0].message.content
+    with pytest.raises(openai.UnprocessableEntityError) as info:
+        oai.chat.completions.create(
+            model="summarize", messages=[{"role": "user", "content": "just text"}]
+        )
+    assert "send the last user message as a JSON object" in str(info.value)
+
+
+def test_openai_chat_with_memory_by_user(oai: openai.OpenAI, service: Server) -> None:
+    first = oai.chat.completions.create(
+        model="chat", user="sdk-user", messages=[{"role": "user", "content": "I like tea"}]
+    )
+    assert "turn 1: I like tea" in first.choices[0].message.content
+    streamed = oai.chat.completions.create(
+        model="chat",
+        user="sdk-user",
+        messages=[{"role": "user", "content": "what do I like?"}],
+        stream=True,
+    )
+    text = "".join(c.choices[0].delta.content or "" for c in streamed if c.choices)
+    assert "turn 2: what do I like?" in text  # the model saw the first turn
+    import httpx
+
+    history = httpx.get(f"{service.url}/v1/chat/sdk-user").json()["messages"]
+    assert [m["role"] for m in history] == ["user", "assistant", "user", "assistant"]
+    assert history[3]["content"] == text
+
+
+def test_openai_chat_without_user_is_stateless(oai: openai.OpenAI) -> None:
+    completion = oai.chat.completions.create(
+        model="chat",
+        messages=[
+            {"role": "system", "content": "be short"},
+            {"role": "user", "content": "one"},
+            {"role": "assistant", "content": "ok"},
+            {"role": "user", "content": "two"},
+        ],
+    )
+    assert "turn 2: two" in completion.choices[0].message.content
+
+
+def test_openai_unknown_model_is_404(oai: openai.OpenAI) -> None:
+    with pytest.raises(openai.NotFoundError) as info:
+        oai.chat.completions.create(model="gpt-9", messages=[{"role": "user", "content": "x"}])
+    assert "unknown model 'gpt-9'" in str(info.value)
