@@ -1,0 +1,85 @@
+"""SSE behind load balancers: headers, keep-alive comments, and cancelling on disconnect."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import httpx
+
+from tests.app.test_chain_routes import PRODUCT
+from tests.conftest import ServerFactory
+
+
+def metric(client: httpx.Client, name: str, **labels: str) -> float:
+    """The value of one sample in /metrics (0 when absent)."""
+    text = client.get("/metrics").text
+    for line in text.splitlines():
+        if not line.startswith(name + "{") and not line.startswith(name + " "):
+            continue
+        if all(f'{k}="{v}"' in line for k, v in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_stream_headers_for_proxies(servers: ServerFactory) -> None:
+    server = servers.start()
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        for path, body in [
+            (f"{PRODUCT}/stream", {"input": {"product": "x"}}),
+            (
+                "/v1/chat/completions",
+                {"model": "chat", "stream": True, "messages": [{"role": "user", "content": "x"}]},
+            ),
+        ]:
+            response = client.post(path, json=body)
+            assert response.headers["cache-control"] == "no-cache"
+            assert response.headers["x-accel-buffering"] == "no"
+            assert response.headers["content-type"].startswith("text/event-stream")
+        assert response.text.rstrip().endswith("data: [DONE]")
+
+
+def test_keep_alive_comment_while_the_model_thinks(servers: ServerFactory) -> None:
+    server = servers.start({"LLMCHAIN_FAKE_LATENCY_MS": "2500", "LLMCHAIN_SSE_PING_S": "0.5"})
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        text = client.post(f"{PRODUCT}/stream", json={"input": {"product": "x"}}).text
+    before_data = text.split("event: data")[0]
+    assert re.search(r"^: ping", before_data, re.MULTILINE), before_data
+
+
+def test_client_disconnect_cancels_the_model_call(servers: ServerFactory) -> None:
+    server = servers.start({"LLMCHAIN_FAKE_TOKEN_LATENCY_MS": "300"})
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        with client.stream("POST", f"{PRODUCT}/stream", json={"input": {"product": "x"}}) as r:
+            for line in r.iter_lines():
+                if line.startswith("event: data"):
+                    break  # got a token: hang up mid-stream
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if metric(client, "llmchain_model_calls_total", outcome="cancelled") >= 1:
+                break
+            time.sleep(0.1)
+        assert metric(client, "llmchain_model_calls_total", outcome="cancelled") == 1
+        assert metric(client, "llmchain_model_calls_total", outcome="ok") == 0
+        assert metric(client, "llmchain_model_calls_in_flight", provider="fake") == 0
+
+
+def test_stream_error_event_when_the_provider_fails(servers: ServerFactory) -> None:
+    from tests.conftest import free_port
+
+    server = servers.start(
+        {
+            "LLMCHAIN_PROVIDER": "openai-compatible",
+            "LLMCHAIN_BASE_URL": f"http://127.0.0.1:{free_port()}/v1",
+        }
+    )
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        text = client.post(f"{PRODUCT}/stream", json={"input": {"product": "x"}}).text
+        assert "event: error" in text
+        assert '"status_code":502' in text
+        assert "Connection error" in text
+        oai = client.post(
+            "/v1/chat/completions",
+            json={"model": "chat", "stream": True, "messages": [{"role": "user", "content": "x"}]},
+        ).text
+        assert '"type":"provider_error"' in oai
