@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -77,10 +78,8 @@ class PostgresServer:
 
     def stop(self) -> None:
         """Stop the server (fast shutdown) and remove its files."""
-        try:
+        with contextlib.suppress(RuntimeError):
             self._run(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "fast", "stop")
-        except RuntimeError:
-            pass
         shutil.rmtree(self.base, ignore_errors=True)
 
     def log(self) -> str:

@@ -65,7 +65,10 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 started = True
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                ]
             await send(message)
 
         begin = time.perf_counter()
@@ -76,7 +79,9 @@ class RequestContextMiddleware:
             error_log.exception("unhandled error on %s %s", scope["method"], scope["path"])
             if not started:
                 status = 500
-                body = error_body("internal_error", f"internal error; quote request id {request_id}")
+                body = error_body(
+                    "internal_error", f"internal error; quote request id {request_id}"
+                )
                 await _send_json(send, 500, body, request_id)
         finally:
             HTTP_IN_FLIGHT.dec()
@@ -102,9 +107,7 @@ class BodyTooLarge(HTTPException):
     """Raised from `receive` when a body outgrows the limit; FastAPI lets it through."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(
-            413, f"request body exceeds {limit} bytes (LLMCHAIN_MAX_BODY_BYTES)"
-        )
+        super().__init__(413, f"request body exceeds {limit} bytes (LLMCHAIN_MAX_BODY_BYTES)")
 
 
 class BodyLimitMiddleware:

@@ -99,9 +99,7 @@ def build_chain(spec: ChainSpec, model: BaseChatModel) -> Chain:
         messages.append(("system", spec.system))
     messages.append(("human", spec.template))
     prompt = ChatPromptTemplate.from_messages(messages)
-    parser: Runnable[Any, Any] = (
-        JsonOutputParser() if spec.output == "json" else StrOutputParser()
-    )
+    parser: Runnable[Any, Any] = JsonOutputParser() if spec.output == "json" else StrOutputParser()
     return Chain(
         spec=spec,
         runnable=(prompt | model | parser).with_config(run_name=spec.name),

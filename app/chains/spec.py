@@ -49,7 +49,9 @@ class ChainSpec(BaseModel):
             try:
                 used.update(get_template_variables(part, "f-string"))
             except ValueError as exc:  # unbalanced braces and the like
-                raise ValueError(f"field 'template': not a valid f-string template: {exc}") from None
+                raise ValueError(
+                    f"field 'template': not a valid f-string template: {exc}"
+                ) from None
         declared = set(self.input_variables)
         if used - declared:
             raise ValueError(

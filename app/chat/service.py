@@ -1,15 +1,21 @@
-"""Chat with memory: a one-node LangGraph graph whose state is kept per session by a checkpointer."""
+"""Chat with memory: a one-node LangGraph graph, its state kept per session by a checkpointer."""
 
 from __future__ import annotations
 
 import asyncio
 import weakref
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypedDict
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
-from langchain_core.messages import SystemMessage, trim_messages
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    trim_messages,
+)
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, MessagesState, StateGraph
 
@@ -21,6 +27,12 @@ ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
 def message_to_dict(message: BaseMessage) -> dict[str, str]:
     """A stored message as the API shows it: role and text."""
     return {"role": ROLES.get(message.type, message.type), "content": message.text}
+
+
+class TurnInput(TypedDict):
+    """What one turn brings: the user's new message."""
+
+    message: str
 
 
 class ChatState(MessagesState):
@@ -41,16 +53,14 @@ class ChatService:
         self.store = store
         self.system_prompt = system_prompt
         self.history_limit = history_limit
-        graph = StateGraph(ChatState)
+        graph = StateGraph(ChatState, input_schema=TurnInput)
         graph.add_node("respond", self._respond)
         graph.add_edge(START, "respond")
         graph.add_edge("respond", END)
         self.graph = graph.compile(checkpointer=store.saver)
         # One turn at a time per session: two concurrent turns would fork the same
         # checkpoint and the later write would drop the earlier, acknowledged turn.
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
-            weakref.WeakValueDictionary()
-        )
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def _respond(self, state: ChatState) -> dict[str, list[BaseMessage]]:
         """The graph's node: answer the new message given the (trimmed) history."""
@@ -84,7 +94,7 @@ class ChatService:
         """Answer one message; returns only after the turn is durably stored."""
         async with self._lock(session_id):
             state = await self.graph.ainvoke(
-                {"message": message},
+                TurnInput(message=message),
                 self._config(session_id, config),
                 durability="sync",
             )
@@ -98,7 +108,7 @@ class ChatService:
         """Answer one message token by token; the turn is stored when the stream ends."""
         async with self._lock(session_id):
             async for chunk, _meta in self.graph.astream(
-                {"message": message},
+                TurnInput(message=message),
                 self._config(session_id, config),
                 stream_mode="messages",
                 durability="sync",

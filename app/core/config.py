@@ -76,7 +76,7 @@ class Settings(BaseSettings):
         default=8000, ge=1, le=65535, validation_alias=AliasChoices("PORT", "LLMCHAIN_PORT")
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    shutdown_grace_s: float = Field(default=30.0, ge=0, le=3600)
+    shutdown_grace_s: int = Field(default=30, ge=0, le=3600)
 
     # --- model
     provider: Provider = Provider.FAKE

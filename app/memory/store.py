@@ -83,9 +83,7 @@ async def _postgres(settings: Settings) -> AsyncIterator[MemoryStore]:
             async with pool.connection(timeout=PING_TIMEOUT_S) as conn:
                 await conn.execute("SELECT 1")
 
-        yield MemoryStore(
-            MemoryBackend.POSTGRES, saver, redact_url(settings.memory_url), ping
-        )
+        yield MemoryStore(MemoryBackend.POSTGRES, saver, redact_url(settings.memory_url), ping)
     finally:
         await pool.close()
 

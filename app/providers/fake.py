@@ -1,4 +1,4 @@
-"""The `fake` provider: a deterministic, offline chat model whose answer is derived from the prompt."""
+"""The `fake` provider: a deterministic, offline chat model answering from the prompt."""
 
 from __future__ import annotations
 

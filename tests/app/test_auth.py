@@ -42,9 +42,7 @@ def test_wrong_key_is_401(client: httpx.Client) -> None:
     assert basic.status_code == 401
 
 
-@pytest.mark.parametrize(
-    "headers", [{"Authorization": "Bearer key-one"}, {"X-API-Key": "key-two"}]
-)
+@pytest.mark.parametrize("headers", [{"Authorization": "Bearer key-one"}, {"X-API-Key": "key-two"}])
 def test_either_header_with_any_key_works(client: httpx.Client, headers: dict) -> None:
     assert client.post(f"{PRODUCT}/invoke", json=BODY, headers=headers).status_code == 200
 

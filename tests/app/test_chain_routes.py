@@ -7,7 +7,7 @@ import json
 import httpx
 import pytest
 
-from tests.conftest import Server, ServerFactory
+from tests.conftest import Server
 
 PRODUCT = "/v1/chains/product-description"
 
@@ -76,9 +76,7 @@ def test_json_chain_returns_an_object(client: httpx.Client) -> None:
 
 def test_batch_keeps_input_order(client: httpx.Client) -> None:
     products = [f"product {i}" for i in range(5)]
-    response = client.post(
-        f"{PRODUCT}/batch", json={"inputs": [{"product": p} for p in products]}
-    )
+    response = client.post(f"{PRODUCT}/batch", json={"inputs": [{"product": p} for p in products]})
     body = response.json()
     assert response.status_code == 200
     assert [p in out for p, out in zip(products, body["output"], strict=True)] == [True] * 5

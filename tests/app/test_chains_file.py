@@ -33,9 +33,9 @@ def test_shipped_file_has_the_original_example() -> None:
 async def test_chains_are_lcel_prompt_model_parser() -> None:
     registry = load_chains(load_settings(chains_file=DEFAULT_CHAINS_FILE))
     chain = registry["product-description"]
-    steps = [type(step).__name__ for step in chain.runnable.bound.steps]  # type: ignore[attr-defined]
+    steps = [type(step).__name__ for step in chain.runnable.bound.steps]
     assert steps == ["ChatPromptTemplate", "FakeChatModel", "StrOutputParser"]
-    assert chain.runnable.bound.steps[1].temperature == 0.9  # type: ignore[attr-defined]
+    assert chain.runnable.bound.steps[1].temperature == 0.9
     answer = await chain.runnable.ainvoke({"product": "a teapot"})
     assert "a teapot" in answer
     keywords = await registry["extract-keywords"].runnable.ainvoke({"text": "tea", "count": "3"})
@@ -151,7 +151,7 @@ def test_bad_file_names_file_chain_and_field(tmp_path: Path, body: str, expected
 
 
 def test_missing_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="nope.yaml: cannot read the chains file"):
+    with pytest.raises(ConfigError, match=r"nope\.yaml: cannot read the chains file"):
         load_chain_specs(tmp_path / "nope.yaml")
 
 

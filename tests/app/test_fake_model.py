@@ -1,4 +1,4 @@
-"""The fake provider: deterministic, derived from the prompt, streams, and waits without blocking."""
+"""The fake provider: deterministic, derived from the prompt, streams, waits without blocking."""
 
 from __future__ import annotations
 
@@ -60,4 +60,4 @@ async def test_latency_does_not_block_the_event_loop() -> None:
     assert not first.done()
     assert "slow" in (await call).text
     assert (await first).text
-    await stream.aclose()  # type: ignore[attr-defined]
+    await stream.aclose()

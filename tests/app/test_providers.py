@@ -161,8 +161,11 @@ def test_openai_compatible_provider_over_real_http(servers: ServerFactory, http)
     assert body["usage"]["completion_tokens"] > 0
     streamed = client.post(
         "/v1/chat/completions",
-        json={"model": "chat", "messages": [{"role": "user", "content": "silk scarves"}],
-              "stream": True},
+        json={
+            "model": "chat",
+            "messages": [{"role": "user", "content": "silk scarves"}],
+            "stream": True,
+        },
     )
     assert "silk" in streamed.text and "data: [DONE]" in streamed.text
 

@@ -1,4 +1,4 @@
-"""Settings: defaults, and every bad value stops start-up naming the variable and what is allowed."""
+"""Settings: defaults; a bad value stops start-up naming the variable and what is allowed."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""LangServe-compatible chain routes: invoke, batch, stream and the schemas (RemoteRunnable works)."""
+"""LangServe-compatible chain routes: invoke, batch, stream, schemas (RemoteRunnable works)."""
 
 from __future__ import annotations
 
@@ -45,9 +45,7 @@ class ChainInfo(BaseModel):
 @router.get("", summary="List the chains")
 async def list_chains(runtime: RuntimeDep) -> dict[str, list[ChainInfo]]:
     """Every chain with its input variables."""
-    return {
-        "chains": [ChainInfo(**chain.describe()) for chain in runtime.chains.values()]
-    }
+    return {"chains": [ChainInfo(**chain.describe()) for chain in runtime.chains.values()]}
 
 
 @router.post("/{name}/invoke", summary="Run a chain once")

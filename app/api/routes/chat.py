@@ -79,9 +79,7 @@ async def chat_history(session_id: SessionId, runtime: RuntimeDep) -> ChatHistor
     messages = await runtime.chat.history(session_id)
     if messages is None:
         raise NotFound(f"no chat session '{session_id}'")
-    return ChatHistory(
-        session_id=session_id, messages=[ChatMessage(**m) for m in messages]
-    )
+    return ChatHistory(session_id=session_id, messages=[ChatMessage(**m) for m in messages])
 
 
 @router.delete("/{session_id}", status_code=204, summary="Forget a session")

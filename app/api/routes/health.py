@@ -29,9 +29,7 @@ async def readyz(runtime: RuntimeDep) -> dict[str, Any]:
         await runtime.store.ping()
     except Exception as exc:
         reason = str(exc) or type(exc).__name__
-        raise NotReady(
-            f"memory store {runtime.store.location} is unreachable: {reason}"
-        ) from None
+        raise NotReady(f"memory store {runtime.store.location} is unreachable: {reason}") from None
     settings = runtime.settings
     return {
         "status": "ready",

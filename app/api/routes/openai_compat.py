@@ -1,4 +1,4 @@
-"""OpenAI-compatible `/v1/models` and `/v1/chat/completions`: the `openai` SDK works against them."""
+"""OpenAI-compatible `/v1/models` and `/v1/chat/completions`, for the `openai` SDK."""
 
 from __future__ import annotations
 
