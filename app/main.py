@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,6 +12,7 @@ from fastapi import FastAPI
 from app import __version__
 from app.api.handlers import install_handlers
 from app.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from app.api.openapi import install_openapi
 from app.api.routes import chains, chat, health, openai_compat
 from app.chains.registry import ChainRegistry, load_chains
 from app.chat.service import ChatService
@@ -20,6 +22,20 @@ from app.providers.factory import build_chat_model
 from app.runtime import Runtime
 
 log = logging.getLogger("llmchain")
+
+# Objects allocated before this many new ones trigger a young-generation collection
+# (Python's default is 700). A request through LangChain allocates thousands, so the
+# default collects several times per request; see docs/benchmarks.md for the effect.
+GC_GEN0_THRESHOLD = 20_000
+
+
+def tune_gc() -> None:
+    """Take start-up objects out of the collector's scans, and collect less often."""
+    gc.collect()
+    gc.freeze()  # modules, models, chains: they live as long as the process
+    _, gen1, gen2 = gc.get_threshold()
+    gc.set_threshold(GC_GEN0_THRESHOLD, gen1, gen2)
+
 
 DESCRIPTION = """
 LangChain chains declared in YAML, chat with memory, LangServe- and OpenAI-compatible routes.
@@ -59,8 +75,10 @@ def create_app(
                 chat_model, store, settings.chat_system_prompt, settings.chat_history_limit
             ),
             store=store,
+            api_keys=settings.api_key_values(),
         )
         app.state.runtime = runtime
+        tune_gc()
         log.info(
             "ready",
             extra={
@@ -83,6 +101,7 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
     )
+    install_openapi(app)
     install_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)  # added last: runs first, sees everything

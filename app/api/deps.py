@@ -1,24 +1,18 @@
-"""Dependencies the routes share: the runtime, its settings, and API-key checking."""
+"""Dependencies the routes share: the runtime, and API-key checking."""
 
 from __future__ import annotations
 
 import hmac
 from typing import Annotated
 
-from fastapi import Depends, Request, Security
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, Request
 
 from app.core.errors import Unauthorized
 from app.runtime import Runtime
 
-_bearer = HTTPBearer(auto_error=False, description="An API key from LLMCHAIN_API_KEYS.")
-_api_key = APIKeyHeader(
-    name="X-API-Key", auto_error=False, description="An API key from LLMCHAIN_API_KEYS."
-)
 
-
-def get_runtime(request: Request) -> Runtime:
-    """The runtime the lifespan built."""
+async def get_runtime(request: Request) -> Runtime:
+    """The runtime the lifespan built (async: a sync dependency would cost a thread hop)."""
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -35,21 +29,32 @@ def key_matches(presented: str, accepted: list[bytes]) -> bool:
     return found
 
 
-async def require_api_key(
-    runtime: RuntimeDep,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
-    api_key: Annotated[str | None, Security(_api_key)],
-) -> None:
-    """When LLMCHAIN_API_KEYS is set, a request needs one of them."""
-    accepted = runtime.settings.api_key_values()
-    if not accepted:
+def presented_key(request: Request) -> str | None:
+    """The key a request carries: `Authorization: Bearer <key>` or `X-API-Key: <key>`."""
+    authorization = request.headers.get("authorization")
+    if authorization:
+        scheme, _, credentials = authorization.partition(" ")
+        if scheme.lower() == "bearer" and credentials.strip():
+            return credentials.strip()
+    return request.headers.get("x-api-key") or None
+
+
+async def require_api_key(request: Request) -> None:
+    """When LLMCHAIN_API_KEYS is set, a request needs one of them.
+
+    Plain header reads rather than FastAPI's security classes: this runs on every
+    request, and those cost a dependency each. The OpenAPI schema still declares both
+    schemes (see app/api/openapi.py), so /docs offers "Authorize".
+    """
+    runtime: Runtime = request.app.state.runtime
+    if not runtime.api_keys:
         return
-    presented = bearer.credentials if bearer else api_key
+    presented = presented_key(request)
     challenge = {"WWW-Authenticate": "Bearer"}
     if not presented:
         raise Unauthorized(
             "missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
             headers=challenge,
         )
-    if not key_matches(presented, accepted):
+    if not key_matches(presented, runtime.api_keys):
         raise Unauthorized("invalid API key", headers=challenge)

@@ -15,8 +15,6 @@ from sse_starlette import EventSourceResponse
 
 from app.core.config import Settings
 from app.core.errors import AppError, ProviderError, RequestTimeout
-from app.core.logging import request_id_var
-from app.core.metrics import ModelCallTracker
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -24,20 +22,9 @@ T = TypeVar("T")
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
-def new_tracker(settings: Settings) -> ModelCallTracker:
-    """A fresh per-request counter of model calls and tokens."""
-    return ModelCallTracker(settings.provider.value, settings.model)
-
-
-def run_config(tracker: ModelCallTracker, run_id: uuid.UUID | None = None) -> RunnableConfig:
-    """The LangChain config of one run: our callback, a run id, the request id as metadata."""
-    config: RunnableConfig = {
-        "callbacks": [tracker],
-        "metadata": {"request_id": request_id_var.get()},
-    }
-    if run_id is not None:
-        config["run_id"] = run_id
-    return config
+def run_config(run_id: uuid.UUID | None = None) -> RunnableConfig:
+    """The LangChain config of one run: its run id (what LangSmith traces are keyed by)."""
+    return {"run_id": run_id} if run_id is not None else {}
 
 
 def as_client_error(exc: BaseException) -> AppError:

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.output_parsers import JsonOutputParser, StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable
 
+from app.chains.parsers import InlineJsonOutputParser, InlineStrOutputParser
 from app.chains.spec import ChainSpec, load_chain_specs
 from app.core.config import Settings
 from app.core.errors import InvalidInput, NotFound
@@ -99,11 +99,13 @@ def build_chain(spec: ChainSpec, model: BaseChatModel) -> Chain:
         messages.append(("system", spec.system))
     messages.append(("human", spec.template))
     prompt = ChatPromptTemplate.from_messages(messages)
-    parser: Runnable[Any, Any] = JsonOutputParser() if spec.output == "json" else StrOutputParser()
+    parser: Runnable[Any, Any] = (
+        InlineJsonOutputParser() if spec.output == "json" else InlineStrOutputParser()
+    )
     return Chain(
         spec=spec,
         runnable=(prompt | model | parser).with_config(run_name=spec.name),
-        text_runnable=(prompt | model | StrOutputParser()).with_config(run_name=spec.name),
+        text_runnable=(prompt | model | InlineStrOutputParser()).with_config(run_name=spec.name),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from contextvars import ContextVar
 from typing import Any
 from uuid import UUID
 
@@ -37,27 +38,61 @@ MODEL_TOKENS = Counter(
 )
 
 
-class ModelCallTracker(BaseCallbackHandler):
-    """Per request: counts model calls and tokens into /metrics and keeps the usage totals."""
+class Usage:
+    """Token totals of one request, in the OpenAI `usage` shape."""
+
+    def __init__(self) -> None:
+        self.input_tokens = 0
+        self.output_tokens = 0
+
+    def as_openai(self) -> dict[str, int]:
+        """`prompt_tokens`, `completion_tokens`, `total_tokens`."""
+        return {
+            "prompt_tokens": self.input_tokens,
+            "completion_tokens": self.output_tokens,
+            "total_tokens": self.input_tokens + self.output_tokens,
+        }
+
+
+# The usage of the request being served; each request sets its own (see track_usage).
+_usage: ContextVar[Usage | None] = ContextVar("llmchain_usage", default=None)
+
+
+def track_usage() -> Usage:
+    """Start counting this request's tokens; model calls made from here on add to it."""
+    usage = Usage()
+    _usage.set(usage)
+    return usage
+
+
+class ModelCallMetrics(BaseCallbackHandler):
+    """Attached to each model: counts its calls, outcomes and tokens into /metrics.
+
+    It sits on the model, not on the chain, so LangChain calls it for model runs only;
+    a per-chain handler would be called for every step of every chain.
+    """
 
     run_inline = True  # cheap and thread-free: runs on the event loop, not an executor
 
     def __init__(self, provider: str, model: str) -> None:
-        self.provider = provider
-        self.model = model
-        self.input_tokens = 0
-        self.output_tokens = 0
+        self.in_flight = MODEL_IN_FLIGHT.labels(provider, model)
+        self.tokens_in = MODEL_TOKENS.labels(provider, model, "in")
+        self.tokens_out = MODEL_TOKENS.labels(provider, model, "out")
+        self.calls = {
+            outcome: MODEL_CALLS.labels(provider, model, outcome)
+            for outcome in ("ok", "error", "cancelled")
+        }
         self._open: set[UUID] = set()
 
     def _start(self, run_id: UUID) -> None:
         self._open.add(run_id)
-        MODEL_IN_FLIGHT.labels(self.provider, self.model).inc()
+        self.in_flight.inc()
 
     def _finish(self, run_id: UUID, outcome: str) -> None:
         if run_id in self._open:
             self._open.discard(run_id)
-            MODEL_IN_FLIGHT.labels(self.provider, self.model).dec()
-        MODEL_CALLS.labels(self.provider, self.model, outcome).inc()
+            self.in_flight.dec()
+        self.calls[outcome].inc()
 
     def on_chat_model_start(
         self, serialized: dict[str, Any], messages: Any, *, run_id: UUID, **kwargs: Any
@@ -72,7 +107,7 @@ class ModelCallTracker(BaseCallbackHandler):
         self._start(run_id)
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
-        """A model call finished: add its token usage."""
+        """A model call finished: add its token usage to /metrics and to the request."""
         tokens_in = tokens_out = 0
         for generations in response.generations:
             for generation in generations:
@@ -84,21 +119,15 @@ class ModelCallTracker(BaseCallbackHandler):
                 if usage:
                     tokens_in += usage.get("input_tokens", 0)
                     tokens_out += usage.get("output_tokens", 0)
-        self.input_tokens += tokens_in
-        self.output_tokens += tokens_out
-        MODEL_TOKENS.labels(self.provider, self.model, "in").inc(tokens_in)
-        MODEL_TOKENS.labels(self.provider, self.model, "out").inc(tokens_out)
+        self.tokens_in.inc(tokens_in)
+        self.tokens_out.inc(tokens_out)
+        request = _usage.get()
+        if request is not None:
+            request.input_tokens += tokens_in
+            request.output_tokens += tokens_out
         self._finish(run_id, "ok")
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         """A model call failed or was cancelled (a client went away)."""
         cancelled = isinstance(error, asyncio.CancelledError | GeneratorExit)
         self._finish(run_id, "cancelled" if cancelled else "error")
-
-    def usage(self) -> dict[str, int]:
-        """Token totals in the OpenAI `usage` shape."""
-        return {
-            "prompt_tokens": self.input_tokens,
-            "completion_tokens": self.output_tokens,
-            "total_tokens": self.input_tokens + self.output_tokens,
-        }

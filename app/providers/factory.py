@@ -12,6 +12,7 @@ from langchain_core.language_models import BaseChatModel
 
 from app.core.config import Provider, Settings
 from app.core.errors import ConfigError
+from app.core.metrics import ModelCallMetrics
 from app.providers.fake import FakeChatModel
 
 # provider -> (module to import, the PyPI package that provides it)
@@ -148,7 +149,7 @@ def build_chat_model(
     """The configured provider's chat model, with per-chain overrides applied."""
     builder = _BUILDERS[settings.provider]
     try:
-        return builder(
+        model = builder(
             settings,
             settings.temperature if temperature is None else temperature,
             settings.max_tokens if max_tokens is None else max_tokens,
@@ -159,3 +160,5 @@ def build_chat_model(
         raise ConfigError(
             f"LLMCHAIN_PROVIDER={settings.provider.value}: the model could not be set up: {exc}"
         ) from None
+    model.callbacks = [ModelCallMetrics(settings.provider.value, settings.model)]
+    return model

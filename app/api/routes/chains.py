@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from sse_starlette import EventSourceResponse
 
 from app.api.deps import RuntimeDep, require_api_key
-from app.api.running import as_client_error, bounded, dumps, new_tracker, run_config, sse_response
+from app.api.running import as_client_error, bounded, dumps, run_config, sse_response
 from app.core.errors import InvalidInput
 
 router = APIRouter(prefix="/v1/chains", tags=["chains"], dependencies=[Depends(require_api_key)])
@@ -55,7 +55,7 @@ async def invoke(name: str, body: InvokeRequest, runtime: RuntimeDep) -> dict[st
     settings = runtime.settings
     chain_input = chain.check_input(body.input, settings.max_input_chars)
     run_id = uuid.uuid4()
-    config = run_config(new_tracker(settings), run_id)
+    config = run_config(run_id)
     output = await bounded(chain.runnable.ainvoke(chain_input, config), settings)
     return {"output": output, "metadata": {"run_id": str(run_id), "feedback_tokens": []}}
 
@@ -78,9 +78,8 @@ async def batch(name: str, body: BatchRequest, runtime: RuntimeDep) -> dict[str,
             inputs.append(chain.check_input(item, settings.max_input_chars))
         except InvalidInput as exc:
             raise InvalidInput(f"inputs[{index}]: {exc.message}") from None
-    tracker = new_tracker(settings)
     run_ids = [uuid.uuid4() for _ in inputs]
-    configs = [run_config(tracker, run_id) for run_id in run_ids]
+    configs = [run_config(run_id) for run_id in run_ids]
     outputs = await bounded(chain.runnable.abatch(inputs, configs), settings)
     return {
         "output": outputs,
@@ -100,7 +99,7 @@ async def stream(name: str, body: InvokeRequest, runtime: RuntimeDep) -> EventSo
     settings = runtime.settings
     chain_input = chain.check_input(body.input, settings.max_input_chars)
     run_id = uuid.uuid4()
-    config = run_config(new_tracker(settings), run_id)
+    config = run_config(run_id)
 
     async def events() -> AsyncIterator[dict[str, Any]]:
         yield {"event": "metadata", "data": dumps({"run_id": str(run_id)})}

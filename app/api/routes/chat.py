@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Path, Response
 from pydantic import BaseModel, Field
 
 from app.api.deps import RuntimeDep, require_api_key
-from app.api.running import bounded, new_tracker, run_config
+from app.api.running import bounded
 from app.core.errors import InvalidInput, NotFound
+from app.core.metrics import track_usage
 
 router = APIRouter(prefix="/v1/chat", tags=["chat"], dependencies=[Depends(require_api_key)])
 
@@ -66,11 +67,9 @@ async def chat_turn(body: ChatTurn, runtime: RuntimeDep) -> ChatReply:
             f"message: {len(body.message)} characters; the limit is "
             f"{settings.max_input_chars} (LLMCHAIN_MAX_INPUT_CHARS)"
         )
-    tracker = new_tracker(settings)
-    reply = await bounded(
-        runtime.chat.turn(body.session_id, body.message, run_config(tracker)), settings
-    )
-    return ChatReply(session_id=body.session_id, reply=reply.text, usage=Usage(**tracker.usage()))
+    usage = track_usage()
+    reply = await bounded(runtime.chat.turn(body.session_id, body.message), settings)
+    return ChatReply(session_id=body.session_id, reply=reply.text, usage=Usage(**usage.as_openai()))
 
 
 @router.get("/{session_id}", summary="A session's history")

@@ -14,11 +14,11 @@ from sse_starlette import EventSourceResponse
 
 from app.api.deps import RuntimeDep, require_api_key
 from app.api.routes.chat import SESSION_ID_PATTERN
-from app.api.running import as_client_error, bounded, dumps, new_tracker, run_config, sse_response
+from app.api.running import as_client_error, bounded, dumps, sse_response
 from app.chains.registry import Chain
 from app.chat.service import chat_messages
 from app.core.errors import InvalidInput, NotFound
-from app.core.metrics import ModelCallTracker
+from app.core.metrics import track_usage
 from app.runtime import Runtime
 
 router = APIRouter(prefix="/v1", tags=["openai"], dependencies=[Depends(require_api_key)])
@@ -146,11 +146,10 @@ def _chunk(
 
 
 async def _run(
-    runtime: Runtime, body: ChatCompletionRequest, tracker: ModelCallTracker
+    runtime: Runtime, body: ChatCompletionRequest
 ) -> tuple[str, AsyncIterator[str] | None]:
     """Pick what answers: a chain, chat with memory (`user` set) or stateless chat."""
     settings = runtime.settings
-    config = run_config(tracker)
     if body.model == CHAT_MODEL:
         if body.user:
             users = [m for m in body.messages if m.role == "user"]
@@ -158,14 +157,14 @@ async def _run(
                 raise InvalidInput("messages: model 'chat' needs a user message")
             message = users[-1].text()
             if body.stream:
-                return "", runtime.chat.stream_turn(body.user, message, config)
-            reply = await bounded(runtime.chat.turn(body.user, message, config), settings)
+                return "", runtime.chat.stream_turn(body.user, message)
+            reply = await bounded(runtime.chat.turn(body.user, message), settings)
             return reply.text, None
         history = chat_messages([{"role": m.role, "content": m.text()} for m in body.messages])
         if body.stream:
-            stream = (chunk.text async for chunk in runtime.chat.model.astream(history, config))
+            stream = (chunk.text async for chunk in runtime.chat.model.astream(history))
             return "", stream
-        reply = await bounded(runtime.chat.model.ainvoke(history, config), settings)
+        reply = await bounded(runtime.chat.model.ainvoke(history), settings)
         return reply.text, None
     chain = runtime.chains.get(body.model)
     if chain is None:
@@ -174,8 +173,8 @@ async def _run(
         )
     chain_input = _chain_input(chain, body, settings.max_input_chars)
     if body.stream:
-        return "", chain.text_runnable.astream(chain_input, config)
-    output = await bounded(chain.runnable.ainvoke(chain_input, config), settings)
+        return "", chain.text_runnable.astream(chain_input)
+    output = await bounded(chain.runnable.ainvoke(chain_input), settings)
     text = output if isinstance(output, str) else json.dumps(output, ensure_ascii=False)
     return text, None
 
@@ -191,11 +190,11 @@ async def chat_completions(
 ) -> dict[str, Any] | EventSourceResponse:
     """A chain (its variable filled from the last user message) or `chat`, plain or streamed."""
     _check_size(body, runtime.settings.max_input_chars)
-    tracker = new_tracker(runtime.settings)
+    usage = track_usage()
     cid = f"chatcmpl-{uuid.uuid4().hex}"
-    text, stream = await _run(runtime, body, tracker)
+    text, stream = await _run(runtime, body)
     if stream is None:
-        return _completion(cid, body.model, text, tracker.usage())
+        return _completion(cid, body.model, text, usage.as_openai())
     model = body.model
 
     async def events() -> AsyncIterator[dict[str, Any]]:
@@ -211,7 +210,7 @@ async def chat_completions(
         yield {"data": dumps(_chunk(cid, model, {}, finish="stop"))}
         usage_chunk = _chunk(cid, model, {})
         usage_chunk["choices"] = []
-        usage_chunk["usage"] = tracker.usage()
+        usage_chunk["usage"] = usage.as_openai()
         yield {"data": dumps(usage_chunk)}
         yield {"data": "[DONE]"}
 
