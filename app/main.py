@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app import __version__
+from app.api.auth import ApiKeyMiddleware
 from app.api.handlers import install_handlers
 from app.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.api.openapi import install_openapi
@@ -75,7 +76,6 @@ def create_app(
                 chat_model, store, settings.chat_system_prompt, settings.chat_history_limit
             ),
             store=store,
-            api_keys=settings.api_key_values(),
         )
         app.state.runtime = runtime
         tune_gc()
@@ -103,6 +103,8 @@ def create_app(
     )
     install_openapi(app)
     install_handlers(app)
+    if settings.api_keys:
+        app.add_middleware(ApiKeyMiddleware, keys=settings.api_key_values())
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)  # added last: runs first, sees everything
     app.include_router(health.router)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from app.chains.registry import ChainRegistry
 from app.chat.service import ChatService
@@ -18,5 +18,4 @@ class Runtime:
     chains: ChainRegistry
     chat: ChatService
     store: MemoryStore
-    api_keys: list[bytes] = field(default_factory=list)
     shutting_down: bool = False

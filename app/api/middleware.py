@@ -12,10 +12,9 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import error_body
-from app.core.logging import request_id_var
+from app.core.logging import AccessLog, request_id_var
 from app.core.metrics import HTTP_IN_FLIGHT, HTTP_LATENCY, HTTP_REQUESTS
 
-log = logging.getLogger("llmchain.access")
 error_log = logging.getLogger("llmchain.error")
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -28,16 +27,19 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-async def _send_json(
-    send: Send, status: int, body: dict[str, object], request_id: str | None = None
+async def send_json(
+    send: Send,
+    status: int,
+    body: dict[str, object],
+    extra_headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
+    """Send a complete JSON response from middleware (before any app has answered)."""
     payload = json.dumps(body).encode()
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(payload)).encode()),
+        *(extra_headers or []),
     ]
-    if request_id:
-        headers.append((b"x-request-id", request_id.encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
 
@@ -47,6 +49,7 @@ class RequestContextMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.access_log = AccessLog()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -82,7 +85,7 @@ class RequestContextMiddleware:
                 body = error_body(
                     "internal_error", f"internal error; quote request id {request_id}"
                 )
-                await _send_json(send, 500, body, request_id)
+                await send_json(send, 500, body, [(b"x-request-id", request_id.encode())])
         finally:
             HTTP_IN_FLIGHT.dec()
             elapsed = time.perf_counter() - begin
@@ -91,15 +94,8 @@ class RequestContextMiddleware:
             method = scope["method"]
             HTTP_REQUESTS.labels(template, method, str(status)).inc()
             HTTP_LATENCY.labels(template, method).observe(elapsed)
-            log.info(
-                "request",
-                extra={
-                    "method": method,
-                    "path": scope["path"],
-                    "route": template,
-                    "status": status,
-                    "duration_ms": round(elapsed * 1000, 2),
-                },
+            self.access_log.write(
+                request_id, method, scope["path"], template, status, round(elapsed * 1000, 2)
             )
 
 
@@ -128,7 +124,7 @@ class BodyLimitMiddleware:
                 f"request body is {declared} bytes; the limit is {self.max_bytes} "
                 "(LLMCHAIN_MAX_BODY_BYTES)",
             )
-            await _send_json(send, 413, body)  # the outer middleware adds X-Request-ID
+            await send_json(send, 413, body)  # the outer middleware adds X-Request-ID
             return
         seen = 0
 

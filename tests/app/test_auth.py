@@ -9,7 +9,7 @@ import openai
 import pytest
 from langserve import RemoteRunnable
 
-from app.api.deps import key_matches
+from app.api.auth import key_matches
 from tests.app.test_chain_routes import PRODUCT, assert_error
 from tests.conftest import Server, ServerFactory
 

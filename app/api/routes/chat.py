@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, Field
 
-from app.api.deps import RuntimeDep, require_api_key
+from app.api.deps import runtime_of
 from app.api.running import bounded
 from app.core.errors import InvalidInput, NotFound
 from app.core.metrics import track_usage
 
-router = APIRouter(prefix="/v1/chat", tags=["chat"], dependencies=[Depends(require_api_key)])
+router = APIRouter(prefix="/v1/chat", tags=["chat"])
 
 SESSION_ID_PATTERN = r"^[A-Za-z0-9._:@-]{1,128}$"
 SessionId = Annotated[
@@ -59,8 +59,9 @@ class ChatHistory(BaseModel):
 
 
 @router.post("", summary="Send a message in a session")
-async def chat_turn(body: ChatTurn, runtime: RuntimeDep) -> ChatReply:
+async def chat_turn(body: ChatTurn, request: Request) -> ChatReply:
     """Answer with the session's history as context; the turn is kept in chat memory."""
+    runtime = runtime_of(request)
     settings = runtime.settings
     if len(body.message) > settings.max_input_chars:
         raise InvalidInput(
@@ -73,8 +74,9 @@ async def chat_turn(body: ChatTurn, runtime: RuntimeDep) -> ChatReply:
 
 
 @router.get("/{session_id}", summary="A session's history")
-async def chat_history(session_id: SessionId, runtime: RuntimeDep) -> ChatHistory:
+async def chat_history(session_id: SessionId, request: Request) -> ChatHistory:
     """Every message of the session, oldest first; 404 when there is no such session."""
+    runtime = runtime_of(request)
     messages = await runtime.chat.history(session_id)
     if messages is None:
         raise NotFound(f"no chat session '{session_id}'")
@@ -82,7 +84,8 @@ async def chat_history(session_id: SessionId, runtime: RuntimeDep) -> ChatHistor
 
 
 @router.delete("/{session_id}", status_code=204, summary="Forget a session")
-async def chat_delete(session_id: SessionId, runtime: RuntimeDep) -> Response:
+async def chat_delete(session_id: SessionId, request: Request) -> Response:
     """Delete the session's memory (idempotent)."""
+    runtime = runtime_of(request)
     await runtime.chat.delete(session_id)
     return Response(status_code=204)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import Response
 
-from app.api.deps import RuntimeDep
+from app.api.deps import runtime_of
 from app.core.errors import NotReady
 
 router = APIRouter(tags=["operations"])
@@ -21,8 +21,9 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", summary="Readiness")
-async def readyz(runtime: RuntimeDep) -> dict[str, Any]:
+async def readyz(request: Request) -> dict[str, Any]:
     """200 when the model is configured and the memory store answers; 503 with the reason."""
+    runtime = runtime_of(request)
     if runtime.shutting_down:
         raise NotReady("shutting down")
     try:

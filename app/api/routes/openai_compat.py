@@ -8,11 +8,11 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse
 
-from app.api.deps import RuntimeDep, require_api_key
+from app.api.deps import runtime_of
 from app.api.routes.chat import SESSION_ID_PATTERN
 from app.api.running import as_client_error, bounded, dumps, sse_response
 from app.chains.registry import Chain
@@ -21,7 +21,7 @@ from app.core.errors import InvalidInput, NotFound
 from app.core.metrics import track_usage
 from app.runtime import Runtime
 
-router = APIRouter(prefix="/v1", tags=["openai"], dependencies=[Depends(require_api_key)])
+router = APIRouter(prefix="/v1", tags=["openai"])
 
 CHAT_MODEL = "chat"
 CREATED = int(time.time())
@@ -76,8 +76,9 @@ def _known_models(runtime: Runtime) -> list[str]:
 
 
 @router.get("/models", summary="List the models (chains and 'chat')")
-async def list_models(runtime: RuntimeDep) -> dict[str, Any]:
+async def list_models(request: Request) -> dict[str, Any]:
     """Every chain, and `chat`, as an OpenAI model object."""
+    runtime = runtime_of(request)
     return {
         "object": "list",
         "data": [
@@ -186,9 +187,10 @@ async def _run(
     responses={200: {"content": {"application/json": {}, "text/event-stream": {}}}},
 )
 async def chat_completions(
-    body: ChatCompletionRequest, runtime: RuntimeDep
+    body: ChatCompletionRequest, request: Request
 ) -> dict[str, Any] | EventSourceResponse:
     """A chain (its variable filled from the last user message) or `chat`, plain or streamed."""
+    runtime = runtime_of(request)
     _check_size(body, runtime.settings.max_input_chars)
     usage = track_usage()
     cid = f"chatcmpl-{uuid.uuid4().hex}"
