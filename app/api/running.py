@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from langchain_core.exceptions import OutputParserException
 from langchain_core.runnables import RunnableConfig
 from sse_starlette import EventSourceResponse
+from starlette.responses import Response
 
 from app.core.config import Settings
 from app.core.errors import AppError, ProviderError, RequestTimeout
@@ -55,6 +56,15 @@ async def bounded(awaitable: Awaitable[T], settings: Settings) -> T:
 def sse_response(events: AsyncIterator[dict[str, Any]], settings: Settings) -> EventSourceResponse:
     """An SSE response that survives proxies: keep-alive comments, no caching or buffering."""
     return EventSourceResponse(events, ping=settings.sse_ping_s, headers=SSE_HEADERS)
+
+
+def json_response(value: Any, status_code: int = 200) -> Response:
+    """A JSON response from plain data, without FastAPI's response-model pass."""
+    return Response(
+        json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(),
+        status_code=status_code,
+        media_type="application/json",
+    )
 
 
 def dumps(value: Any) -> str:
