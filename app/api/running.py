@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any, TypeVar
 
+import orjson
 from langchain_core.exceptions import OutputParserException
 from langchain_core.runnables import RunnableConfig
 from sse_starlette import EventSourceResponse
@@ -60,13 +60,9 @@ def sse_response(events: AsyncIterator[dict[str, Any]], settings: Settings) -> E
 
 def json_response(value: Any, status_code: int = 200) -> Response:
     """A JSON response from plain data, without FastAPI's response-model pass."""
-    return Response(
-        json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(),
-        status_code=status_code,
-        media_type="application/json",
-    )
+    return Response(orjson.dumps(value), status_code=status_code, media_type="application/json")
 
 
 def dumps(value: Any) -> str:
     """Compact JSON for SSE data lines."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return orjson.dumps(value).decode()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import time
 from contextvars import ContextVar
 from typing import TextIO
 
+import orjson
 from pythonjsonlogger.json import JsonFormatter
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
@@ -77,7 +77,7 @@ class AccessLog:
         """Log one finished request (never its body, query string or headers)."""
         if not self.logger.isEnabledFor(logging.INFO):
             return
-        line = json.dumps(
+        line = orjson.dumps(
             {
                 "time": self._time(),
                 "level": "INFO",
@@ -91,5 +91,5 @@ class AccessLog:
                 "duration_ms": duration_ms,
             }
         )
-        _stream.write(line + "\n")
+        _stream.write(line.decode() + "\n")
         _stream.flush()
