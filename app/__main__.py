@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import uvicorn
 
@@ -11,6 +13,22 @@ from app.core.config import load_settings
 from app.core.errors import ConfigError
 from app.core.logging import configure_logging
 from app.main import create_app
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server, but a graceful stop on SIGTERM or SIGINT exits 0.
+
+    uvicorn re-raises the signal once it has shut down, so the process dies of it
+    (exit 143). Here the in-flight requests have finished and nothing was lost: that
+    is a clean stop, and container runtimes and tests should see it as one.
+    """
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """Let uvicorn handle the signals, then forget them instead of re-raising."""
+        with super().capture_signals():
+            yield
+            self._captured_signals.clear()
 
 
 def main() -> int:
@@ -22,7 +40,7 @@ def main() -> int:
     except ConfigError as exc:
         print(f"llmchain: configuration error: {exc}", file=sys.stderr)
         return 2
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(settings, chains),
         host=settings.host,
         port=settings.port,
@@ -31,7 +49,9 @@ def main() -> int:
         server_header=False,
         timeout_graceful_shutdown=settings.shutdown_grace_s,
     )
-    return 0
+    server = Server(config)
+    server.run()
+    return 0 if server.started else 3  # 3: start-up failed (e.g. memory store unreachable)
 
 
 if __name__ == "__main__":

@@ -309,7 +309,7 @@ def main() -> None:
     """Run everything and print (and by default write) the report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--starts", type=int, default=5)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()

@@ -54,8 +54,17 @@ async def bounded(awaitable: Awaitable[T], settings: Settings) -> T:
 
 
 def sse_response(events: AsyncIterator[dict[str, Any]], settings: Settings) -> EventSourceResponse:
-    """An SSE response that survives proxies: keep-alive comments, no caching or buffering."""
-    return EventSourceResponse(events, ping=settings.sse_ping_s, headers=SSE_HEADERS)
+    """An SSE response that survives proxies: keep-alive comments, no caching or buffering.
+
+    On SIGTERM, sse-starlette would end streams at once; the grace period lets a stream
+    under way finish (up to LLMCHAIN_SHUTDOWN_GRACE_S) before it is cut.
+    """
+    return EventSourceResponse(
+        events,
+        ping=settings.sse_ping_s,
+        headers=SSE_HEADERS,
+        shutdown_grace_period=settings.shutdown_grace_s,
+    )
 
 
 def json_response(value: Any, status_code: int = 200) -> Response:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
+import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from tests.app.test_chain_routes import PRODUCT
+from tests.app.test_chain_routes import PRODUCT, sse_events
 from tests.conftest import ServerFactory
 
 
@@ -83,3 +86,25 @@ def test_stream_error_event_when_the_provider_fails(servers: ServerFactory) -> N
             json={"model": "chat", "stream": True, "messages": [{"role": "user", "content": "x"}]},
         ).text
         assert '"type":"provider_error"' in oai
+
+
+def test_sigterm_lets_a_stream_and_a_request_in_flight_finish(servers: ServerFactory) -> None:
+    env = {
+        "LLMCHAIN_FAKE_LATENCY_MS": "1500",
+        "LLMCHAIN_FAKE_TOKEN_LATENCY_MS": "100",
+        "LLMCHAIN_SHUTDOWN_GRACE_S": "20",
+    }
+    server = servers.start(env)
+    body = {"input": {"product": "a slow answer"}}
+    with ThreadPoolExecutor(2) as pool, httpx.Client(base_url=server.url, timeout=30) as client:
+        stream = pool.submit(client.post, f"{PRODUCT}/stream", json=body)
+        invoke = pool.submit(client.post, f"{PRODUCT}/invoke", json=body)
+        time.sleep(0.5)  # both are waiting on the model
+        server.proc.send_signal(signal.SIGTERM)
+        streamed, invoked = stream.result(30), invoke.result(30)
+    assert server.proc.wait(30) == 0
+    assert invoked.status_code == 200
+    assert invoked.json()["output"].endswith("a slow answer.")
+    events = sse_events(streamed.text)
+    assert events[-1][0] == "end"
+    assert "".join(json.loads(d) for e, d in events if e == "data") == invoked.json()["output"]
