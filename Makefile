@@ -11,10 +11,19 @@ DEV_STAMP := $(VENV)/.dev-deps
 APP_REQS  := app/requirements.txt $(wildcard app/requirements/*.txt)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint types check fmt bench clean
+# The image: docker when its engine answers, else podman. BASE_IMAGE=... to override.
+IMAGE      ?= localhost/llmchain:dev
+BASE_IMAGE ?= python:3.11-slim
+PROVIDERS  ?= fake,openai
+ENGINE     ?= $(shell if docker info >/dev/null 2>&1; then echo docker; \
+                elif command -v podman >/dev/null 2>&1; then echo podman; fi)
+# podman drops HEALTHCHECK unless the image is in docker format.
+ENGINE_FLAGS = $(if $(filter podman,$(ENGINE)),--format docker)
+
+.PHONY: help venv run test lint types check fmt bench image base-image clean
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +60,14 @@ fmt: $(DEV_STAMP)  ## format and auto-fix
 
 bench: $(DEV_STAMP)  ## measure serving performance; writes docs/benchmarks.md
 	$(PY) -m benchmarks.serving
+
+image:  ## build app/ into an image (override IMAGE, PROVIDERS, BASE_IMAGE)
+	@test -n "$(ENGINE)" || { echo "make image: no container engine (docker or podman)" >&2; exit 1; }
+	$(ENGINE) build $(ENGINE_FLAGS) $(IMAGE_BUILD_FLAGS) \
+	  --build-arg BASE_IMAGE=$(BASE_IMAGE) --build-arg PROVIDERS=$(PROVIDERS) -t $(IMAGE) app/
+
+base-image:  ## make localhost/llmchain-base:bookworm from Debian packages (no registry needed)
+	scripts/local-base-image.sh
 
 clean:  ## remove the virtualenv and caches (keeps .data/)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
