@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import re
 import shutil
 import signal
@@ -28,14 +27,13 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
+from benchmarks.report import machine, write_section
+
 ROOT = Path(__file__).resolve().parents[1]
-DOC = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- serving:begin -->", "<!-- serving:end -->"
 BODY = '{"input": {"product": "colorful socks"}}'
 LUA = f"""wrk.method = "POST"
 wrk.body = '{BODY}'
@@ -258,11 +256,9 @@ def report(
     ours, base = lat["llmchain"], lat["bare"]
     start = statistics.median(starts)
     lines = [
-        BEGIN,
         "## Serving (`benchmarks/serving.py`)",
         "",
-        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"{machine()}; "
         f"`python -m benchmarks.serving {args}`. Load from `wrk` on 127.0.0.1 "
         "(1 thread); each server one uvicorn worker on the fake model.",
         "",
@@ -289,20 +285,8 @@ def report(
         "validation naming each variable, request id, JSON access log line, Prometheus",
         "metrics, a model-call callback that counts tokens, the time limit — and the figure",
         "above is that full path with the default settings (`LLMCHAIN_LOG_LEVEL=INFO`).",
-        END,
     ]
     return "\n".join(lines)
-
-
-def write_doc(section: str) -> None:
-    """Replace the serving section of docs/benchmarks.md (create the file if needed)."""
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n\nMeasured, never asserted.\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    DOC.write_text(text)
 
 
 def main() -> None:
@@ -325,7 +309,7 @@ def main() -> None:
     section = report(tput, lat, starts, shown)
     print(section)
     if not args.no_write:
-        write_doc(section)
+        write_section("serving", section)
 
 
 if __name__ == "__main__":
