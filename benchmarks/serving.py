@@ -20,7 +20,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.report import machine, write_section
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 BODY = '{"input": {"product": "colorful socks"}}'
@@ -39,14 +39,6 @@ LUA = f"""wrk.method = "POST"
 wrk.body = '{BODY}'
 wrk.headers["Content-Type"] = "application/json"
 """
-
-
-def free_port() -> int:
-    """A port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass

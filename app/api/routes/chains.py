@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
@@ -19,6 +19,8 @@ from app.api.running import (
     run_config,
     sse_response,
 )
+from app.chains.registry import Chain
+from app.core.config import Settings
 from app.core.errors import InvalidInput
 
 router = APIRouter(prefix="/v1/chains", tags=["chains"])
@@ -83,14 +85,27 @@ async def list_chains(request: Request) -> dict[str, list[ChainInfo]]:
     return {"chains": [ChainInfo(**chain.describe()) for chain in runtime.chains.values()]}
 
 
+class OneRun(NamedTuple):
+    """What invoke and stream need to run a chain once."""
+
+    chain: Chain
+    settings: Settings
+    chain_input: dict[str, str]
+    run_id: uuid.UUID
+
+
+def one_run(name: str, body: InvokeRequest, request: Request) -> OneRun:
+    """Look up the chain and check its input (404 and 422 before anything runs)."""
+    runtime = runtime_of(request)
+    chain = runtime.chains.get_chain(name)
+    chain_input = chain.check_input(body.input, runtime.settings.max_input_chars)
+    return OneRun(chain, runtime.settings, chain_input, uuid.uuid4())
+
+
 @router.post("/{name}/invoke", summary="Run a chain once", response_model=InvokeResponse)
 async def invoke(name: str, body: InvokeRequest, request: Request) -> Response:
     """Run the chain on one input; the answer is under `output`."""
-    runtime = runtime_of(request)
-    chain = runtime.chains.get_chain(name)
-    settings = runtime.settings
-    chain_input = chain.check_input(body.input, settings.max_input_chars)
-    run_id = uuid.uuid4()
+    chain, settings, chain_input, run_id = one_run(name, body, request)
     config = run_config(run_id)
     output = await bounded(chain.runnable.ainvoke(chain_input, config), settings)
     # A ready response skips FastAPI's re-validation of what we just built (hot path).
@@ -132,11 +147,7 @@ async def batch(name: str, body: BatchRequest, request: Request) -> Response:
 )
 async def stream(name: str, body: InvokeRequest, request: Request) -> EventSourceResponse:
     """Server-sent events as LangServe sends them: `metadata`, `data`..., then `end` or `error`."""
-    runtime = runtime_of(request)
-    chain = runtime.chains.get_chain(name)
-    settings = runtime.settings
-    chain_input = chain.check_input(body.input, settings.max_input_chars)
-    run_id = uuid.uuid4()
+    chain, settings, chain_input, run_id = one_run(name, body, request)
     config = run_config(run_id)
 
     async def events() -> AsyncIterator[dict[str, Any]]:
