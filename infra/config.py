@@ -1,0 +1,295 @@
+"""The stack configuration (namespace `llmchain:`): typed, validated, every error naming its key."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Any
+
+import pulumi
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+NAMESPACE = "llmchain"
+SECRET_KEYS = ("openaiApiKey", "apiKeys")
+
+
+class ConfigError(Exception):
+    """The stack's configuration is wrong; nothing is registered."""
+
+
+class Cloud(StrEnum):
+    """Where the stack deploys."""
+
+    LOCAL = "local"
+    AWS = "aws"
+    AZURE = "azure"
+    GCP = "gcp"
+
+
+class Compute(StrEnum):
+    """How the service runs on its cloud."""
+
+    SERVERLESS = "serverless"
+    VM = "vm"
+    CLUSTER = "cluster"
+
+
+class Provider(StrEnum):
+    """The model providers the service knows (app/providers/factory.py)."""
+
+    FAKE = "fake"
+    OPENAI = "openai"
+    OPENAI_COMPATIBLE = "openai-compatible"
+    AZURE_OPENAI = "azure-openai"
+    BEDROCK = "bedrock"
+    VERTEXAI = "vertexai"
+
+
+class Backend(StrEnum):
+    """Where chat memory is kept."""
+
+    MEMORY = "memory"
+    SQLITE = "sqlite"
+    POSTGRES = "postgres"
+
+
+# What each cloud offers (../shared/ARCHITECTURE.md); the first entry is the default.
+COMPUTE_BY_CLOUD = {
+    Cloud.LOCAL: [Compute.SERVERLESS],
+    Cloud.AWS: [Compute.SERVERLESS, Compute.VM, Compute.CLUSTER],
+    Cloud.AZURE: [Compute.SERVERLESS, Compute.VM, Compute.CLUSTER],
+    Cloud.GCP: [Compute.SERVERLESS, Compute.VM, Compute.CLUSTER],
+}
+BACKENDS_BY_CLOUD = {
+    Cloud.LOCAL: [Backend.SQLITE, Backend.MEMORY],
+    Cloud.AWS: [Backend.POSTGRES, Backend.MEMORY],
+    Cloud.AZURE: [Backend.POSTGRES, Backend.MEMORY],
+    Cloud.GCP: [Backend.POSTGRES, Backend.MEMORY],
+}
+# The cloud's own LLM, reached without static keys, is each cloud's default.
+PROVIDER_BY_CLOUD = {
+    Cloud.LOCAL: Provider.FAKE,
+    Cloud.AWS: Provider.BEDROCK,
+    Cloud.AZURE: Provider.AZURE_OPENAI,
+    Cloud.GCP: Provider.VERTEXAI,
+}
+
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_TAG_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.:/=+-@]{0,62}$")
+
+
+def _domain(value: str | None) -> str | None:
+    if value is not None and not _DOMAIN.match(value):
+        raise ValueError("must be a DNS name such as api.example.com (lowercase, no scheme)")
+    return value
+
+
+def _email(value: str | None) -> str | None:
+    if value is not None and not _EMAIL.match(value):
+        raise ValueError("must be an e-mail address")
+    return value
+
+
+def _tags(value: dict[str, str]) -> dict[str, str]:
+    for key, item in value.items():
+        if not _TAG_KEY.match(key) or len(item) > 63:
+            raise ValueError(
+                f"tag {key!r}: keys start with a letter, at most 63 characters of letters, "
+                "digits and _.:/=+-@; values at most 63 characters (the strictest cloud's rule)"
+            )
+    return value
+
+
+class _Section(BaseModel):
+    """A config object: camelCase keys as in Pulumi config, unknown keys refused."""
+
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True
+    )
+
+
+class LlmConfig(_Section):
+    """`llmchain:llm`: which model answers."""
+
+    provider: Provider | None = None
+    model: str | None = None
+    temperature: float = Field(default=0.7, ge=0.0, le=2.0)
+    base_url: str | None = Field(default=None, pattern=r"^https?://")
+
+
+class MemoryConfig(_Section):
+    """`llmchain:memory`: where chat memory is kept."""
+
+    backend: Backend | None = None
+
+
+class ScalingConfig(_Section):
+    """`llmchain:scaling`: replica range and requests per replica."""
+
+    min: int = Field(default=1, ge=0, le=100)
+    max: int = Field(default=3, ge=1, le=100)
+    concurrency: int = Field(default=50, ge=1, le=1000)
+
+
+class ResourcesConfig(_Section):
+    """`llmchain:resources`: what one replica gets."""
+
+    cpu: float = Field(default=0.5, ge=0.25, le=8)
+    memory: int = Field(default=1024, ge=512, le=32768, description="MiB")
+
+
+class IngressConfig(_Section):
+    """`llmchain:ingress`: who can reach the service."""
+
+    public: bool = True
+    domain: Annotated[str | None, AfterValidator(_domain)] = None
+    port: int = Field(default=8000, ge=1024, le=65535, description="local: host port")
+
+
+class AlertsConfig(_Section):
+    """`llmchain:alerts`: where alarms go."""
+
+    email: Annotated[str | None, AfterValidator(_email)] = None
+
+
+class ImageConfig(_Section):
+    """`llmchain:image`: how the app image is built."""
+
+    platform: str = Field(default="linux/amd64", pattern=r"^linux/(amd64|arm64)$")
+    providers: str | None = Field(default=None, pattern=r"^[a-z-]+(,[a-z-]+)*$")
+
+
+class StackConfig(_Section):
+    """Everything under `llmchain:` once validated; the program only ever sees this."""
+
+    cloud: Cloud
+    compute: Compute | None = None
+    llm: LlmConfig = LlmConfig()
+    memory: MemoryConfig = MemoryConfig()
+    scaling: ScalingConfig = ScalingConfig()
+    resources: ResourcesConfig = ResourcesConfig()
+    ingress: IngressConfig = IngressConfig()
+    alerts: AlertsConfig = AlertsConfig()
+    image: ImageConfig = ImageConfig()
+    tags: Annotated[dict[str, str], AfterValidator(_tags)] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _fits_the_cloud(self, info: ValidationInfo) -> StackConfig:
+        """Fill per-cloud defaults and refuse what the cloud does not offer."""
+        fill: dict[str, Any] = {}
+        computes = COMPUTE_BY_CLOUD[self.cloud]
+        compute = self.compute or computes[0]
+        if compute not in computes:
+            raise _KeyError(
+                "compute", compute.value,
+                f"not available for cloud '{self.cloud.value}'; allowed: "
+                + ", ".join(c.value for c in computes),
+            )  # fmt: skip
+        fill["compute"] = compute
+        backends = BACKENDS_BY_CLOUD[self.cloud]
+        backend = self.memory.backend or backends[0]
+        if backend not in backends:
+            raise _KeyError(
+                "memory.backend", backend.value,
+                f"not available for cloud '{self.cloud.value}'; allowed: "
+                + ", ".join(b.value for b in backends),
+            )  # fmt: skip
+        fill["memory"] = self.memory.model_copy(update={"backend": backend})
+        provider = self.llm.provider or PROVIDER_BY_CLOUD[self.cloud]
+        fill["llm"] = self.llm.model_copy(update={"provider": provider})
+        secrets = set((info.context or {}).get("secrets", ()))
+        if provider is Provider.OPENAI and "openaiApiKey" not in secrets:
+            raise _KeyError(
+                "openaiApiKey", None,
+                "required when llmchain:llm.provider is openai: "
+                "pulumi config set --secret llmchain:openaiApiKey sk-...",
+            )  # fmt: skip
+        if provider is Provider.OPENAI_COMPATIBLE and not self.llm.base_url:
+            raise _KeyError(
+                "llm.baseUrl", None, "required when llmchain:llm.provider is openai-compatible"
+            )
+        if self.scaling.min > self.scaling.max:
+            limit = f"must not exceed llmchain:scaling.max ({self.scaling.max})"
+            raise _KeyError("scaling.min", self.scaling.min, limit)
+        for key, value in fill.items():
+            object.__setattr__(self, key, value)  # frozen model: filling its own defaults
+        return self
+
+    @property
+    def providers(self) -> str:
+        """The provider packages the image carries (the image's PROVIDERS build argument)."""
+        return self.image.providers or str(self.llm.provider)
+
+
+class _KeyError(ValueError):
+    """A cross-field problem, tied to the key it is about."""
+
+    def __init__(self, key: str, value: Any, reason: str) -> None:
+        shown = "" if value is None else f"={value!r}"
+        super().__init__(f"llmchain:{key}{shown}: {reason}")
+
+
+def _key_name(loc: tuple[int | str, ...]) -> str:
+    """`("scaling", "max")` -> `llmchain:scaling.max`, in the camelCase users write."""
+    return f"{NAMESPACE}:" + ".".join(to_camel(str(part)) for part in loc)
+
+
+def describe(exc: ValidationError) -> str:
+    """One line per problem: the key, the value given, and what is allowed."""
+    lines = []
+    for err in exc.errors(include_url=False):
+        msg = err["msg"].removeprefix("Value error, ")
+        if msg.startswith(f"{NAMESPACE}:"):
+            lines.append(msg)
+            continue
+        key = _key_name(tuple(err["loc"]))
+        value = err.get("input")
+        shown = "" if isinstance(value, dict) or err["type"] == "missing" else f"={value!r}"
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (a typo?)"
+        lines.append(f"{key}{shown}: {msg}")
+    return "invalid stack configuration:\n  " + "\n  ".join(lines)
+
+
+def _raw_keys() -> dict[str, Any]:
+    """Every `llmchain:` key set on the stack, as Pulumi hands them to the program."""
+    from pulumi.runtime import config as runtime_config
+
+    # Pulumi's Config API reads one key at a time; to refuse unknown keys (typos) the whole
+    # map is needed, which the runtime keeps here (the CLI's PULUMI_CONFIG, or mocks' config).
+    merged = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    prefix = f"{NAMESPACE}:"
+    return {k[len(prefix) :]: v for k, v in merged.items() if k.startswith(prefix)}
+
+
+def load_stack_config() -> StackConfig:
+    """Read `llmchain:*` from the stack and validate it; raise ConfigError naming each bad key."""
+    config = pulumi.Config(NAMESPACE)
+    raw: dict[str, Any] = {}
+    for key in _raw_keys():
+        if key in SECRET_KEYS:
+            continue
+        try:
+            raw[key] = config.get_object(key)  # objects, numbers, booleans
+        except pulumi.ConfigTypeError:
+            raw[key] = config.get(key)  # plain strings such as `aws`
+    secrets = [key for key in SECRET_KEYS if config.get_secret(key) is not None]
+    if "cloud" not in raw:
+        raise ConfigError(
+            "invalid stack configuration:\n  llmchain:cloud: required; one of local, aws, "
+            "azure, gcp (pulumi config set llmchain:cloud aws)"
+        )
+    try:
+        return StackConfig.model_validate(raw, context={"secrets": secrets})
+    except ValidationError as exc:
+        raise ConfigError(describe(exc)) from None

@@ -1,0 +1,130 @@
+"""LocalTarget: network, memory volume, the image built locally, and the hardened container."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_docker as docker
+
+from infra.image import AppImage, AppImageArgs
+from infra.spec import WorkloadSpec
+from infra.targets import TargetOutputs
+
+APP_UID = "10001:10001"  # the image's non-root user (app/Dockerfile)
+
+
+def healthcheck_command(port: int, path: str) -> list[str]:
+    """The container's health check: the image has python3 but no curl."""
+    probe = (
+        f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{port}{path}', timeout=2)"
+    )
+    return ["CMD", "python3", "-c", probe]
+
+
+def env_list(spec: WorkloadSpec) -> pulumi.Output[list[str]]:
+    """`KEY=value` lines; the list is secret as soon as one secret is in it."""
+    plain = [f"{key}={value}" for key, value in sorted(spec.env.items())]
+    secret = [
+        pulumi.Output.concat(key, "=", value) for key, value in sorted(spec.secret_env.items())
+    ]
+    return pulumi.Output.all(*plain, *secret).apply(list)
+
+
+@dataclass
+class LocalTargetArgs:
+    """The workload to run."""
+
+    spec: WorkloadSpec
+
+
+class LocalTarget(pulumi.ComponentResource):
+    """The service as one container on the user's Docker engine."""
+
+    outputs: TargetOutputs
+
+    def __init__(
+        self, name: str, args: LocalTargetArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("llmchain:local:LocalTarget", name, {}, opts)
+        spec = args.spec
+        child = pulumi.ResourceOptions(parent=self)
+        labels = sorted(spec.labels.items())
+
+        self.network = docker.Network(
+            f"{name}-net",
+            name=f"{name}-net",
+            driver="bridge",
+            labels=[docker.NetworkLabelArgs(label=k, value=v) for k, v in labels],
+            opts=child,
+        )
+        mounts: list[docker.ContainerVolumeArgs] = []
+        self.volume: docker.Volume | None = None
+        if spec.memory.needs_volume:
+            self.volume = docker.Volume(
+                f"{name}-data",
+                name=f"{name}-data",
+                labels=[docker.VolumeLabelArgs(label=k, value=v) for k, v in labels],
+                # Chat memory lives here: `pulumi destroy` must not take it by surprise.
+                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+            )
+            mounts.append(
+                docker.ContainerVolumeArgs(volume_name=self.volume.name, container_path="/data")
+            )
+        self.image = AppImage(
+            f"{name}-app",
+            AppImageArgs(build=spec.image, repository=f"localhost/{name}"),
+            opts=child,
+        )
+        bind = "0.0.0.0" if spec.ingress.public else "127.0.0.1"
+        self.container = docker.Container(
+            f"{name}-app",
+            name=name,
+            image=self.image.ref,
+            envs=env_list(spec),
+            ports=[
+                docker.ContainerPortArgs(
+                    internal=spec.port, external=spec.ingress.host_port, ip=bind
+                )
+            ],
+            networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=self.network.name)],
+            volumes=mounts,
+            healthcheck=docker.ContainerHealthcheckArgs(
+                tests=healthcheck_command(spec.port, spec.health_path),
+                interval="15s",
+                timeout="3s",
+                start_period="10s",
+                retries=3,
+            ),
+            restart="unless-stopped",
+            must_run=True,
+            wait=True,  # `pulumi up` returns once the health check passes
+            wait_timeout=120,
+            read_only=True,
+            tmpfs={"/tmp": "rw,noexec,nosuid,size=64m"},  # noqa: S108 - the container's own tmpfs
+            user=APP_UID,
+            capabilities=docker.ContainerCapabilitiesArgs(drops=["ALL"]),
+            security_opts=["no-new-privileges:true"],
+            memory=spec.memory_mib,
+            cpus=f"{spec.cpu:g}",
+            stop_signal="SIGTERM",
+            stop_timeout=spec.shutdown_grace_s + 5,
+            labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in labels],
+            opts=child,
+        )
+        host = "127.0.0.1" if not spec.ingress.public else "localhost"
+        url = f"http://{host}:{spec.ingress.host_port}"
+        store = (
+            pulumi.Output.concat(
+                "sqlite:", spec.memory.sqlite_path, " on volume ", self.volume.name
+            )
+            if self.volume is not None
+            else pulumi.Output.from_input(f"{spec.memory.backend.value} (lost on restart)")
+        )
+        self.outputs = TargetOutputs(
+            url=url,
+            image_ref=self.image.ref,
+            health_url=f"{url}{spec.health_path}",
+            memory_store=store,
+        )
+        self.register_outputs({"url": url, "image_ref": self.image.ref, "memory_store": store})

@@ -1,0 +1,312 @@
+"""Run the real program under Pulumi's mocks: what a stack would create, without the CLI or a cloud.
+
+    python -m infra.plan --stack dev                 # the resource tree and the outputs
+    python -m infra.plan --stack aws --json          # machine-readable, secrets as "[secret]"
+    python -m infra.plan --stack dev --mermaid       # a diagram of resources and parents
+    python -m infra.plan --stack aws --set llmchain:compute=vm --secret llmchain:openaiApiKey=sk-x
+
+This module is also the infra tests' harness (`run_plan`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import runpy
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from infra.config import ConfigError
+from infra.mocks import PlanMocks
+
+ROOT = Path(__file__).resolve().parents[1]
+PROJECT = "llmchain"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # noqa: S105 - Pulumi's wire marker, not a secret
+RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def readable(value: Any) -> Any:
+    """Pulumi's wire values made readable: secrets hidden, references and unknowns named."""
+    if isinstance(value, dict):
+        sig = value.get(SIG_KEY)
+        if sig == SECRET_SIG:
+            return "[secret]"
+        if sig == RESOURCE_SIG:
+            return {"$ref": value.get("urn")}
+        return {k: readable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [readable(v) for v in value]
+    if value == UNKNOWN:
+        return "[unknown]"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # protobuf numbers are doubles; 8000.0 was written as 8000
+    return value
+
+
+@dataclass
+class Resource:
+    """One registered resource as the plan reports it."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    inputs: dict[str, Any]
+
+
+@dataclass
+class Plan:
+    """Every resource the program registers, and its stack outputs."""
+
+    stack: str
+    resources: list[Resource] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def of_type(self, type_token: str) -> list[Resource]:
+        """The resources of one type token."""
+        return [r for r in self.resources if r.type == type_token]
+
+    def one(self, type_token: str) -> Resource:
+        """The single resource of a type (fails when there are none or several)."""
+        found = self.of_type(type_token)
+        assert len(found) == 1, f"expected one {type_token}, found {len(found)}"
+        return found[0]
+
+    def to_json(self) -> dict[str, Any]:
+        """The `--json` document."""
+        return {
+            "resources": [
+                {
+                    "urn": r.urn,
+                    "type": r.type,
+                    "name": r.name,
+                    "parent": r.parent,
+                    "custom": r.custom,
+                    "inputs": r.inputs,
+                }
+                for r in self.resources
+            ],
+            "outputs": self.outputs,
+        }
+
+
+class PlanConfigError(ConfigError):
+    """The program refused the stack's configuration; `registered` is what it made first."""
+
+    def __init__(self, message: str, registered: list[Resource]) -> None:
+        super().__init__(message)
+        self.registered = registered
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The mock monitor, also keeping each registration's parent and its raw inputs."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks, plan: Plan) -> None:
+        super().__init__(mocks)
+        self.plan = plan
+
+    def RegisterResource(self, request: Any) -> Any:
+        """Record, then let the mock monitor register."""
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            raw = json_format.MessageToDict(request.object, preserving_proto_field_name=True)
+            stack_urn = f"urn:pulumi:{self.plan.stack}::{PROJECT}::pulumi:pulumi:Stack::"
+            parent = request.parent or None
+            self.plan.resources.append(
+                Resource(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    parent=None if parent and parent.startswith(stack_urn) else parent,
+                    custom=bool(request.custom),
+                    inputs=readable(raw),
+                )
+            )
+        return response
+
+
+def load_stack_file(stack: str) -> dict[str, Any]:
+    """The `config:` map of Pulumi.<stack>.yaml."""
+    path = ROOT / f"Pulumi.{stack}.yaml"
+    if not path.exists():
+        known = sorted(p.name.split(".")[1] for p in ROOT.glob("Pulumi.*.yaml"))
+        raise ConfigError(f"no stack file {path.name}; stacks: {', '.join(known)}")
+    document = yaml.safe_load(path.read_text()) or {}
+    config: dict[str, Any] = document.get("config") or {}
+    return config
+
+
+def _set_path(config: dict[str, Any], key: str, value: Any) -> None:
+    """`llmchain:scaling.max=5` sets one field of an object, as `pulumi config set --path`.
+
+    None removes the key, as `pulumi config rm` would.
+    """
+    namespace, _, path = key.partition(":")
+    top, *rest = path.split(".")
+    full = f"{namespace}:{top}"
+    if not rest:
+        if value is None:
+            config.pop(full, None)
+        else:
+            config[full] = value
+        return
+    node = config.setdefault(full, {})
+    for part in rest[:-1]:
+        node = node.setdefault(part, {})
+    node[rest[-1]] = value
+
+
+def parse_value(text: str) -> Any:
+    """`5` -> 5, `true` -> True, `{"a":1}` -> dict, anything else stays a string."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def wire_config(
+    config: dict[str, Any], secrets: dict[str, str]
+) -> tuple[dict[str, str], list[str]]:
+    """Config as the CLI hands it to a program: strings, objects as JSON; secret keys listed."""
+    wired: dict[str, str] = {}
+    secret_keys = list(secrets)
+    for key, value in config.items():
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            wired[key] = "[encrypted in the stack file]"  # cannot be decrypted offline
+            secret_keys.append(key)
+        elif isinstance(value, str):
+            wired[key] = value
+        else:
+            wired[key] = json.dumps(value)
+    wired.update(secrets)
+    return wired, secret_keys
+
+
+def _resolve_outputs() -> dict[str, Any]:
+    """The stack's exports, resolved; secret ones shown as "[secret]"."""
+    root = pulumi_settings.get_root_resource()
+    outputs: dict[str, Any] = {}
+    for key, value in getattr(root, "outputs", {}).items():
+        output = pulumi.Output.from_input(value)
+        if _sync_await(output.is_secret()):
+            outputs[key] = "[secret]"
+        else:
+            resolved = _sync_await(output.future())
+            outputs[key] = readable(resolved) if resolved is not None else None
+    return outputs
+
+
+def run_plan(
+    stack: str,
+    overrides: dict[str, Any] | None = None,
+    secrets: dict[str, str] | None = None,
+) -> Plan:
+    """Run __main__.py for a stack under mocks and return what it registered and exported."""
+    config = load_stack_file(stack)
+    for key, value in (overrides or {}).items():
+        _set_path(config, key, value)
+    wired, secret_keys = wire_config(config, secrets or {})
+    plan = Plan(stack=stack)
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    pulumi_settings.set_root_resource(None)  # type: ignore[arg-type]
+    mocks = PlanMocks()
+    pulumi.runtime.set_mocks(
+        mocks, project=PROJECT, stack=stack, preview=False, monitor=RecordingMonitor(mocks, plan)
+    )
+    set_all_config(wired, secret_keys)
+    pulumi_settings.SETTINGS.rpc_manager.clear()
+    program = str(ROOT / "__main__.py")
+
+    def run_program() -> None:
+        runpy.run_path(program, run_name="__main__")
+
+    try:
+        _sync_await(run_pulumi_func(run_program))
+    except (ConfigError, pulumi.RunError) as exc:
+        raise PlanConfigError(str(exc), plan.resources) from None
+    plan.outputs = _resolve_outputs()
+    plan.resources.sort(key=lambda r: r.urn)  # registration order is concurrent; keep output stable
+    return plan
+
+
+def render_tree(plan: Plan) -> str:
+    """The resource tree: type, name and a few key inputs per resource, then the outputs."""
+    children: dict[str | None, list[Resource]] = {}
+    for resource in plan.resources:
+        children.setdefault(resource.parent, []).append(resource)
+    lines = [f"stack {plan.stack}: {len(plan.resources)} resources"]
+
+    def walk(parent: str | None, depth: int) -> None:
+        for r in children.get(parent, []):
+            keys = ", ".join(sorted(r.inputs)[:6])
+            lines.append(f"{'  ' * (depth + 1)}{r.type}  {r.name}  [{keys}]")
+            walk(r.urn, depth + 1)
+
+    walk(None, 0)
+    lines.append("outputs:")
+    lines += [f"  {k}: {v}" for k, v in plan.outputs.items()]
+    return "\n".join(lines)
+
+
+def render_mermaid(plan: Plan) -> str:
+    """A Mermaid flowchart of resources under their parents, for the docs."""
+    ids = {r.urn: f"r{i}" for i, r in enumerate(plan.resources)}
+    lines = ["flowchart TD", f'  stack(["stack {plan.stack}"])']
+    for r in plan.resources:
+        lines.append(f'  {ids[r.urn]}["{r.type}<br/>{r.name}"]')
+        lines.append(f"  {ids.get(r.parent or '', 'stack')} --> {ids[r.urn]}")
+    return "\n".join(lines)
+
+
+def _pairs(items: list[str], flag: str) -> dict[str, str]:
+    pairs = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or ":" not in key:
+            raise ConfigError(f"{flag} {item!r}: expected namespace:key=value")
+        pairs[key] = value
+    return pairs
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The command line; a configuration error exits 2 with its message."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--stack", required=True, help="dev, aws, azure or gcp")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--secret", action="append", default=[], metavar="KEY=VALUE")
+    out = parser.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true")
+    out.add_argument("--mermaid", action="store_true")
+    args = parser.parse_args(argv)
+    try:
+        overrides = {k: parse_value(v) for k, v in _pairs(args.set, "--set").items()}
+        plan = run_plan(args.stack, overrides, _pairs(args.secret, "--secret"))
+    except ConfigError as exc:
+        print(f"llmchain: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(plan.to_json(), indent=2, sort_keys=True))
+    elif args.mermaid:
+        print(render_mermaid(plan))
+    else:
+        print(render_tree(plan))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

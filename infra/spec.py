@@ -1,0 +1,161 @@
+"""WorkloadSpec: the cloud-neutral description of the service, built once from the config."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+
+from infra.config import Backend, StackConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+APP_DIR = ROOT / "app"
+PORT = 8000
+SQLITE_PATH = "/data/chat.sqlite"
+SHUTDOWN_GRACE_S = 30
+# Files of the build context that do not change the image (mirrors app/.dockerignore).
+_IGNORED_PARTS = {"__pycache__", ".data"}
+_IGNORED_SUFFIXES = {".pyc", ".sqlite"}
+
+
+def context_digest(context: Path = APP_DIR) -> str:
+    """A digest of the build context's files: the image tag, so tags stay immutable."""
+    digest = hashlib.sha256()
+    for path in sorted(context.rglob("*")):
+        rel = path.relative_to(context)
+        if not path.is_file() or _IGNORED_PARTS & set(rel.parts):
+            continue
+        if path.suffix in _IGNORED_SUFFIXES or ".sqlite-" in path.name:
+            continue
+        digest.update(str(rel).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class ImageBuild:
+    """What to build: the context, its Dockerfile, the platform and the provider packages."""
+
+    context: Path
+    dockerfile: Path
+    platform: str
+    providers: str
+    tag: str
+
+
+@dataclass(frozen=True)
+class MemoryNeed:
+    """What backs chat memory; a target provides it (a volume, a database) and its URL."""
+
+    backend: Backend
+    sqlite_path: str = SQLITE_PATH
+
+    @property
+    def needs_database(self) -> bool:
+        """True when the target must provide PostgreSQL."""
+        return self.backend is Backend.POSTGRES
+
+    @property
+    def needs_volume(self) -> bool:
+        """True when the target must mount persistent storage at /data."""
+        return self.backend is Backend.SQLITE
+
+
+@dataclass(frozen=True)
+class Ingress:
+    """Who reaches the service, and under what name."""
+
+    public: bool
+    domain: str | None
+    host_port: int  # local only: the port published on the host
+
+
+@dataclass(frozen=True)
+class WorkloadSpec:
+    """Everything a target needs to run the service; targets consume only this."""
+
+    name: str
+    image: ImageBuild
+    port: int
+    cpu: float  # vCPU per replica
+    memory_mib: int
+    min_replicas: int
+    max_replicas: int
+    concurrency: int  # requests per replica before scaling out
+    env: dict[str, str]  # plain settings
+    secret_env: dict[str, pulumi.Output[str]]  # name -> secret output; never plain
+    health_path: str
+    readiness_path: str
+    memory: MemoryNeed
+    ingress: Ingress
+    labels: dict[str, str]
+    alert_email: str | None = None
+    provider: str = "fake"
+    shutdown_grace_s: int = 30  # SIGTERM to exit: in-flight requests and streams finish
+
+
+def labels_for(config: StackConfig, stack: str) -> dict[str, str]:
+    """Tags/labels every resource carries: who made it, for which stack, plus the user's."""
+    return {
+        "app": "llmchain",
+        "stack": stack,
+        "managed-by": "pulumi",
+        **config.tags,
+    }
+
+
+def build_spec(config: StackConfig, stack: str, secrets: pulumi.Config) -> WorkloadSpec:
+    """Turn the validated config into the workload description."""
+    provider = str(config.llm.provider)
+    env = {
+        "LLMCHAIN_HOST": "0.0.0.0",
+        "PORT": str(PORT),
+        "LLMCHAIN_PROVIDER": provider,
+        "LLMCHAIN_TEMPERATURE": f"{config.llm.temperature:g}",
+        "LLMCHAIN_MEMORY_BACKEND": str(config.memory.backend),
+        "LLMCHAIN_SHUTDOWN_GRACE_S": str(SHUTDOWN_GRACE_S),
+    }
+    if config.llm.model:
+        env["LLMCHAIN_MODEL"] = config.llm.model
+    if config.llm.base_url:
+        env["LLMCHAIN_BASE_URL"] = config.llm.base_url
+    if config.memory.backend is Backend.SQLITE:
+        env["LLMCHAIN_MEMORY_URL"] = SQLITE_PATH
+    secret_env: dict[str, pulumi.Output[str]] = {}
+    openai_key = secrets.get_secret("openaiApiKey")
+    if openai_key is not None:
+        secret_env["LLMCHAIN_OPENAI_API_KEY"] = openai_key
+    api_keys = secrets.get_secret("apiKeys")
+    if api_keys is not None:
+        secret_env["LLMCHAIN_API_KEYS"] = api_keys
+    return WorkloadSpec(
+        name=f"llmchain-{stack}",
+        image=ImageBuild(
+            context=APP_DIR,
+            dockerfile=APP_DIR / "Dockerfile",
+            platform=config.image.platform,
+            providers=config.providers,
+            tag=context_digest(APP_DIR),
+        ),
+        port=PORT,
+        cpu=config.resources.cpu,
+        memory_mib=config.resources.memory,
+        min_replicas=config.scaling.min,
+        max_replicas=config.scaling.max,
+        concurrency=config.scaling.concurrency,
+        env=env,
+        secret_env=secret_env,
+        health_path="/healthz",
+        readiness_path="/readyz",
+        memory=MemoryNeed(config.memory.backend or Backend.MEMORY),
+        ingress=Ingress(
+            public=config.ingress.public,
+            domain=config.ingress.domain,
+            host_port=config.ingress.port,
+        ),
+        labels=labels_for(config, stack),
+        alert_email=config.alerts.email,
+        provider=provider,
+        shutdown_grace_s=SHUTDOWN_GRACE_S,
+    )
