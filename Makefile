@@ -33,8 +33,11 @@ $(RUN_STAMP): $(PY) $(APP_REQS)
 	$(PY) -m pip install --quiet -r app/requirements.txt
 	touch $@
 
-$(DEV_STAMP): $(PY) $(APP_REQS) requirements-dev.txt
+$(DEV_STAMP): $(PY) $(APP_REQS) requirements.txt requirements-dev.txt requirements-checkov.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	# checkov pins old boto3 and packaging: it gets a virtualenv of its own.
+	test -x $(VENV)/checkov/bin/python || $(PYTHON) -m venv $(VENV)/checkov
+	$(VENV)/checkov/bin/python -m pip install --quiet -r requirements-checkov.txt
 	touch $@ $(RUN_STAMP)
 
 venv: $(DEV_STAMP)  ## create venv/ with everything the tests and tools need

@@ -15,6 +15,7 @@ import asyncio
 import json
 import runpy
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,17 +40,29 @@ SIG_KEY = "4dabf18193072939515e22adb298388d"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
-def readable(value: Any) -> Any:
-    """Pulumi's wire values made readable: secrets hidden, references and unknowns named."""
+def _redact(value: Any) -> Any:
+    """A secret's shape with every leaf hidden: `{"a": "[secret]"}` rather than `"[secret]"`."""
+    if isinstance(value, dict):
+        return {k: _redact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact(v) for v in value]
+    return "[secret]"
+
+
+def readable(value: Any, keep_shape: bool = False) -> Any:
+    """Pulumi's wire values made readable: secrets hidden, references and unknowns named.
+
+    keep_shape: hide a secret's leaves but keep its structure (to render manifests).
+    """
     if isinstance(value, dict):
         sig = value.get(SIG_KEY)
         if sig == SECRET_SIG:
-            return "[secret]"
+            return _redact(readable(value.get("value"))) if keep_shape else "[secret]"
         if sig == RESOURCE_SIG:
             return {"$ref": value.get("urn")}
-        return {k: readable(v) for k, v in value.items()}
+        return {k: readable(v, keep_shape) for k, v in value.items()}
     if isinstance(value, list):
-        return [readable(v) for v in value]
+        return [readable(v, keep_shape) for v in value]
     if value == UNKNOWN:
         return "[unknown]"
     if isinstance(value, float) and value.is_integer():
@@ -67,6 +80,7 @@ class Resource:
     parent: str | None
     custom: bool
     inputs: dict[str, Any]
+    shaped: dict[str, Any] = field(default_factory=dict, repr=False)  # secrets' leaves hidden
 
 
 @dataclass
@@ -135,6 +149,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     parent=None if parent and parent.startswith(stack_urn) else parent,
                     custom=bool(request.custom),
                     inputs=readable(raw),
+                    shaped=readable(raw, keep_shape=True),
                 )
             )
         return response
@@ -211,16 +226,14 @@ def _resolve_outputs() -> dict[str, Any]:
     return outputs
 
 
-def run_plan(
+def plan_program(
+    program: Callable[[], object],
     stack: str,
-    overrides: dict[str, Any] | None = None,
+    config: dict[str, Any] | None = None,
     secrets: dict[str, str] | None = None,
 ) -> Plan:
-    """Run __main__.py for a stack under mocks and return what it registered and exported."""
-    config = load_stack_file(stack)
-    for key, value in (overrides or {}).items():
-        _set_path(config, key, value)
-    wired, secret_keys = wire_config(config, secrets or {})
+    """Run any Pulumi program function under the recording mocks; what it registered."""
+    wired, secret_keys = wire_config(config or {}, secrets or {})
     plan = Plan(stack=stack)
     asyncio.set_event_loop(asyncio.new_event_loop())
     pulumi_settings.set_root_resource(None)  # type: ignore[arg-type]
@@ -230,18 +243,32 @@ def run_plan(
     )
     set_all_config(wired, secret_keys)
     pulumi_settings.SETTINGS.rpc_manager.clear()
-    program = str(ROOT / "__main__.py")
 
-    def run_program() -> None:
-        runpy.run_path(program, run_name="__main__")
+    def run() -> None:
+        program()
 
     try:
-        _sync_await(run_pulumi_func(run_program))
+        _sync_await(run_pulumi_func(run))
     except (ConfigError, pulumi.RunError) as exc:
         raise PlanConfigError(str(exc), plan.resources) from None
     plan.outputs = _resolve_outputs()
     plan.resources.sort(key=lambda r: r.urn)  # registration order is concurrent; keep output stable
     return plan
+
+
+def run_plan(
+    stack: str,
+    overrides: dict[str, Any] | None = None,
+    secrets: dict[str, str] | None = None,
+) -> Plan:
+    """Run __main__.py for a stack under mocks and return what it registered and exported."""
+    config = load_stack_file(stack)
+    for key, value in (overrides or {}).items():
+        _set_path(config, key, value)
+    main_py = str(ROOT / "__main__.py")
+    return plan_program(
+        lambda: runpy.run_path(main_py, run_name="__main__"), stack, config, secrets
+    )
 
 
 def render_tree(plan: Plan) -> str:

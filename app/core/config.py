@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -178,8 +179,18 @@ def describe_settings_error(exc: ValidationError) -> str:
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Read and validate the settings; raise ConfigError with a readable message."""
+    """Read and validate the settings; raise ConfigError with a readable message.
+
+    With LLMCHAIN_SECRETS_DIR set, settings are also read from files in that directory,
+    one per variable (e.g. `LLMCHAIN_OPENAI_API_KEY`): how Kubernetes mounts a Secret, and
+    safer than environment variables, which child processes and crash dumps inherit.
+    """
+    secrets_dir = os.environ.get(f"{ENV_PREFIX}SECRETS_DIR")
+    if secrets_dir and not Path(secrets_dir).is_dir():
+        raise ConfigError(f"{ENV_PREFIX}SECRETS_DIR={secrets_dir!r} is not a directory")
     try:
+        if secrets_dir:
+            return Settings(_secrets_dir=secrets_dir, **overrides)
         return Settings(**overrides)
     except ValidationError as exc:
         raise ConfigError(describe_settings_error(exc)) from None

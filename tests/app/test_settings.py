@@ -102,3 +102,20 @@ def test_bad_setting_stops_the_process_with_the_message(servers: ServerFactory) 
     assert "configuration error" in output
     assert "LLMCHAIN_PROVIDER='gpt-5'" in output
     assert "'openai-compatible'" in output
+
+
+def test_secrets_can_come_from_files(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    (tmp_path / "LLMCHAIN_OPENAI_API_KEY").write_text("sk-from-file")
+    (tmp_path / "LLMCHAIN_API_KEYS").write_text("k1,k2")
+    monkeypatch.setenv("LLMCHAIN_SECRETS_DIR", str(tmp_path))
+    settings = load_settings()
+    assert settings.openai_api_key.get_secret_value() == "sk-from-file"
+    assert settings.api_key_values() == [b"k1", b"k2"]
+    monkeypatch.setenv("LLMCHAIN_API_KEYS", "from-env")  # the environment still wins
+    assert load_settings().api_key_values() == [b"from-env"]
+
+
+def test_missing_secrets_dir_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.setenv("LLMCHAIN_SECRETS_DIR", str(tmp_path / "nope"))
+    with pytest.raises(ConfigError, match="LLMCHAIN_SECRETS_DIR="):
+        load_settings()
