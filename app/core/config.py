@@ -190,7 +190,7 @@ def load_settings(**overrides: Any) -> Settings:
         raise ConfigError(f"{ENV_PREFIX}SECRETS_DIR={secrets_dir!r} is not a directory")
     try:
         if secrets_dir:
-            return Settings(_secrets_dir=secrets_dir, **overrides)
+            return Settings(_secrets_dir=secrets_dir, **overrides)  # type: ignore[call-arg]
         return Settings(**overrides)
     except ValidationError as exc:
         raise ConfigError(describe_settings_error(exc)) from None
