@@ -83,6 +83,17 @@ PROVIDER_BY_CLOUD = {
     Cloud.GCP: Provider.VERTEXAI,
 }
 
+# The model each provider uses when `llmchain:llm.model` is unset (the app's defaults too;
+# tests/infra checks the two tables agree).
+DEFAULT_MODELS = {
+    Provider.FAKE: "fake-echo",
+    Provider.OPENAI: "gpt-4o-mini",
+    Provider.OPENAI_COMPATIBLE: "llama3.1",
+    Provider.AZURE_OPENAI: "gpt-4o-mini",
+    Provider.BEDROCK: "anthropic.claude-3-5-haiku-20241022-v1:0",
+    Provider.VERTEXAI: "gemini-2.5-flash",
+}
+
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TAG_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.:/=+-@]{0,62}$")
@@ -162,6 +173,29 @@ class AlertsConfig(_Section):
     email: Annotated[str | None, AfterValidator(_email)] = None
 
 
+class DatabaseConfig(_Section):
+    """`llmchain:database`: the PostgreSQL that keeps chat memory in the clouds."""
+
+    deletion_protection: bool = True
+    instance: str | None = Field(default=None, description="the cloud's instance class")
+
+
+class MonitoringConfig(_Section):
+    """`llmchain:monitoring`: log retention and alarm thresholds."""
+
+    log_retention_days: int = Field(default=30, ge=1, le=3653)
+    error_rate_percent: float = Field(default=5.0, gt=0, le=100)
+    latency_p95_ms: int = Field(default=10_000, ge=100, le=600_000)
+
+
+class AwsConfig(_Section):
+    """`llmchain:aws`: settings only AWS has."""
+
+    hosted_zone_id: str | None = Field(default=None, pattern=r"^Z[A-Z0-9]{4,31}$")
+    instance_type: str = Field(default="t3.small", pattern=r"^[a-z0-9-]+\.[a-z0-9]+$")
+    node_instance_type: str = Field(default="t3.medium", pattern=r"^[a-z0-9-]+\.[a-z0-9]+$")
+
+
 class ImageConfig(_Section):
     """`llmchain:image`: how the app image is built."""
 
@@ -181,6 +215,10 @@ class StackConfig(_Section):
     ingress: IngressConfig = IngressConfig()
     alerts: AlertsConfig = AlertsConfig()
     image: ImageConfig = ImageConfig()
+    database: DatabaseConfig = DatabaseConfig()
+    monitoring: MonitoringConfig = MonitoringConfig()
+    ha: bool = False  # a NAT gateway per zone, a standby database
+    aws: AwsConfig = AwsConfig()
     tags: Annotated[dict[str, str], AfterValidator(_tags)] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -218,6 +256,18 @@ class StackConfig(_Section):
             raise _KeyError(
                 "llm.baseUrl", None, "required when llmchain:llm.provider is openai-compatible"
             )
+        if self.cloud is Cloud.AWS and self.ingress.domain and compute is Compute.CLUSTER:
+            raise _KeyError(
+                "ingress.domain", self.ingress.domain,
+                "not supported with llmchain:compute=cluster on AWS yet (the cluster's load "
+                "balancer is a plain NLB); use serverless or vm for HTTPS",
+            )  # fmt: skip
+        if self.cloud is Cloud.AWS and self.ingress.domain and not self.aws.hosted_zone_id:
+            raise _KeyError(
+                "aws.hostedZoneId", None,
+                "required with llmchain:ingress.domain on AWS: the Route 53 zone that "
+                "validates the certificate and points the name at the load balancer",
+            )  # fmt: skip
         if self.scaling.min > self.scaling.max:
             limit = f"must not exceed llmchain:scaling.max ({self.scaling.max})"
             raise _KeyError("scaling.min", self.scaling.min, limit)

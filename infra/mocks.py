@@ -29,16 +29,127 @@ def _named(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     return {"name": inputs.get("name") or name}
 
 
+def _arn(token: str, name: str) -> str:
+    """`aws:ecr/repository:Repository` -> arn:aws:ecr:<region>:<account>:repository/<name>."""
+    service, kind = token.split(":")[1].split("/")
+    return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{kind.lower()}/{name}"
+
+
+def _aws_repository(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    repo = inputs.get("name") or name
+    return {
+        "repositoryUrl": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{repo}",
+        "registryId": ACCOUNT,
+        "name": repo,
+    }
+
+
+def _aws_alb(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "dnsName": f"{name}-1234567890.{REGION}.elb.amazonaws.com",
+        "arnSuffix": f"app/{name}/50dc6c495c0c9188",
+        "zoneId": "Z35SXDOTRQ7X7K",
+    }
+
+
+def _aws_rds(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    ident = inputs.get("identifier") or name
+    address = f"{ident}.abcdefghij.{REGION}.rds.amazonaws.com"
+    return {"address": address, "endpoint": f"{address}:5432", "identifier": ident}
+
+
+def _aws_eks(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": inputs.get("name") or name,
+        "endpoint": f"https://{name.upper()}.gr7.{REGION}.eks.amazonaws.com",
+        "certificateAuthority": {"data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t"},
+        "identities": [
+            {
+                "oidcs": [
+                    {
+                        "issuer": f"https://oidc.eks.{REGION}.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+                    }
+                ]
+            }
+        ],
+        "vpcConfig": {
+            **(inputs.get("vpcConfig") or {}),
+            "clusterSecurityGroupId": f"sg-{name}-cluster",
+        },
+    }
+
+
+def _aws_certificate(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    domain = inputs.get("domainName", "example.com")
+    return {
+        "domainValidationOptions": [
+            {
+                "domainName": domain,
+                "resourceRecordName": f"_x1.{domain}.",
+                "resourceRecordType": "CNAME",
+                "resourceRecordValue": "_x2.acm-validations.aws.",
+            }
+        ]
+    }
+
+
+def _aws_suffix(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    return {"arnSuffix": f"targetgroup/{name}/6d0ecf831eec9f09", "name": name}
+
+
 # type token -> extra outputs the provider would compute
 COMPUTED: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
     "docker-build:index:Image": _docker_build_image,
     "docker:index/network:Network": _named,
     "docker:index/volume:Volume": _named,
     "docker:index/container:Container": _named,
+    "aws:ecr/repository:Repository": _aws_repository,
+    "aws:lb/loadBalancer:LoadBalancer": _aws_alb,
+    "aws:lb/targetGroup:TargetGroup": _aws_suffix,
+    "aws:rds/instance:Instance": _aws_rds,
+    "aws:eks/cluster:Cluster": _aws_eks,
+    "aws:acm/certificate:Certificate": _aws_certificate,
+    "aws:acm/certificateValidation:CertificateValidation": lambda n, i: {},
+    "aws:route53/record:Record": lambda n, i: {"fqdn": str(i.get("name", n)).rstrip(".")},
+    "aws:ec2/launchTemplate:LaunchTemplate": lambda n, i: {"latestVersion": 1},
+    "aws:ecs/cluster:Cluster": _named,
+    "aws:ecs/service:Service": _named,
+    "aws:autoscaling/group:Group": _named,
+    "aws:cloudwatch/logGroup:LogGroup": _named,
+    "aws:cloudwatch/dashboard:Dashboard": lambda n, i: {"dashboardName": i.get("dashboardName", n)},
+    "random:index/randomPassword:RandomPassword": lambda n, i: {
+        "result": "mock-Password-0123456789abcdef"
+    },
 }
 
 # invoke token -> its answer
-INVOKES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+INVOKES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": lambda a: {
+        "names": [f"{REGION}a", f"{REGION}b", f"{REGION}c"],
+        "zoneIds": ["use1-az1", "use1-az2", "use1-az4"],
+        "id": REGION,
+    },
+    "aws:index/getCallerIdentity:getCallerIdentity": lambda a: {
+        "accountId": ACCOUNT,
+        "arn": f"arn:aws:iam::{ACCOUNT}:user/deployer",
+        "userId": "AIDAEXAMPLE",
+        "id": ACCOUNT,
+    },
+    "aws:ecr/getAuthorizationToken:getAuthorizationToken": lambda a: {
+        "authorizationToken": "QVdTOm1vY2stdG9rZW4=",
+        "proxyEndpoint": f"https://{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com",
+        "userName": "AWS",
+        "password": "mock-ecr-token",
+        "expiresAt": "2030-01-01T00:00:00Z",
+        "id": ACCOUNT,
+    },
+    "aws:ssm/getParameter:getParameter": lambda a: {
+        "name": a.get("name"),
+        "value": "ami-0123456789abcdef0",
+        "type": "String",
+        "id": a.get("name"),
+    },
+}
 
 
 class PlanMocks(pulumi.runtime.Mocks):
@@ -50,7 +161,8 @@ class PlanMocks(pulumi.runtime.Mocks):
         computed = COMPUTED.get(args.typ)
         if computed is not None:
             state.update(computed(args.name, args.inputs))
-        state.setdefault("arn", f"arn:aws:mock:{REGION}:{ACCOUNT}:{args.name}")
+        if args.typ.startswith("aws:"):
+            state.setdefault("arn", _arn(args.typ, args.name))
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
@@ -58,4 +170,4 @@ class PlanMocks(pulumi.runtime.Mocks):
         answer = INVOKES.get(args.token)
         if answer is None:
             raise NotImplementedError(f"{UNKNOWN_INVOKE} {args.token!r}: add it to infra/mocks.py")
-        return answer(args.args), None
+        return answer(args.args), []

@@ -81,6 +81,7 @@ class Resource:
     custom: bool
     inputs: dict[str, Any]
     shaped: dict[str, Any] = field(default_factory=dict, repr=False)  # secrets' leaves hidden
+    provider: str | None = None  # `<provider urn>::<id>` when one was given explicitly
 
 
 @dataclass
@@ -150,6 +151,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     custom=bool(request.custom),
                     inputs=readable(raw),
                     shaped=readable(raw, keep_shape=True),
+                    provider=request.provider or None,
                 )
             )
         return response

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pulumi
 
-from infra.config import Backend, StackConfig
+from infra.config import DEFAULT_MODELS, Backend, Provider, StackConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_DIR = ROOT / "app"
@@ -116,8 +116,8 @@ def build_spec(config: StackConfig, stack: str, secrets: pulumi.Config) -> Workl
         "LLMCHAIN_MEMORY_BACKEND": str(config.memory.backend),
         "LLMCHAIN_SHUTDOWN_GRACE_S": str(SHUTDOWN_GRACE_S),
     }
-    if config.llm.model:
-        env["LLMCHAIN_MODEL"] = config.llm.model
+    # Always explicit: IAM grants name the model, so infra and app must agree on it.
+    env["LLMCHAIN_MODEL"] = config.llm.model or DEFAULT_MODELS[Provider(provider)]
     if config.llm.base_url:
         env["LLMCHAIN_BASE_URL"] = config.llm.base_url
     if config.memory.backend is Backend.SQLITE:

@@ -37,6 +37,7 @@ Deploy = Callable[[StackConfig, WorkloadSpec], TargetOutputs]
 # when chosen: a local stack should not load three cloud SDKs.
 TARGET_MODULES: dict[Cloud, str] = {
     Cloud.LOCAL: "infra.local",
+    Cloud.AWS: "infra.aws",
 }
 
 

@@ -1,0 +1,224 @@
+"""EKS: cluster and managed nodes in private subnets, IRSA for the pods, the Kubernetes workload."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from infra.aws import iam
+from infra.kubernetes import KubernetesWorkload, KubernetesWorkloadArgs
+from infra.spec import WorkloadSpec
+
+KUBERNETES_VERSION = "1.33"
+CLUSTER_POLICY = "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"
+NODE_POLICIES = (
+    "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+    "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+    "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",  # Container Insights
+)
+
+
+def kubeconfig(cluster: str, endpoint: str, ca_data: str, region: str) -> dict[str, Any]:
+    """A kubeconfig that authenticates with `aws eks get-token` (no static credentials)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {
+                "name": cluster,
+                "cluster": {"server": endpoint, "certificate-authority-data": ca_data},
+            }
+        ],
+        "contexts": [{"name": cluster, "context": {"cluster": cluster, "user": cluster}}],
+        "current-context": cluster,
+        "users": [
+            {
+                "name": cluster,
+                "user": {
+                    "exec": {
+                        "apiVersion": "client.authentication.k8s.io/v1beta1",
+                        "command": "aws",
+                        "args": ["eks", "get-token", "--cluster-name", cluster, "--region", region],
+                    }
+                },
+            }
+        ],
+    }
+
+
+@dataclass
+class ClusterArgs:
+    """The network, the image and what the pods need."""
+
+    spec: WorkloadSpec
+    image_ref: pulumi.Input[str]
+    region: str
+    account: pulumi.Input[str]
+    node_instance_type: str
+    ha: bool
+    repository_arn: pulumi.Input[str]
+    subnet_ids: Sequence[pulumi.Input[str]]
+    public_subnet_ids: Sequence[pulumi.Input[str]]
+    app_policy: pulumi.Input[str] | None  # what the pods may do (Bedrock), via IRSA
+
+
+class Cluster(pulumi.ComponentResource):
+    """EKS (secrets encrypted with KMS, audit logs on), node group, OIDC, the pods' IRSA role.
+
+    The workload goes on it afterwards (`workload()`): the database it needs admits the
+    cluster's security group, which only exists once the cluster does.
+    """
+
+    cluster: aws.eks.Cluster
+    provider: k8s.Provider
+
+    def __init__(
+        self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("llmchain:aws:Cluster", name, {}, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        spec = args.spec
+        cluster_role = aws.iam.Role(
+            f"{name}-cluster", assume_role_policy=json.dumps(iam.assume_role("eks")), opts=child
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{name}-cluster", role=cluster_role.name, policy_arn=CLUSTER_POLICY, opts=child
+        )
+        key = aws.kms.Key(
+            f"{name}-secrets-key",
+            description=f"{name}: Kubernetes secrets",
+            enable_key_rotation=True,
+            opts=child,
+        )
+        self.cluster = aws.eks.Cluster(
+            f"{name}-eks",
+            version=KUBERNETES_VERSION,
+            role_arn=cluster_role.arn,
+            vpc_config=aws.eks.ClusterVpcConfigArgs(
+                subnet_ids=[*args.subnet_ids, *args.public_subnet_ids],
+                endpoint_private_access=True,
+                endpoint_public_access=True,  # for `pulumi up` and kubectl; auth is IAM
+            ),
+            encryption_config=aws.eks.ClusterEncryptionConfigArgs(
+                resources=["secrets"],
+                provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=key.arn),
+            ),
+            enabled_cluster_log_types=["api", "audit", "authenticator"],
+            access_config=aws.eks.ClusterAccessConfigArgs(
+                authentication_mode="API", bootstrap_cluster_creator_admin_permissions=True
+            ),
+            opts=child,
+        )
+        node_role = aws.iam.Role(
+            f"{name}-node", assume_role_policy=json.dumps(iam.assume_role("ec2")), opts=child
+        )
+        for index, policy in enumerate(NODE_POLICIES):
+            aws.iam.RolePolicyAttachment(
+                f"{name}-node-{index}", role=node_role.name, policy_arn=policy, opts=child
+            )
+        aws.iam.RolePolicy(
+            f"{name}-node-pull",
+            role=node_role.id,
+            policy=pulumi.Output.from_input(args.repository_arn).apply(
+                lambda a: json.dumps(iam.pull_image(a))
+            ),
+            opts=child,
+        )
+        # Nodes' metadata service: IMDSv2 only, one hop, so pods cannot borrow the node's role.
+        template = aws.ec2.LaunchTemplate(
+            f"{name}-nodes",
+            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
+            ),
+            block_device_mappings=[
+                aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                    device_name="/dev/xvda",
+                    ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                        volume_size=40, volume_type="gp3", encrypted="true"
+                    ),
+                )
+            ],
+            opts=child,
+        )
+        nodes = aws.eks.NodeGroup(
+            f"{name}-nodes",
+            cluster_name=self.cluster.name,
+            node_role_arn=node_role.arn,
+            subnet_ids=args.subnet_ids,
+            instance_types=[args.node_instance_type],
+            ami_type="AL2023_x86_64_STANDARD",
+            scaling_config=aws.eks.NodeGroupScalingConfigArgs(
+                min_size=2 if args.ha else 1,
+                desired_size=2,
+                max_size=max(2, -(-spec.max_replicas // 2) + 1),
+            ),
+            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
+                id=template.id, version=template.latest_version.apply(str)
+            ),
+            update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["scalingConfig.desiredSize"]),
+        )
+        aws.eks.Addon(
+            f"{name}-insights",
+            cluster_name=self.cluster.name,
+            addon_name="amazon-cloudwatch-observability",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[nodes]),
+        )
+        issuer = self.cluster.identities[0].oidcs[0].issuer
+        oidc = aws.iam.OpenIdConnectProvider(
+            f"{name}-oidc", url=issuer, client_id_lists=["sts.amazonaws.com"], opts=child
+        )
+        app_role = aws.iam.Role(
+            f"{name}-app",
+            assume_role_policy=pulumi.Output.all(oidc.arn, issuer).apply(
+                lambda a: json.dumps(iam.irsa_trust(a[0], a[1], spec.name, spec.name))
+            ),
+            opts=child,
+        )
+        if args.app_policy is not None:
+            aws.iam.RolePolicy(f"{name}-app", role=app_role.id, policy=args.app_policy, opts=child)
+        config = pulumi.Output.all(
+            self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data
+        ).apply(lambda a: json.dumps(kubeconfig(a[0], a[1], a[2], args.region)))
+        provider = k8s.Provider(
+            f"{name}-k8s",
+            kubeconfig=config,
+            enable_server_side_apply=True,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[nodes]),
+        )
+        self.provider = provider
+        self.app_role = app_role
+        self.security_group_id = self.cluster.vpc_config.cluster_security_group_id
+        self.register_outputs({"cluster": self.cluster.name})
+
+    def workload(
+        self,
+        spec: WorkloadSpec,
+        image_ref: pulumi.Input[str],
+        region: str,
+        secret_env: Mapping[str, pulumi.Input[str]],
+    ) -> KubernetesWorkload:
+        """The Kubernetes workload on this cluster, its pods using the IRSA role."""
+        annotations = {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}
+        if not spec.ingress.public:
+            annotations["service.beta.kubernetes.io/aws-load-balancer-internal"] = "true"
+        return KubernetesWorkload(
+            spec.name,
+            KubernetesWorkloadArgs(
+                spec=spec,
+                image_ref=image_ref,
+                provider=self.provider,
+                service_account_annotations={"eks.amazonaws.com/role-arn": self.app_role.arn},
+                service_annotations=annotations,
+                automount_token=False,  # the IRSA webhook projects its own token
+                extra_env={"AWS_REGION": region},
+                extra_secret_env=dict(secret_env),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )

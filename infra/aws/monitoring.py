@@ -1,0 +1,225 @@
+"""CloudWatch: the app's log group, an SNS topic for alarms, the alarms, and a dashboard."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+PERIOD_S = 60
+
+
+@dataclass(frozen=True)
+class Alarm:
+    """One alarm as data: what to watch, how, and when it fires."""
+
+    key: str  # short id: `errors`, `latency`...
+    description: str
+    namespace: str
+    metric: str
+    dimensions: Mapping[str, pulumi.Input[str]]
+    threshold: float
+    statistic: str = "Average"  # or an extended statistic such as p95
+    comparison: str = "GreaterThanThreshold"
+    periods: int = 5
+    # For a rate: (numerator metrics, denominator metric); percent of the denominator.
+    ratio_of: tuple[Sequence[str], str] | None = None
+
+
+def alb_alarms(
+    lb: pulumi.Input[str], tg: pulumi.Input[str], error_pct: float, p95_ms: int
+) -> list[Alarm]:
+    """HTTP errors, latency and target health, from the load balancer's view."""
+    both = {"LoadBalancer": lb, "TargetGroup": tg}
+    return [
+        Alarm(
+            "errors",
+            f"5xx above {error_pct:g}% of requests",
+            "AWS/ApplicationELB",
+            "HTTPCode_Target_5XX_Count",
+            {"LoadBalancer": lb},
+            error_pct,
+            "Sum",
+            ratio_of=(["HTTPCode_Target_5XX_Count", "HTTPCode_ELB_5XX_Count"], "RequestCount"),
+        ),
+        Alarm(
+            "latency",
+            f"p95 response time above {p95_ms} ms",
+            "AWS/ApplicationELB",
+            "TargetResponseTime",
+            {"LoadBalancer": lb},
+            p95_ms / 1000,
+            "p95",
+        ),
+        Alarm(
+            "unhealthy",
+            "a target fails its health check",
+            "AWS/ApplicationELB",
+            "UnHealthyHostCount",
+            both,
+            0,
+            "Maximum",
+            periods=3,
+        ),
+    ]
+
+
+def utilisation_alarms(
+    namespace: str, dimensions: Mapping[str, pulumi.Input[str]], cpu: str, memory: str
+) -> list[Alarm]:
+    """CPU and memory above 85% for five minutes."""
+    return [
+        Alarm("cpu", "CPU above 85%", namespace, cpu, dimensions, 85),
+        Alarm("memory", "memory above 85%", namespace, memory, dimensions, 85),
+    ]
+
+
+def dashboard_body(region: str, alarms: Sequence[dict[str, Any]]) -> str:
+    """A dashboard with one graph per alarm's metric (dimensions already resolved)."""
+    widgets = []
+    for index, alarm in enumerate(alarms):
+        dims = [x for pair in sorted(alarm["dimensions"].items()) for x in pair]
+        stat = alarm["statistic"]
+        widgets.append(
+            {
+                "type": "metric",
+                "x": (index % 2) * 12,
+                "y": (index // 2) * 6,
+                "width": 12,
+                "height": 6,
+                "properties": {
+                    "title": alarm["description"],
+                    "region": region,
+                    "stat": stat,
+                    "period": PERIOD_S,
+                    "metrics": [[alarm["namespace"], alarm["metric"], *dims]],
+                },
+            }
+        )
+    return json.dumps({"widgets": widgets})
+
+
+@dataclass
+class MonitoringArgs:
+    """Retention, who is told, and what is watched."""
+
+    region: str
+    log_retention_days: int
+    email: str | None
+    alarms: list[Alarm] = field(default_factory=list)
+
+
+class Monitoring(pulumi.ComponentResource):
+    """Log group, SNS topic (+ email), one CloudWatch alarm per Alarm, one dashboard."""
+
+    log_group: aws.cloudwatch.LogGroup
+    topic: aws.sns.Topic
+    dashboard_url: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("llmchain:aws:Monitoring", name, {}, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"/llmchain/{name}/app",
+            retention_in_days=args.log_retention_days,
+            opts=child,
+        )
+        self.topic = aws.sns.Topic(f"{name}-alarms", kms_master_key_id="alias/aws/sns", opts=child)
+        if args.email:
+            aws.sns.TopicSubscription(
+                f"{name}-alarms-email",
+                topic=self.topic.arn,
+                protocol="email",
+                endpoint=args.email,
+                opts=child,
+            )
+        self.alarms = [self._alarm(name, alarm, child) for alarm in args.alarms]
+        resolved = pulumi.Output.all(*[self._resolved(a) for a in args.alarms])
+        dashboard = aws.cloudwatch.Dashboard(
+            f"{name}-dashboard",
+            dashboard_name=name,
+            dashboard_body=resolved.apply(lambda alarms: dashboard_body(args.region, alarms)),
+            opts=child,
+        )
+        self.dashboard_url = pulumi.Output.concat(
+            f"https://{args.region}.console.aws.amazon.com/cloudwatch/home?region={args.region}",
+            "#dashboards:name=",
+            dashboard.dashboard_name,
+        )
+        self.register_outputs({"dashboard_url": self.dashboard_url})
+
+    @staticmethod
+    def _resolved(alarm: Alarm) -> pulumi.Output[dict[str, Any]]:
+        dims = pulumi.Output.all(**dict(alarm.dimensions))
+        return dims.apply(
+            lambda d: {
+                "description": alarm.description,
+                "namespace": alarm.namespace,
+                "metric": alarm.metric,
+                "statistic": alarm.statistic,
+                "dimensions": d,
+            }
+        )
+
+    def _alarm(
+        self, name: str, alarm: Alarm, child: pulumi.ResourceOptions
+    ) -> aws.cloudwatch.MetricAlarm:
+        common: dict[str, Any] = {
+            "alarm_description": alarm.description,
+            "comparison_operator": alarm.comparison,
+            "evaluation_periods": alarm.periods,
+            "threshold": alarm.threshold,
+            "treat_missing_data": "notBreaching",
+            "alarm_actions": [self.topic.arn],
+            "ok_actions": [self.topic.arn],
+        }
+        if alarm.ratio_of is not None:
+            numerators, denominator = alarm.ratio_of
+            queries = [
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                    id=f"m{i}",
+                    metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                        namespace=alarm.namespace,
+                        metric_name=metric,
+                        dimensions=dict(alarm.dimensions),
+                        period=PERIOD_S,
+                        stat="Sum",
+                    ),
+                )
+                for i, metric in enumerate([*numerators, denominator])
+            ]
+            errors = " + ".join(f"FILL(m{i}, 0)" for i in range(len(numerators)))
+            total = f"m{len(numerators)}"
+            queries.append(
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                    id="rate",
+                    expression=f"100 * ({errors}) / IF({total} > 0, {total}, 1)",
+                    label="percent",
+                    return_data=True,
+                )
+            )
+            return aws.cloudwatch.MetricAlarm(
+                f"{name}-{alarm.key}", metric_queries=queries, **common, opts=child
+            )
+        statistic: dict[str, Any] = (
+            {"extended_statistic": alarm.statistic}
+            if alarm.statistic.startswith("p")
+            else {"statistic": alarm.statistic}
+        )
+        return aws.cloudwatch.MetricAlarm(
+            f"{name}-{alarm.key}",
+            namespace=alarm.namespace,
+            metric_name=alarm.metric,
+            dimensions=dict(alarm.dimensions),
+            period=PERIOD_S,
+            **statistic,
+            **common,
+            opts=child,
+        )

@@ -1,0 +1,63 @@
+"""ECR: scanned on push, immutable tags, old images expired; and the login to push to it."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.image import RegistryLogin
+
+KEEP_IMAGES = 20
+
+
+def lifecycle_policy(keep: int = KEEP_IMAGES) -> str:
+    """Expire all but the newest `keep` images (tags are immutable, so old ones pile up)."""
+    selection = {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": keep}
+    rule = {
+        "rulePriority": 1,
+        "description": f"keep the newest {keep} images",
+        "selection": selection,
+        "action": {"type": "expire"},
+    }
+    return json.dumps({"rules": [rule]})
+
+
+class Registry(pulumi.ComponentResource):
+    """One ECR repository for the app image."""
+
+    repository: aws.ecr.Repository
+    login: RegistryLogin
+
+    def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("llmchain:aws:Registry", name, {}, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.repository = aws.ecr.Repository(
+            f"{name}-repo",
+            name=name,
+            image_tag_mutability="IMMUTABLE",
+            image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(
+                scan_on_push=True
+            ),
+            encryption_configurations=[
+                aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="AES256")
+            ],
+            opts=child,
+        )
+        aws.ecr.LifecyclePolicy(
+            f"{name}-lifecycle",
+            repository=self.repository.name,
+            policy=lifecycle_policy(),
+            opts=child,
+        )
+        # A short-lived token, asked for at deploy time and passed to the build explicitly.
+        token = aws.ecr.get_authorization_token_output(
+            registry_id=self.repository.registry_id, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
+        self.login = RegistryLogin(
+            address=token.proxy_endpoint.apply(lambda e: e.removeprefix("https://")),
+            username=token.user_name,
+            password=pulumi.Output.secret(token.password),
+        )
+        self.register_outputs({"repository_url": self.repository.repository_url})

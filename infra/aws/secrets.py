@@ -1,0 +1,47 @@
+"""Secrets Manager: each secret setting of the service, read only by the workload's role."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import pulumi
+import pulumi_aws as aws
+
+
+def secret_name(prefix: str, env_name: str) -> str:
+    """`llmchain-aws/llmchain-openai-api-key` for LLMCHAIN_OPENAI_API_KEY."""
+    return f"{prefix}/{re.sub(r'[^a-z0-9]+', '-', env_name.lower()).strip('-')}"
+
+
+class Secrets(pulumi.ComponentResource):
+    """One secret (and its current value) per secret setting; `arns` maps setting -> ARN."""
+
+    arns: dict[str, pulumi.Output[str]]
+
+    def __init__(
+        self,
+        name: str,
+        values: Mapping[str, pulumi.Input[str]],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("llmchain:aws:Secrets", name, {}, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.arns = {}
+        for env_name, value in sorted(values.items()):
+            slug = secret_name(name, env_name)
+            secret = aws.secretsmanager.Secret(
+                f"{name}-{env_name.lower()}",
+                name=slug,
+                description=f"llmchain setting {env_name}",
+                recovery_window_in_days=7,
+                opts=child,
+            )
+            aws.secretsmanager.SecretVersion(
+                f"{name}-{env_name.lower()}",
+                secret_id=secret.id,
+                secret_string=pulumi.Output.secret(value),
+                opts=child,
+            )
+            self.arns[env_name] = secret.arn
+        self.register_outputs({})

@@ -1,0 +1,229 @@
+"""ECS Fargate: the service as tasks in private subnets behind the ALB, autoscaled."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.aws import iam
+from infra.spec import WorkloadSpec
+
+APP_USER = "10001:10001"
+# Fargate CPU units and the memory (MiB) each allows: (min, max, step).
+FARGATE = {
+    256: (512, 2048, 512),
+    512: (1024, 4096, 1024),
+    1024: (2048, 8192, 1024),
+    2048: (4096, 16384, 1024),
+    4096: (8192, 30720, 1024),
+    8192: (16384, 61440, 4096),
+}
+
+
+def fargate_size(cpu: float, memory_mib: int) -> tuple[int, int]:
+    """The smallest valid Fargate (cpu units, memory MiB) that gives at least what was asked."""
+    for units, (low, high, step) in FARGATE.items():
+        if units >= cpu * 1024 and memory_mib <= high:
+            memory = max(low, -(-memory_mib // step) * step)
+            return units, memory
+    raise ValueError(f"no Fargate size has {cpu} vCPU and {memory_mib} MiB")
+
+
+def container_definitions(
+    *,
+    image: str,
+    port: int,
+    env: Mapping[str, str],
+    secret_arns: Mapping[str, str],
+    log_group: str,
+    region: str,
+    health_path: str,
+    stop_timeout: int,
+) -> list[dict[str, Any]]:
+    """The task's one container: plain settings as environment, secrets by ARN only."""
+    url = f"http://127.0.0.1:{port}{health_path}"
+    probe = f"import urllib.request; urllib.request.urlopen('{url}', timeout=2)"
+    return [
+        {
+            "name": "app",
+            "image": image,
+            "essential": True,
+            "user": APP_USER,
+            "readonlyRootFilesystem": True,
+            "portMappings": [{"containerPort": port, "protocol": "tcp", "name": "http"}],
+            "environment": [{"name": k, "value": v} for k, v in sorted(env.items())],
+            # ECS fetches these from Secrets Manager at start: never in the task definition.
+            "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(secret_arns.items())],
+            # The root filesystem is read-only; /tmp is the task's own scratch volume.
+            "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp"}],  # noqa: S108
+            "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}},
+            "healthCheck": {
+                "command": ["CMD", "python3", "-c", probe],
+                "interval": 15,
+                "timeout": 5,
+                "retries": 3,
+                "startPeriod": 20,
+            },
+            "stopTimeout": stop_timeout,
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-group": log_group,
+                    "awslogs-region": region,
+                    "awslogs-stream-prefix": "app",
+                },
+            },
+        }
+    ]
+
+
+@dataclass
+class ServerlessArgs:
+    """What the service needs from the rest of the target."""
+
+    spec: WorkloadSpec
+    image_ref: pulumi.Input[str]
+    region: str
+    repository_arn: pulumi.Input[str]
+    log_group_arn: pulumi.Input[str]
+    log_group_name: pulumi.Input[str]
+    secret_arns: Mapping[str, pulumi.Input[str]]
+    task_policy: pulumi.Input[str] | None  # what the app itself may do (Bedrock), or nothing
+    subnet_ids: Sequence[pulumi.Input[str]]
+    security_group_id: pulumi.Input[str]
+    target_group_arn: pulumi.Input[str]
+
+
+class Serverless(pulumi.ComponentResource):
+    """ECS cluster, roles, task definition, service and its autoscaling."""
+
+    cluster: aws.ecs.Cluster
+    service: aws.ecs.Service
+
+    def __init__(
+        self, name: str, args: ServerlessArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("llmchain:aws:Serverless", name, {}, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        spec = args.spec
+        self.cluster = aws.ecs.Cluster(
+            f"{name}-cluster",
+            settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
+            opts=child,
+        )
+        trust = json.dumps(iam.assume_role("ecs-tasks"))
+        execution = aws.iam.Role(f"{name}-execution", assume_role_policy=trust, opts=child)
+        arns = list(args.secret_arns.values())
+        aws.iam.RolePolicy(
+            f"{name}-execution",
+            role=execution.id,
+            policy=pulumi.Output.all(args.repository_arn, args.log_group_arn, *arns).apply(
+                lambda a: json.dumps(
+                    iam.merge(
+                        iam.pull_image(a[0]),
+                        iam.write_logs(a[1]),
+                        *([iam.read_secrets(a[2:])] if a[2:] else []),
+                    )
+                )
+            ),
+            opts=child,
+        )
+        task_role = aws.iam.Role(f"{name}-task", assume_role_policy=trust, opts=child)
+        if args.task_policy is not None:
+            aws.iam.RolePolicy(
+                f"{name}-task", role=task_role.id, policy=args.task_policy, opts=child
+            )
+        cpu, memory = fargate_size(spec.cpu, spec.memory_mib)
+        definitions = pulumi.Output.all(
+            args.image_ref, args.log_group_name, pulumi.Output.all(**dict(args.secret_arns))
+        ).apply(
+            lambda a: json.dumps(
+                container_definitions(
+                    image=a[0],
+                    port=spec.port,
+                    env=spec.env,
+                    secret_arns=a[2],
+                    log_group=a[1],
+                    region=args.region,
+                    health_path=spec.health_path,
+                    stop_timeout=min(spec.shutdown_grace_s + 15, 120),
+                )
+            )
+        )
+        task = aws.ecs.TaskDefinition(
+            f"{name}-task",
+            family=name,
+            requires_compatibilities=["FARGATE"],
+            network_mode="awsvpc",
+            cpu=str(cpu),
+            memory=str(memory),
+            execution_role_arn=execution.arn,
+            task_role_arn=task_role.arn,
+            container_definitions=definitions,
+            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name="tmp")],
+            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+                operating_system_family="LINUX",
+                cpu_architecture="ARM64" if spec.image.platform.endswith("arm64") else "X86_64",
+            ),
+            opts=child,
+        )
+        self.service = aws.ecs.Service(
+            f"{name}-service",
+            cluster=self.cluster.arn,
+            task_definition=task.arn,
+            desired_count=spec.min_replicas,
+            launch_type="FARGATE",
+            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                subnets=args.subnet_ids,
+                security_groups=[args.security_group_id],
+                assign_public_ip=False,
+            ),
+            load_balancers=[
+                aws.ecs.ServiceLoadBalancerArgs(
+                    target_group_arn=args.target_group_arn,
+                    container_name="app",
+                    container_port=spec.port,
+                )
+            ],
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
+                enable=True, rollback=True
+            ),
+            deployment_minimum_healthy_percent=100,
+            deployment_maximum_percent=200,
+            health_check_grace_period_seconds=60,
+            enable_execute_command=False,
+            propagate_tags="SERVICE",
+            # The autoscaler owns the count once the service runs.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCount"]),
+        )
+        target = aws.appautoscaling.Target(
+            f"{name}-scaling",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=pulumi.Output.concat("service/", self.cluster.name, "/", self.service.name),
+            min_capacity=spec.min_replicas,
+            max_capacity=spec.max_replicas,
+            opts=child,
+        )
+        aws.appautoscaling.Policy(
+            f"{name}-cpu",
+            policy_type="TargetTrackingScaling",
+            service_namespace=target.service_namespace,
+            scalable_dimension=target.scalable_dimension,
+            resource_id=target.resource_id,
+            target_tracking_scaling_policy_configuration=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
+                target_value=60,
+                predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                    predefined_metric_type="ECSServiceAverageCPUUtilization"
+                ),
+                scale_in_cooldown=120,
+                scale_out_cooldown=30,
+            ),
+            opts=child,
+        )
+        self.register_outputs({"service": self.service.name})
