@@ -37,6 +37,7 @@ class Registry(pulumi.ComponentResource):
             f"{name}-repo",
             name=name,
             image_tag_mutability="IMMUTABLE",
+            force_delete=True,  # images are rebuilt from app/; `pulumi destroy` should not stall
             image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(
                 scan_on_push=True
             ),
