@@ -120,6 +120,18 @@ def put_agent_metrics() -> Document:
     )
 
 
+def runtime(
+    repository_arn: str, log_group_arn: str, secret_arns: list[str], agent_metrics: bool = False
+) -> Document:
+    """What starts the service needs: pull its image, write its logs, read its secrets."""
+    parts = [pull_image(repository_arn), write_logs(log_group_arn)]
+    if agent_metrics:
+        parts.append(put_agent_metrics())
+    if secret_arns:
+        parts.append(read_secrets(secret_arns))
+    return merge(*parts)
+
+
 def merge(*documents: Document) -> Document:
     """One document holding every statement of several."""
     return _doc(*(s for d in documents for s in d["Statement"]))

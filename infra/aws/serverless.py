@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.aws import iam
+from infra.aws.roles import runtime_policy
 from infra.spec import WorkloadSpec
 
 APP_USER = "10001:10001"
@@ -118,19 +119,10 @@ class Serverless(pulumi.ComponentResource):
         )
         trust = json.dumps(iam.assume_role("ecs-tasks"))
         execution = aws.iam.Role(f"{name}-execution", assume_role_policy=trust, opts=child)
-        arns = list(args.secret_arns.values())
         aws.iam.RolePolicy(
             f"{name}-execution",
             role=execution.id,
-            policy=pulumi.Output.all(args.repository_arn, args.log_group_arn, *arns).apply(
-                lambda a: json.dumps(
-                    iam.merge(
-                        iam.pull_image(a[0]),
-                        iam.write_logs(a[1]),
-                        *([iam.read_secrets(a[2:])] if a[2:] else []),
-                    )
-                )
-            ),
+            policy=runtime_policy(args.repository_arn, args.log_group_arn, args.secret_arns),
             opts=child,
         )
         task_role = aws.iam.Role(f"{name}-task", assume_role_policy=trust, opts=child)

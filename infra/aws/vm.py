@@ -12,6 +12,7 @@ import pulumi_aws as aws
 
 from infra.aws import iam
 from infra.aws.cloud_init import cloud_init
+from infra.aws.roles import runtime_policy
 from infra.spec import WorkloadSpec
 
 AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
@@ -52,19 +53,11 @@ class Vm(pulumi.ComponentResource):
         )
         # Session Manager replaces SSH: no key pair, no port 22, every session audited.
         aws.iam.RolePolicyAttachment(f"{name}-ssm", role=role.name, policy_arn=SSM_CORE, opts=child)
-        arns = list(args.secret_arns.values())
         aws.iam.RolePolicy(
             f"{name}-instance",
             role=role.id,
-            policy=pulumi.Output.all(args.repository_arn, args.log_group_arn, *arns).apply(
-                lambda a: json.dumps(
-                    iam.merge(
-                        iam.pull_image(a[0]),
-                        iam.write_logs(a[1]),
-                        iam.put_agent_metrics(),
-                        *([iam.read_secrets(a[2:])] if a[2:] else []),
-                    )
-                )
+            policy=runtime_policy(
+                args.repository_arn, args.log_group_arn, args.secret_arns, agent_metrics=True
             ),
             opts=child,
         )
