@@ -196,6 +196,16 @@ class AwsConfig(_Section):
     node_instance_type: str = Field(default="t3.medium", pattern=r"^[a-z0-9-]+\.[a-z0-9]+$")
 
 
+class AzureConfig(_Section):
+    """`llmchain:azure`: settings only Azure has."""
+
+    vm_size: str = Field(default="Standard_B2s", pattern=r"^Standard_[A-Za-z0-9_]+$")
+    node_vm_size: str = Field(default="Standard_D2s_v5", pattern=r"^Standard_[A-Za-z0-9_]+$")
+    purge_protection: bool = True
+    openai_model_version: str = "2024-07-18"
+    openai_capacity: int = Field(default=10, ge=1, le=1000, description="thousand tokens/minute")
+
+
 class ImageConfig(_Section):
     """`llmchain:image`: how the app image is built."""
 
@@ -219,6 +229,7 @@ class StackConfig(_Section):
     monitoring: MonitoringConfig = MonitoringConfig()
     ha: bool = False  # a NAT gateway per zone, a standby database
     aws: AwsConfig = AwsConfig()
+    azure: AzureConfig = AzureConfig()
     tags: Annotated[dict[str, str], AfterValidator(_tags)] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -256,6 +267,12 @@ class StackConfig(_Section):
             raise _KeyError(
                 "llm.baseUrl", None, "required when llmchain:llm.provider is openai-compatible"
             )
+        if self.cloud is Cloud.AZURE and self.ingress.domain:
+            raise _KeyError(
+                "ingress.domain", self.ingress.domain,
+                "custom domains are not set up by the Azure target yet; the service gets an "
+                "HTTPS address from Container Apps (serverless), or add the name yourself",
+            )  # fmt: skip
         if self.cloud is Cloud.AWS and self.ingress.domain and compute is Compute.CLUSTER:
             raise _KeyError(
                 "ingress.domain", self.ingress.domain,

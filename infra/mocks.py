@@ -97,6 +97,92 @@ def _aws_suffix(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     return {"arnSuffix": f"targetgroup/{name}/6d0ecf831eec9f09", "name": name}
 
 
+SUBSCRIPTION = "00000000-1111-2222-3333-444444444444"
+TENANT = "99999999-8888-7777-6666-555555555555"
+
+
+def _azure_name(token: str, name: str, inputs: dict[str, Any]) -> str:
+    """The Azure name a resource was given (`registryName`, `vaultName`...) or its logical name."""
+    kind = token.rsplit(":", 1)[1]
+    for key in (f"{kind[0].lower()}{kind[1:]}Name", "resourceName", "name"):
+        if isinstance(inputs.get(key), str):
+            return str(inputs[key])
+    return name
+
+
+def _azure(token: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """What Azure computes: the name, and the kind-specific addresses and ids."""
+    real = _azure_name(token, name, inputs)
+    group = inputs.get("resourceGroupName", f"{name}-rg")
+    kind = token.rsplit(":", 1)[1]
+    state: dict[str, Any] = {
+        "name": real,
+        "azureApiVersion": "2024-01-01",
+        "id": f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{group}/providers/Mock/{kind}/{real}",
+    }
+    extra: dict[str, dict[str, Any]] = {
+        "UserAssignedIdentity": {
+            "principalId": f"{real}-principal",
+            "clientId": f"{real}-client",
+            "tenantId": TENANT,
+        },
+        "Registry": {"loginServer": f"{real}.azurecr.io"},
+        "Vault": {
+            "properties": {
+                **(inputs.get("properties") or {}),
+                "vaultUri": f"https://{real}.vault.azure.net/",
+            }
+        },
+        "Server": {"fullyQualifiedDomainName": f"{real}.postgres.database.azure.com"},
+        "Account": {
+            "properties": {
+                **(inputs.get("properties") or {}),
+                "endpoint": f"https://{real}.openai.azure.com/",
+            }
+        },
+        "Workspace": {"customerId": f"{real}-customer-id"},
+        "Component": {
+            "connectionString": f"InstrumentationKey={real}-key;IngestionEndpoint=https://x/"
+        },
+        "PublicIPAddress": {"ipAddress": "20.30.40.50"},
+        "ContainerApp": {
+            "configuration": {
+                **(inputs.get("configuration") or {}),
+                "ingress": {
+                    **((inputs.get("configuration") or {}).get("ingress") or {}),
+                    "fqdn": f"{real}.happyhill-1234.westeurope.azurecontainerapps.io",
+                },
+            }
+        },
+        "ManagedCluster": {
+            "identityProfile": {
+                "kubeletidentity": {
+                    "objectId": f"{real}-kubelet",
+                    "clientId": "k",
+                    "resourceId": "r",
+                }
+            },
+            "oidcIssuerProfile": {
+                "enabled": True,
+                "issuerURL": f"https://westeurope.oic.prod-aks.azure.com/{TENANT}/x/",
+            },
+        },
+    }
+    state.update(extra.get(kind, {}))
+    identity = inputs.get("identity")
+    if isinstance(identity, dict) and isinstance(identity.get("userAssignedIdentities"), list):
+        # Given as a list of ids; Azure answers with a map of id -> identity.
+        ids = identity["userAssignedIdentities"]
+        state["identity"] = {
+            **identity,
+            "userAssignedIdentities": {i: {"principalId": "p"} for i in ids},
+        }
+    if token == "azure-native:keyvault:Secret":
+        vault = inputs.get("vaultName", "vault")
+        state["properties"] = {"secretUri": f"https://{vault}.vault.azure.net/secrets/{real}"}
+    return state
+
+
 # type token -> extra outputs the provider would compute
 COMPUTED: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
     "docker-build:index:Image": _docker_build_image,
@@ -120,10 +206,31 @@ COMPUTED: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
     "random:index/randomPassword:RandomPassword": lambda n, i: {
         "result": "mock-Password-0123456789abcdef"
     },
+    "random:index/randomString:RandomString": lambda n, i: {"result": "x7k2q9"},
+    "random:index/randomBytes:RandomBytes": lambda n, i: {
+        "base64": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        "hex": "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+    },
 }
 
 # invoke token -> its answer
 INVOKES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "azure-native:authorization:getClientConfig": lambda a: {
+        "clientId": "deployer-client",
+        "objectId": "deployer-object",
+        "subscriptionId": SUBSCRIPTION,
+        "tenantId": TENANT,
+    },
+    "azure-native:authorization:getClientToken": lambda a: {"token": "mock-entra-token"},
+    "azure-native:operationalinsights:getSharedKeys": lambda a: {
+        "primarySharedKey": "mock-workspace-key",
+        "secondarySharedKey": "mock-workspace-key-2",
+    },
+    "azure-native:containerservice:listManagedClusterAdminCredentials": lambda a: {
+        "kubeconfigs": [
+            {"name": "clusterAdmin", "value": "YXBpVmVyc2lvbjogdjEKa2luZDogQ29uZmlnCg=="}
+        ],
+    },
     "aws:index/getAvailabilityZones:getAvailabilityZones": lambda a: {
         "names": [f"{REGION}a", f"{REGION}b", f"{REGION}c"],
         "zoneIds": ["use1-az1", "use1-az2", "use1-az4"],
@@ -161,9 +268,11 @@ class PlanMocks(pulumi.runtime.Mocks):
         computed = COMPUTED.get(args.typ)
         if computed is not None:
             state.update(computed(args.name, args.inputs))
+        elif args.typ.startswith("azure-native:"):
+            state.update(_azure(args.typ, args.name, args.inputs))
         if args.typ.startswith("aws:"):
             state.setdefault("arn", _arn(args.typ, args.name))
-        return f"{args.name}-id", state
+        return str(state.get("id") or f"{args.name}-id"), state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
         """An invoke's answer; an invoke the table does not know fails the plan by name."""

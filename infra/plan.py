@@ -29,6 +29,7 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from infra import offline
 from infra.config import ConfigError
 from infra.mocks import PlanMocks
 
@@ -236,6 +237,7 @@ def plan_program(
 ) -> Plan:
     """Run any Pulumi program function under the recording mocks; what it registered."""
     wired, secret_keys = wire_config(config or {}, secrets or {})
+    offline.enabled = True  # helpers that would reach a network answer with placeholders
     plan = Plan(stack=stack)
     asyncio.set_event_loop(asyncio.new_event_loop())
     pulumi_settings.set_root_resource(None)  # type: ignore[arg-type]

@@ -38,6 +38,7 @@ Deploy = Callable[[StackConfig, WorkloadSpec], TargetOutputs]
 TARGET_MODULES: dict[Cloud, str] = {
     Cloud.LOCAL: "infra.local",
     Cloud.AWS: "infra.aws",
+    Cloud.AZURE: "infra.azure",
 }
 
 

@@ -1,0 +1,127 @@
+"""The scale set's cloud-init, as a pure function: Docker, the managed identity, the app."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping
+from string import Template
+
+import yaml
+
+SECRETS_DIR = "/run/llmchain/secrets"  # tmpfs: secrets never touch the disk
+CONTAINER_SECRETS_DIR = "/run/secrets/llmchain"
+APP_UID = 10001
+BOOTSTRAP_PATH = "/usr/local/lib/llmchain-bootstrap.py"
+
+# Run at every start: the VM's managed identity (IMDS) gets an ACR token and the secrets.
+# Standard library only: Ubuntu ships python3, nothing else is installed for this.
+BOOTSTRAP = Template("""\
+import json, os, sys, urllib.parse, urllib.request
+client_id, registry, tenant, vault = sys.argv[1:5]
+secrets = dict(item.split("=", 1) for item in sys.argv[5:])
+
+def imds_token(resource):
+    query = urllib.parse.urlencode(
+        {"api-version": "2018-02-01", "resource": resource, "client_id": client_id})
+    url = "http://169.254.169.254/metadata/identity/oauth2/token?" + query
+    request = urllib.request.Request(url, headers={"Metadata": "true"})
+    return json.load(urllib.request.urlopen(request, timeout=10))["access_token"]
+
+body = urllib.parse.urlencode({"grant_type": "access_token", "service": registry, "tenant": tenant,
+                               "access_token": imds_token("https://management.azure.com/")}).encode()
+exchange = urllib.request.Request("https://%s/oauth2/exchange" % registry, data=body)
+refresh = json.load(urllib.request.urlopen(exchange, timeout=10))["refresh_token"]
+os.makedirs("/run/llmchain", exist_ok=True)
+with open("/run/llmchain/acr-token", "w") as handle:
+    handle.write(refresh)
+os.makedirs("$secrets_dir", mode=0o700, exist_ok=True)
+vault_token = imds_token("https://vault.azure.net") if secrets else None
+for env_name, secret in secrets.items():
+    request = urllib.request.Request(
+        "https://%s.vault.azure.net/secrets/%s?api-version=7.4" % (vault, secret),
+        headers={"Authorization": "Bearer " + vault_token})
+    value = json.load(urllib.request.urlopen(request, timeout=10))["value"]
+    path = os.path.join("$secrets_dir", env_name)
+    with open(path, "w") as handle:
+        handle.write(value)
+    os.chown(path, $uid, $uid)
+    os.chmod(path, 0o400)
+os.chown("$secrets_dir", $uid, $uid)
+""").substitute(secrets_dir=SECRETS_DIR, uid=APP_UID)
+
+
+def cloud_init(
+    *,
+    client_id: str,
+    registry: str,
+    tenant: str,
+    vault: str,
+    image_ref: str,
+    env: Mapping[str, str],
+    secret_names: Mapping[str, str],
+    port: int,
+    stop_timeout: int,
+) -> str:
+    """The `#cloud-config` document. It names secrets; it never holds their values."""
+    env_file = "".join(f"{k}={v}\n" for k, v in sorted(env.items()))
+    env_file += f"LLMCHAIN_SECRETS_DIR={CONTAINER_SECRETS_DIR}\n"
+    args = [
+        client_id,
+        registry,
+        tenant,
+        vault,
+        *(f"{k}={v}" for k, v in sorted(secret_names.items())),
+    ]
+    run = " ".join(
+        [
+            "/usr/bin/docker run --rm --name llmchain",
+            f"-p {port}:{port}",
+            "--read-only --tmpfs /tmp:rw,noexec,nosuid,size=64m",
+            f"--user {APP_UID}:{APP_UID} --cap-drop ALL --security-opt no-new-privileges",
+            "--env-file /etc/llmchain/env",
+            f"-v {SECRETS_DIR}:{CONTAINER_SECRETS_DIR}:ro",
+            "--log-driver journald",
+            shlex.quote(image_ref),
+        ]
+    )
+    unit = "\n".join(
+        [
+            "[Unit]",
+            "Description=llmchain",
+            "After=docker.service network-online.target",
+            "Requires=docker.service",
+            "[Service]",
+            "Restart=always",
+            "RestartSec=5",
+            "TimeoutStartSec=600",
+            f"ExecStartPre=/usr/bin/python3 {BOOTSTRAP_PATH} " + shlex.join(args),
+            "ExecStartPre=/bin/sh -c 'docker login --username 00000000-0000-0000-0000-000000000000 "
+            f"--password-stdin {registry} < /run/llmchain/acr-token'",
+            f"ExecStartPre=/usr/bin/docker pull {shlex.quote(image_ref)}",
+            f"ExecStart={run}",
+            f"ExecStop=/usr/bin/docker stop -t {stop_timeout} llmchain",
+            f"TimeoutStopSec={stop_timeout + 10}",
+            "[Install]",
+            "WantedBy=multi-user.target",
+            "",
+        ]
+    )
+    document = {
+        "package_update": True,
+        "packages": ["docker.io"],
+        "write_files": [
+            {"path": "/etc/llmchain/env", "permissions": "0600", "content": env_file},
+            {"path": BOOTSTRAP_PATH, "permissions": "0700", "content": BOOTSTRAP},
+            {
+                "path": "/etc/systemd/system/llmchain.service",
+                "permissions": "0644",
+                "content": unit,
+            },
+        ],
+        "runcmd": [
+            ["systemctl", "enable", "--now", "docker"],
+            ["systemctl", "daemon-reload"],
+            ["systemctl", "enable", "--now", "llmchain"],
+        ],
+    }
+    return "#cloud-config\n" + yaml.safe_dump(document, sort_keys=False, width=1000)

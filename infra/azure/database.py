@@ -1,0 +1,99 @@
+"""PostgreSQL Flexible Server in the delegated subnet: private, TLS only, backed up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_azure_native as azure
+import pulumi_random as random
+
+VERSION = "16"
+DEFAULT_SKU = "Standard_B1ms"
+DATABASE = "llmchain"
+USER = "llmchain"
+
+
+@dataclass
+class DatabaseArgs:
+    """Where it lives and how big."""
+
+    resource_group: pulumi.Input[str]
+    location: pulumi.Input[str]
+    tags: dict[str, str]
+    name: pulumi.Input[str]  # globally unique
+    subnet_id: pulumi.Input[str]
+    dns_zone_id: pulumi.Input[str]
+    sku: str | None
+    ha: bool
+
+
+class Database(pulumi.ComponentResource):
+    """The server, TLS enforced, the `llmchain` database, and its URL (a secret for Key Vault)."""
+
+    url: pulumi.Output[str]
+    server_name: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("llmchain:azure:Database", name, {}, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        password = random.RandomPassword(f"{name}-password", length=32, special=False, opts=child)
+        sku = args.sku or DEFAULT_SKU
+        tier = "Burstable" if sku.startswith("Standard_B") else "GeneralPurpose"
+        server = azure.dbforpostgresql.Server(
+            f"{name}-pg",
+            server_name=args.name,
+            resource_group_name=args.resource_group,
+            location=args.location,
+            version=VERSION,
+            sku=azure.dbforpostgresql.SkuArgs(name=sku, tier=tier),
+            storage=azure.dbforpostgresql.StorageArgs(storage_size_gb=32, auto_grow="Enabled"),
+            administrator_login=USER,
+            administrator_login_password=password.result,
+            auth_config=azure.dbforpostgresql.AuthConfigArgs(
+                password_auth="Enabled",  # noqa: S106 - a switch, not a password
+                active_directory_auth="Disabled",
+            ),
+            network=azure.dbforpostgresql.NetworkArgs(
+                delegated_subnet_resource_id=args.subnet_id,
+                private_dns_zone_arm_resource_id=args.dns_zone_id,
+                public_network_access="Disabled",
+            ),
+            backup=azure.dbforpostgresql.BackupArgs(
+                backup_retention_days=7, geo_redundant_backup="Disabled"
+            ),
+            high_availability=azure.dbforpostgresql.HighAvailabilityArgs(
+                mode="ZoneRedundant" if args.ha else "Disabled"
+            ),
+            tags=args.tags,
+            opts=child,
+        )
+        azure.dbforpostgresql.Configuration(
+            f"{name}-tls",
+            configuration_name="require_secure_transport",
+            server_name=server.name,
+            resource_group_name=args.resource_group,
+            value="on",
+            source="user-override",
+            opts=child,
+        )
+        azure.dbforpostgresql.Database(
+            f"{name}-db",
+            database_name=DATABASE,
+            server_name=server.name,
+            resource_group_name=args.resource_group,
+            opts=child,
+        )
+        self.server_name = server.name
+        self.url = pulumi.Output.secret(
+            pulumi.Output.format(
+                "postgresql://{0}:{1}@{2}:5432/{3}?sslmode=require",
+                USER,
+                password.result,
+                server.fully_qualified_domain_name,
+                DATABASE,
+            )
+        )
+        self.register_outputs({"server": server.name})

@@ -1,0 +1,164 @@
+"""The VNet: a subnet per compute kind and one delegated to the database; NSGs; private DNS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_azure_native as azure
+
+VNET_CIDR = "10.50.0.0/16"
+SUBNETS = {
+    "apps": "10.50.0.0/23",  # Container Apps environment (delegated)
+    "vms": "10.50.2.0/24",
+    "db": "10.50.3.0/24",  # PostgreSQL Flexible Server (delegated)
+    "aks": "10.50.8.0/22",
+}
+DELEGATIONS = {
+    "apps": "Microsoft.App/environments",
+    "db": "Microsoft.DBforPostgreSQL/flexibleServers",
+}
+POSTGRES_ZONE = "privatelink.postgres.database.azure.com"
+
+
+def nsg_rules(subnet: str, port: int, public: bool) -> list[dict[str, object]]:
+    """Inbound rules per subnet: the service port from the load balancer, not the internet."""
+    rules: list[dict[str, object]] = []
+    if subnet == "vms":
+        rules.append(_allow("service-from-lb", 100, "AzureLoadBalancer", str(port)))
+        rules.append(_allow("service-from-vnet", 110, "VirtualNetwork", str(port)))
+    elif subnet == "apps":
+        source = "Internet" if public else "VirtualNetwork"
+        rules.append(_allow("https-in", 100, source, "443"))
+        rules.append(_allow("http-in", 110, source, "80"))
+        rules.append(_allow("platform-lb", 120, "AzureLoadBalancer", "*"))
+    elif subnet == "db":
+        rules.append(_allow("postgres-from-vnet", 100, "VirtualNetwork", "5432"))
+    rules.append(
+        {
+            "name": "deny-internet-in",
+            "priority": 4000,
+            "direction": "Inbound",
+            "access": "Deny",
+            "protocol": "*",
+            "source_address_prefix": "Internet",
+            "source_port_range": "*",
+            "destination_address_prefix": "*",
+            "destination_port_range": "*",
+        }
+    )
+    return rules
+
+
+def _allow(name: str, priority: int, source: str, ports: str) -> dict[str, object]:
+    return {
+        "name": name,
+        "priority": priority,
+        "direction": "Inbound",
+        "access": "Allow",
+        "protocol": "Tcp",
+        "source_address_prefix": source,
+        "source_port_range": "*",
+        "destination_address_prefix": "*",
+        "destination_port_range": ports,
+    }
+
+
+@dataclass
+class NetworkArgs:
+    """Where and for whom."""
+
+    resource_group: pulumi.Input[str]
+    location: pulumi.Input[str]
+    tags: dict[str, str]
+    port: int
+    public: bool
+
+
+class Network(pulumi.ComponentResource):
+    """VNet, subnets with their NSGs, a NAT gateway for the VMs, the database's private DNS."""
+
+    subnet_ids: dict[str, pulumi.Output[str]]
+    dns_zone_id: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("llmchain:azure:Network", name, {}, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        common: dict[str, Any] = {
+            "resource_group_name": args.resource_group,
+            "location": args.location,
+            "tags": args.tags,
+        }
+        vnet = azure.network.VirtualNetwork(
+            f"{name}-vnet",
+            address_space=azure.network.AddressSpaceArgs(address_prefixes=[VNET_CIDR]),
+            **common,
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["subnets"]),
+        )
+        nat_ip = azure.network.PublicIPAddress(
+            f"{name}-nat-ip",
+            sku=azure.network.PublicIPAddressSkuArgs(name="Standard"),
+            public_ip_allocation_method="Static",
+            **common,
+            opts=child,
+        )
+        nat = azure.network.NatGateway(
+            f"{name}-nat",
+            sku=azure.network.NatGatewaySkuArgs(name="Standard"),
+            public_ip_addresses=[azure.network.SubResourceArgs(id=nat_ip.id)],
+            **common,
+            opts=child,
+        )
+        self.subnet_ids = {}
+        previous: azure.network.Subnet | None = None
+        for key, cidr in SUBNETS.items():
+            nsg = azure.network.NetworkSecurityGroup(
+                f"{name}-{key}-nsg",
+                security_rules=[
+                    azure.network.SecurityRuleArgs(**rule)  # type: ignore[arg-type]
+                    for rule in nsg_rules(key, args.port, args.public)
+                ],
+                **common,
+                opts=child,
+            )
+            delegation = DELEGATIONS.get(key)
+            subnet = azure.network.Subnet(
+                f"{name}-{key}",
+                resource_group_name=args.resource_group,
+                virtual_network_name=vnet.name,
+                address_prefix=cidr,
+                network_security_group=azure.network.NetworkSecurityGroupArgs(id=nsg.id),
+                nat_gateway=azure.network.SubResourceArgs(id=nat.id) if key == "vms" else None,
+                delegations=[azure.network.DelegationArgs(name=key, service_name=delegation)]
+                if delegation
+                else None,
+                default_outbound_access=False,
+                # Azure updates one subnet of a VNet at a time.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[previous] if previous else []),
+            )
+            previous = subnet
+            self.subnet_ids[key] = subnet.id
+        zone = azure.privatedns.PrivateZone(
+            f"{name}-pg-dns",
+            private_zone_name=POSTGRES_ZONE,
+            location="Global",
+            resource_group_name=args.resource_group,
+            tags=args.tags,
+            opts=child,
+        )
+        azure.privatedns.VirtualNetworkLink(
+            f"{name}-pg-dns-link",
+            private_zone_name=zone.name,
+            resource_group_name=args.resource_group,
+            location="Global",
+            registration_enabled=False,
+            virtual_network=azure.privatedns.SubResourceArgs(id=vnet.id),
+            tags=args.tags,
+            opts=child,
+        )
+        self.dns_zone_id = zone.id
+        self.vnet_id = vnet.id
+        self.register_outputs({"vnet_id": vnet.id})

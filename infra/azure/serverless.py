@@ -1,0 +1,164 @@
+"""Container Apps: a VNet-integrated environment and the app, secrets by Key Vault reference."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_azure_native as azure
+
+from infra.spec import WorkloadSpec
+
+
+def container_app_size(cpu: float, memory_mib: int) -> tuple[float, str]:
+    """The smallest valid consumption size (0.25 vCPU steps, 2 GiB per vCPU) giving both asks."""
+    quarters = max(math.ceil(cpu * 4), math.ceil(memory_mib / 512), 1)
+    quarters = min(quarters, 16)
+    return quarters / 4, f"{quarters / 2:g}Gi"
+
+
+@dataclass
+class ContainerAppArgs:
+    """What the app needs from the rest of the target."""
+
+    spec: WorkloadSpec
+    image_ref: pulumi.Input[str]
+    resource_group: pulumi.Input[str]
+    location: pulumi.Input[str]
+    tags: dict[str, str]
+    subnet_id: pulumi.Input[str]
+    workspace_customer_id: pulumi.Input[str]
+    workspace_shared_key: pulumi.Input[str]
+    identity_id: pulumi.Input[str]
+    registry_server: pulumi.Input[str]
+    secret_uris: Mapping[str, pulumi.Input[str]]  # setting -> Key Vault secret URI
+    extra_env: Mapping[str, pulumi.Input[str]]
+    ha: bool
+
+
+class ContainerApp(pulumi.ComponentResource):
+    """The environment (logs to Log Analytics) and the Container App."""
+
+    app: azure.app.ContainerApp
+    url: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: ContainerAppArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("llmchain:azure:ContainerApp", name, {}, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        spec = args.spec
+        environment = azure.app.ManagedEnvironment(
+            f"{name}-env",
+            environment_name=f"{name}-env",
+            resource_group_name=args.resource_group,
+            location=args.location,
+            app_logs_configuration=azure.app.AppLogsConfigurationArgs(
+                destination="log-analytics",
+                log_analytics_configuration=azure.app.LogAnalyticsConfigurationArgs(
+                    customer_id=args.workspace_customer_id, shared_key=args.workspace_shared_key
+                ),
+            ),
+            vnet_configuration=azure.app.VnetConfigurationArgs(
+                infrastructure_subnet_id=args.subnet_id, internal=not spec.ingress.public
+            ),
+            workload_profiles=[
+                azure.app.WorkloadProfileArgs(
+                    name="Consumption", workload_profile_type="Consumption"
+                )
+            ],
+            zone_redundant=args.ha,
+            tags=args.tags,
+            opts=child,
+        )
+        secret_names = {env: env.lower().replace("_", "-") for env in args.secret_uris}
+        cpu, memory = container_app_size(spec.cpu, spec.memory_mib)
+        env = [azure.app.EnvironmentVarArgs(name=k, value=v) for k, v in sorted(spec.env.items())]
+        env += [
+            azure.app.EnvironmentVarArgs(name=k, value=v) for k, v in sorted(args.extra_env.items())
+        ]
+        # Secret settings name a Container Apps secret, which names a Key Vault secret.
+        env += [
+            azure.app.EnvironmentVarArgs(name=k, secret_ref=s)
+            for k, s in sorted(secret_names.items())
+        ]
+        probe = azure.app.ContainerAppProbeHttpGetArgs(path=spec.health_path, port=spec.port)
+        self.app = azure.app.ContainerApp(
+            f"{name}-app",
+            container_app_name=name,
+            resource_group_name=args.resource_group,
+            location=args.location,
+            managed_environment_id=environment.id,
+            workload_profile_name="Consumption",
+            identity=azure.app.ManagedServiceIdentityArgs(
+                type="UserAssigned", user_assigned_identities=[args.identity_id]
+            ),
+            configuration=azure.app.ConfigurationArgs(
+                active_revisions_mode="Single",
+                ingress=azure.app.IngressArgs(
+                    external=spec.ingress.public,
+                    target_port=spec.port,
+                    transport="http",
+                    allow_insecure=False,
+                ),
+                registries=[
+                    azure.app.RegistryCredentialsArgs(
+                        server=args.registry_server, identity=args.identity_id
+                    )
+                ],
+                secrets=[
+                    azure.app.SecretArgs(
+                        name=secret_names[k], key_vault_url=uri, identity=args.identity_id
+                    )
+                    for k, uri in sorted(args.secret_uris.items())
+                ],
+            ),
+            template=azure.app.TemplateArgs(
+                containers=[
+                    azure.app.ContainerArgs(
+                        name="app",
+                        image=args.image_ref,
+                        resources=azure.app.ContainerResourcesArgs(cpu=cpu, memory=memory),
+                        env=env,
+                        probes=[
+                            azure.app.ContainerAppProbeArgs(
+                                type="Startup",
+                                http_get=probe,
+                                period_seconds=2,
+                                failure_threshold=60,
+                            ),
+                            azure.app.ContainerAppProbeArgs(
+                                type="Readiness",
+                                http_get=azure.app.ContainerAppProbeHttpGetArgs(
+                                    path=spec.readiness_path, port=spec.port
+                                ),
+                                period_seconds=5,
+                            ),
+                            azure.app.ContainerAppProbeArgs(
+                                type="Liveness", http_get=probe, period_seconds=10
+                            ),
+                        ],
+                    )
+                ],
+                scale=azure.app.ScaleArgs(
+                    min_replicas=spec.min_replicas,
+                    max_replicas=spec.max_replicas,
+                    rules=[
+                        azure.app.ScaleRuleArgs(
+                            name="http",
+                            http=azure.app.HttpScaleRuleArgs(
+                                metadata={"concurrentRequests": str(spec.concurrency)}
+                            ),
+                        )
+                    ],
+                ),
+                termination_grace_period_seconds=spec.shutdown_grace_s + 10,
+            ),
+            tags=args.tags,
+            opts=child,
+        )
+        fqdn = self.app.configuration.apply(lambda c: c.ingress.fqdn if c and c.ingress else "")
+        self.url = pulumi.Output.concat("https://", fqdn)
+        self.register_outputs({"url": self.url})

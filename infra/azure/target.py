@@ -1,0 +1,296 @@
+"""AzureTarget: group, identity, network, ACR, Key Vault, PostgreSQL, OpenAI, compute, alerts."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_azure_native as azure
+import pulumi_random as random
+
+from infra.azure.cluster import Aks, AksArgs
+from infra.azure.database import Database, DatabaseArgs
+from infra.azure.monitoring import Alerts, MonitoringArgs, Rule, Workspace, insights_rules
+from infra.azure.network import Network, NetworkArgs
+from infra.azure.openai import OpenAi, OpenAiArgs
+from infra.azure.registry import Registry, RegistryArgs
+from infra.azure.secrets import Vault, VaultArgs
+from infra.azure.serverless import ContainerApp, ContainerAppArgs
+from infra.azure.vm import ScaleSet, ScaleSetArgs
+from infra.config import Compute, ConfigError, Provider, StackConfig
+from infra.image import AppImage, AppImageArgs
+from infra.spec import WorkloadSpec
+from infra.targets import TargetOutputs
+
+
+class AzureTarget(pulumi.ComponentResource):
+    """The service on Azure, by `llmchain:compute`: Container Apps, a VM scale set or AKS."""
+
+    outputs: TargetOutputs
+
+    def __init__(
+        self,
+        name: str,
+        config: StackConfig,
+        spec: WorkloadSpec,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("llmchain:azure:AzureTarget", name, {}, opts)
+        location = pulumi.Config("azure-native").get("location")
+        if not location:
+            raise ConfigError(
+                "azure-native:location is required: pulumi config set azure-native:location westeurope"
+            )
+        child = pulumi.ResourceOptions(parent=self)
+        tags = dict(spec.labels)
+        client = azure.authorization.get_client_config_output(
+            opts=pulumi.InvokeOutputOptions(parent=self)
+        )
+        subscription, tenant = client.subscription_id, client.tenant_id
+        group = azure.resources.ResourceGroup(
+            f"{name}-rg", resource_group_name=f"{name}-rg", location=location, tags=tags, opts=child
+        )
+        rg = group.name
+        # Registry, vault, database and OpenAI names are global: a stable random suffix.
+        suffix = random.RandomString(
+            f"{name}-suffix", length=6, special=False, upper=False, opts=child
+        ).result
+        compact = name.replace("-", "")
+        identity = azure.managedidentity.UserAssignedIdentity(
+            f"{name}-id", resource_group_name=rg, location=location, tags=tags, opts=child
+        )
+        monitoring = MonitoringArgs(
+            resource_group=rg,
+            location=location,
+            tags=tags,
+            retention_days=config.monitoring.log_retention_days,
+            email=config.alerts.email,
+            tenant=tenant,
+        )
+        workspace = Workspace(name, monitoring, child)
+        network = Network(
+            name,
+            NetworkArgs(
+                resource_group=rg,
+                location=location,
+                tags=tags,
+                port=spec.port,
+                public=spec.ingress.public,
+            ),
+            child,
+        )
+        registry = Registry(
+            name,
+            RegistryArgs(
+                resource_group=rg,
+                location=location,
+                tags=tags,
+                name=pulumi.Output.concat(compact, suffix),
+                puller_principal_id=identity.principal_id,
+                subscription=subscription,
+                tenant=tenant,
+            ),
+            child,
+        )
+        image = AppImage(
+            f"{name}-app",
+            AppImageArgs(
+                build=spec.image,
+                repository=pulumi.Output.concat(registry.registry.login_server, "/llmchain"),
+                registry=registry.login,
+            ),
+            child,
+        )
+        secret_values: dict[str, pulumi.Input[str]] = dict(spec.secret_env)
+        secret_values["APPLICATIONINSIGHTS_CONNECTION_STRING"] = workspace.connection_string
+        database: Database | None = None
+        if spec.memory.needs_database:
+            database = Database(
+                f"{name}-memory",
+                DatabaseArgs(
+                    resource_group=rg,
+                    location=location,
+                    tags=tags,
+                    name=pulumi.Output.concat(name, "-pg-", suffix),
+                    subnet_id=network.subnet_ids["db"],
+                    dns_zone_id=network.dns_zone_id,
+                    sku=config.database.instance,
+                    ha=config.ha,
+                ),
+                child,
+            )
+            secret_values["LLMCHAIN_MEMORY_URL"] = database.url
+        extra_env: dict[str, pulumi.Input[str]] = {"AZURE_CLIENT_ID": identity.client_id}
+        if config.llm.provider is Provider.AZURE_OPENAI:
+            openai = OpenAi(
+                name,
+                OpenAiArgs(
+                    resource_group=rg,
+                    location=location,
+                    tags=tags,
+                    name=pulumi.Output.concat(name, "-", suffix),
+                    model=spec.env["LLMCHAIN_MODEL"],
+                    model_version=config.azure.openai_model_version,
+                    capacity=config.azure.openai_capacity,
+                    caller_principal_id=identity.principal_id,
+                    subscription=subscription,
+                ),
+                child,
+            )
+            extra_env["LLMCHAIN_AZURE_OPENAI_ENDPOINT"] = openai.endpoint
+            extra_env["LLMCHAIN_AZURE_OPENAI_DEPLOYMENT"] = openai.deployment_name
+        rules = insights_rules(workspace.insights.id, 10, config.monitoring.latency_p95_ms)
+        compute = config.compute
+        if compute is Compute.CLUSTER:
+            aks = Aks(
+                name,
+                AksArgs(
+                    spec=spec,
+                    resource_group=rg,
+                    location=location,
+                    tags=tags,
+                    subnet_id=network.subnet_ids["aks"],
+                    node_vm_size=config.azure.node_vm_size,
+                    ha=config.ha,
+                    workspace_id=workspace.workspace.id,
+                    registry_id=registry.registry.id,
+                    subscription=subscription,
+                    identity_name=identity.name,
+                ),
+                child,
+            )
+            workload = aks.workload(spec, image.ref, identity.client_id, extra_env, secret_values)
+            url: pulumi.Input[str] = workload.address
+            rules += [
+                Rule(
+                    "cpu",
+                    "node CPU above 85%",
+                    aks.cluster.id,
+                    "Microsoft.ContainerService/managedClusters",
+                    "node_cpu_usage_percentage",
+                    85,
+                ),
+                Rule(
+                    "restarts",
+                    "pods failing",
+                    aks.cluster.id,
+                    "Microsoft.ContainerService/managedClusters",
+                    "kube_pod_status_phase",
+                    0,
+                    "Average",
+                    dimensions=[("phase", "Failed")],
+                ),
+            ]
+        else:
+            vault = Vault(
+                name,
+                VaultArgs(
+                    resource_group=rg,
+                    location=location,
+                    tags=tags,
+                    name=pulumi.Output.concat("llmchain-kv-", suffix),
+                    tenant=tenant,
+                    reader_principal_id=identity.principal_id,
+                    subscription=subscription,
+                    purge_protection=config.azure.purge_protection,
+                    values=secret_values,
+                ),
+                child,
+            )
+            if compute is Compute.SERVERLESS:
+                app = ContainerApp(
+                    name,
+                    ContainerAppArgs(
+                        spec=spec,
+                        image_ref=image.ref,
+                        resource_group=rg,
+                        location=location,
+                        tags=tags,
+                        subnet_id=network.subnet_ids["apps"],
+                        workspace_customer_id=workspace.workspace.customer_id,
+                        workspace_shared_key=workspace.shared_key,
+                        identity_id=identity.id,
+                        registry_server=registry.registry.login_server,
+                        secret_uris=vault.uris,
+                        extra_env=extra_env,
+                        ha=config.ha,
+                    ),
+                    child,
+                )
+                url = app.url
+                namespace = "Microsoft.App/containerApps"
+                rules += [
+                    Rule(
+                        "errors",
+                        "5xx responses",
+                        app.app.id,
+                        namespace,
+                        "Requests",
+                        10,
+                        "Total",
+                        dimensions=[("statusCodeCategory", "5xx")],
+                    ),
+                    Rule(
+                        "restarts",
+                        "replicas restarting",
+                        app.app.id,
+                        namespace,
+                        "RestartCount",
+                        0,
+                        "Total",
+                    ),
+                ]
+            else:
+                vms = ScaleSet(
+                    name,
+                    ScaleSetArgs(
+                        spec=spec,
+                        image_ref=image.ref,
+                        resource_group=rg,
+                        location=location,
+                        tags=tags,
+                        subnet_id=network.subnet_ids["vms"],
+                        vm_size=config.azure.vm_size,
+                        identity_id=identity.id,
+                        identity_client_id=identity.client_id,
+                        tenant=tenant,
+                        registry_server=registry.registry.login_server,
+                        vault_name=vault.vault.name,
+                        secret_names=vault.names,
+                        extra_env=extra_env,
+                    ),
+                    child,
+                )
+                url = vms.url
+                rules += [
+                    Rule(
+                        "unhealthy",
+                        "instances failing the /readyz probe",
+                        vms.lb.id,
+                        "Microsoft.Network/loadBalancers",
+                        "DipAvailability",
+                        100,
+                        "Average",
+                        "LessThan",
+                    ),
+                    Rule(
+                        "cpu",
+                        "CPU above 85%",
+                        vms.vmss.id,
+                        "Microsoft.Compute/virtualMachineScaleSets",
+                        "Percentage CPU",
+                        85,
+                    ),
+                ]
+        Alerts(name, MonitoringArgs(**{**monitoring.__dict__, "rules": rules}), child)
+        store = (
+            pulumi.Output.concat("postgresql: Flexible Server ", database.server_name)
+            if database is not None
+            else pulumi.Output.from_input("memory (lost on restart)")
+        )
+        self.outputs = TargetOutputs(
+            url=url,
+            image_ref=image.ref,
+            health_url=pulumi.Output.concat(url, spec.health_path),
+            memory_store=store,
+            dashboard_url=workspace.dashboard_url,
+        )
+        self.register_outputs({"url": url, "image_ref": image.ref})

@@ -1,0 +1,308 @@
+"""A VM scale set (Ubuntu LTS, no public IPs, no passwords) behind a Standard load balancer."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_azure_native as azure
+import pulumi_random as random
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from infra.azure.cloud_init import cloud_init
+from infra.spec import WorkloadSpec
+
+ADMIN = "llmchain"
+
+
+def unusable_ssh_key(seed_b64: str) -> str:
+    """An ed25519 public key whose private half is never written anywhere.
+
+    Azure refuses a Linux VM with password login disabled and no SSH key; SSH stays
+    closed regardless (no public IP, the subnet's NSG admits only the service port).
+    """
+    key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(seed_b64)[:32])
+    public = key.public_key().public_bytes(
+        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+    )
+    return public.decode()
+
+
+@dataclass
+class ScaleSetArgs:
+    """What the instances need from the rest of the target."""
+
+    spec: WorkloadSpec
+    image_ref: pulumi.Input[str]
+    resource_group: pulumi.Input[str]
+    location: pulumi.Input[str]
+    tags: dict[str, str]
+    subnet_id: pulumi.Input[str]
+    vm_size: str
+    identity_id: pulumi.Input[str]
+    identity_client_id: pulumi.Input[str]
+    tenant: pulumi.Input[str]
+    registry_server: pulumi.Input[str]
+    vault_name: pulumi.Input[str]
+    secret_names: Mapping[str, str]  # setting -> Key Vault secret name
+    extra_env: Mapping[str, pulumi.Input[str]]
+
+
+class ScaleSet(pulumi.ComponentResource):
+    """Load balancer (probe on /readyz), scale set (cloud-init, managed identity), autoscale."""
+
+    url: pulumi.Output[str]
+    lb: azure.network.LoadBalancer
+    vmss: azure.compute.VirtualMachineScaleSet
+
+    def __init__(
+        self, name: str, args: ScaleSetArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("llmchain:azure:ScaleSet", name, {}, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        spec = args.spec
+        rg = args.resource_group
+        lb_name = f"{name}-lb"
+        frontend_id = _child_id(rg, lb_name, "frontendIPConfigurations", "front")
+        pool_id = _child_id(rg, lb_name, "backendAddressPools", "pool")
+        probe_id = _child_id(rg, lb_name, "probes", "ready")
+        if spec.ingress.public:
+            address = azure.network.PublicIPAddress(
+                f"{name}-ip",
+                resource_group_name=rg,
+                location=args.location,
+                sku=azure.network.PublicIPAddressSkuArgs(name="Standard"),
+                public_ip_allocation_method="Static",
+                tags=args.tags,
+                opts=child,
+            )
+            frontend = azure.network.FrontendIPConfigurationArgs(
+                name="front", public_ip_address=azure.network.PublicIPAddressArgs(id=address.id)
+            )
+            host: pulumi.Output[str] = address.ip_address.apply(lambda ip: ip or "")
+        else:
+            frontend = azure.network.FrontendIPConfigurationArgs(
+                name="front", subnet=azure.network.SubnetArgs(id=args.subnet_id)
+            )
+            host = pulumi.Output.from_input("the load balancer's private address")
+        self.lb = azure.network.LoadBalancer(
+            lb_name,
+            load_balancer_name=lb_name,
+            resource_group_name=rg,
+            location=args.location,
+            sku=azure.network.LoadBalancerSkuArgs(name="Standard"),
+            frontend_ip_configurations=[frontend],
+            backend_address_pools=[azure.network.BackendAddressPoolArgs(name="pool")],
+            probes=[
+                azure.network.ProbeArgs(
+                    name="ready",
+                    protocol="Http",
+                    port=spec.port,
+                    request_path=spec.readiness_path,
+                    interval_in_seconds=15,
+                    number_of_probes=2,
+                )
+            ],
+            load_balancing_rules=[
+                azure.network.LoadBalancingRuleArgs(
+                    name="http",
+                    protocol="Tcp",
+                    frontend_port=80,
+                    backend_port=spec.port,
+                    frontend_ip_configuration=azure.network.SubResourceArgs(id=frontend_id),
+                    backend_address_pool=azure.network.SubResourceArgs(id=pool_id),
+                    probe=azure.network.SubResourceArgs(id=probe_id),
+                    idle_timeout_in_minutes=30,
+                    disable_outbound_snat=True,
+                )
+            ],
+            tags=args.tags,
+            opts=child,
+        )
+        seed = random.RandomBytes(f"{name}-ssh-seed", length=32, opts=child)
+        secret_names = dict(args.secret_names)
+        custom_data = pulumi.Output.all(
+            args.image_ref,
+            args.identity_client_id,
+            args.registry_server,
+            args.tenant,
+            args.vault_name,
+            pulumi.Output.all(**dict(args.extra_env)),
+        ).apply(
+            lambda a: base64.b64encode(
+                cloud_init(
+                    client_id=a[1],
+                    registry=a[2],
+                    tenant=a[3],
+                    vault=a[4],
+                    image_ref=a[0],
+                    env={**spec.env, **a[5], "AZURE_CLIENT_ID": a[1]},
+                    secret_names=secret_names,
+                    port=spec.port,
+                    stop_timeout=spec.shutdown_grace_s + 10,
+                ).encode()
+            ).decode()
+        )
+        profile = azure.compute.VirtualMachineScaleSetVMProfileArgs(
+            os_profile=azure.compute.VirtualMachineScaleSetOSProfileArgs(
+                computer_name_prefix="llmchain",
+                admin_username=ADMIN,
+                custom_data=custom_data,
+                linux_configuration=azure.compute.LinuxConfigurationArgs(
+                    disable_password_authentication=True,
+                    ssh=azure.compute.SshConfigurationArgs(
+                        public_keys=[
+                            azure.compute.SshPublicKeyArgs(
+                                path=f"/home/{ADMIN}/.ssh/authorized_keys",
+                                key_data=seed.base64.apply(unusable_ssh_key),
+                            )
+                        ]
+                    ),
+                ),
+            ),
+            storage_profile=azure.compute.VirtualMachineScaleSetStorageProfileArgs(
+                image_reference=azure.compute.ImageReferenceArgs(
+                    publisher="Canonical", offer="ubuntu-24_04-lts", sku="server", version="latest"
+                ),
+                os_disk=azure.compute.VirtualMachineScaleSetOSDiskArgs(
+                    create_option="FromImage",
+                    managed_disk=azure.compute.VirtualMachineScaleSetManagedDiskParametersArgs(
+                        storage_account_type="Premium_LRS"
+                    ),
+                ),
+            ),
+            network_profile=azure.compute.VirtualMachineScaleSetNetworkProfileArgs(
+                health_probe=azure.compute.ApiEntityReferenceArgs(id=probe_id),
+                network_interface_configurations=[
+                    azure.compute.VirtualMachineScaleSetNetworkConfigurationArgs(
+                        name="nic",
+                        primary=True,
+                        ip_configurations=[
+                            azure.compute.VirtualMachineScaleSetIPConfigurationArgs(
+                                name="ip",
+                                subnet=azure.compute.ApiEntityReferenceArgs(id=args.subnet_id),
+                                load_balancer_backend_address_pools=[
+                                    azure.compute.SubResourceArgs(id=pool_id)
+                                ],
+                                # no public_ip_address_configuration: instances have no public IP
+                            )
+                        ],
+                    )
+                ],
+            ),
+            security_profile=azure.compute.SecurityProfileArgs(encryption_at_host=False),
+        )
+        self.vmss = azure.compute.VirtualMachineScaleSet(
+            f"{name}-vmss",
+            resource_group_name=rg,
+            location=args.location,
+            sku=azure.compute.SkuArgs(
+                name=args.vm_size, tier="Standard", capacity=spec.min_replicas
+            ),
+            identity=azure.compute.VirtualMachineScaleSetIdentityArgs(
+                type=azure.compute.ResourceIdentityType.USER_ASSIGNED,
+                user_assigned_identities=[args.identity_id],
+            ),
+            orchestration_mode="Uniform",
+            overprovision=False,
+            upgrade_policy=azure.compute.UpgradePolicyArgs(
+                mode=azure.compute.UpgradeMode.ROLLING,
+                rolling_upgrade_policy=azure.compute.RollingUpgradePolicyArgs(
+                    max_batch_instance_percent=50,
+                    max_unhealthy_instance_percent=50,
+                    pause_time_between_batches="PT30S",
+                ),
+            ),
+            automatic_repairs_policy=azure.compute.AutomaticRepairsPolicyArgs(
+                enabled=True, grace_period="PT10M"
+            ),
+            virtual_machine_profile=profile,
+            tags=args.tags,
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[self.lb], ignore_changes=["sku.capacity"]
+            ),
+        )
+        azure.monitor.AutoscaleSetting(
+            f"{name}-autoscale",
+            resource_group_name=rg,
+            location=args.location,
+            target_resource_uri=self.vmss.id,
+            enabled=True,
+            profiles=[
+                azure.monitor.AutoscaleProfileArgs(
+                    name="cpu",
+                    capacity=azure.monitor.ScaleCapacityArgs(
+                        minimum=str(spec.min_replicas),
+                        maximum=str(spec.max_replicas),
+                        default=str(spec.min_replicas),
+                    ),
+                    rules=[
+                        _cpu_rule(
+                            self.vmss.id,
+                            azure.monitor.ComparisonOperationType.GREATER_THAN,
+                            70,
+                            azure.monitor.ScaleDirection.INCREASE,
+                        ),
+                        _cpu_rule(
+                            self.vmss.id,
+                            azure.monitor.ComparisonOperationType.LESS_THAN,
+                            30,
+                            azure.monitor.ScaleDirection.DECREASE,
+                        ),
+                    ],
+                )
+            ],
+            tags=args.tags,
+            opts=child,
+        )
+        self.url = pulumi.Output.concat("http://", host)
+        self.register_outputs({"url": self.url})
+
+
+def _child_id(
+    resource_group: pulumi.Input[str], lb: str, kind: str, child: str
+) -> pulumi.Output[str]:
+    """The id of a part of the load balancer, known before it exists (Azure needs it inline)."""
+    client = azure.authorization.get_client_config_output()
+    return pulumi.Output.concat(
+        "/subscriptions/",
+        client.subscription_id,
+        "/resourceGroups/",
+        resource_group,
+        "/providers/Microsoft.Network/loadBalancers/",
+        lb,
+        "/",
+        kind,
+        "/",
+        child,
+    )
+
+
+def _cpu_rule(
+    vmss_id: pulumi.Input[str],
+    operator: azure.monitor.ComparisonOperationType,
+    threshold: int,
+    direction: azure.monitor.ScaleDirection,
+) -> azure.monitor.ScaleRuleArgs:
+    """Scale by one instance when mean CPU crosses a threshold for five minutes."""
+    return azure.monitor.ScaleRuleArgs(
+        metric_trigger=azure.monitor.MetricTriggerArgs(
+            metric_name="Percentage CPU",
+            metric_resource_uri=vmss_id,
+            time_grain="PT1M",
+            statistic=azure.monitor.MetricStatisticType.AVERAGE,
+            time_window="PT5M",
+            time_aggregation=azure.monitor.TimeAggregationType.AVERAGE,
+            operator=operator,
+            threshold=threshold,
+        ),
+        scale_action=azure.monitor.ScaleActionArgs(
+            direction=direction,
+            type=azure.monitor.ScaleType.CHANGE_COUNT,
+            value="1",
+            cooldown="PT5M",
+        ),
+    )
