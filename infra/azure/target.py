@@ -37,7 +37,8 @@ class AzureTarget(pulumi.ComponentResource):
         location = pulumi.Config("azure-native").get("location")
         if not location:
             raise ConfigError(
-                "azure-native:location is required: pulumi config set azure-native:location westeurope"
+                "azure-native:location is required: "
+                "pulumi config set azure-native:location westeurope"
             )
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(spec.labels)
