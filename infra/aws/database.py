@@ -69,7 +69,7 @@ class Database(pulumi.ComponentResource):
             storage_encrypted=True,
             db_name=DATABASE,
             username=USER,
-            password=password.result,
+            password=pulumi.Output.secret(password.result),
             db_subnet_group_name=subnets.name,
             vpc_security_group_ids=[security_group.id],
             publicly_accessible=False,

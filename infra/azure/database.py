@@ -51,7 +51,8 @@ class Database(pulumi.ComponentResource):
             sku=azure.dbforpostgresql.SkuArgs(name=sku, tier=tier),
             storage=azure.dbforpostgresql.StorageArgs(storage_size_gb=32, auto_grow="Enabled"),
             administrator_login=USER,
-            administrator_login_password=password.result,
+            # Secret in state (the engine marks RandomPassword.result so, but say it here too).
+            administrator_login_password=pulumi.Output.secret(password.result),
             auth_config=azure.dbforpostgresql.AuthConfigArgs(
                 password_auth="Enabled",  # noqa: S106 - a switch, not a password
                 active_directory_auth="Disabled",
