@@ -41,6 +41,8 @@ class Database(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         # Generated here, stored only in Secrets Manager (as part of the URL), never exported.
         password = random.RandomPassword(f"{name}-password", length=32, special=False, opts=child)
+        # Secret in state (the engine marks RandomPassword.result so; say it here too).
+        secret_password: pulumi.Output[str] = pulumi.Output.secret(password.result)
         subnets = aws.rds.SubnetGroup(f"{name}-subnets", subnet_ids=args.subnet_ids, opts=child)
         security_group = aws.ec2.SecurityGroup(
             f"{name}-sg",
@@ -69,7 +71,7 @@ class Database(pulumi.ComponentResource):
             storage_encrypted=True,
             db_name=DATABASE,
             username=USER,
-            password=pulumi.Output.secret(password.result),
+            password=secret_password,
             db_subnet_group_name=subnets.name,
             vpc_security_group_ids=[security_group.id],
             publicly_accessible=False,

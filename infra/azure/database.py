@@ -40,6 +40,8 @@ class Database(pulumi.ComponentResource):
         super().__init__("llmchain:azure:Database", name, {}, opts)
         child = pulumi.ResourceOptions(parent=self)
         password = random.RandomPassword(f"{name}-password", length=32, special=False, opts=child)
+        # Secret in state (the engine marks RandomPassword.result so; say it here too).
+        secret_password: pulumi.Output[str] = pulumi.Output.secret(password.result)
         sku = args.sku or DEFAULT_SKU
         tier = "Burstable" if sku.startswith("Standard_B") else "GeneralPurpose"
         server = azure.dbforpostgresql.Server(
@@ -51,8 +53,7 @@ class Database(pulumi.ComponentResource):
             sku=azure.dbforpostgresql.SkuArgs(name=sku, tier=tier),
             storage=azure.dbforpostgresql.StorageArgs(storage_size_gb=32, auto_grow="Enabled"),
             administrator_login=USER,
-            # Secret in state (the engine marks RandomPassword.result so, but say it here too).
-            administrator_login_password=pulumi.Output.secret(password.result),
+            administrator_login_password=secret_password,
             auth_config=azure.dbforpostgresql.AuthConfigArgs(
                 password_auth="Enabled",  # noqa: S106 - a switch, not a password
                 active_directory_auth="Disabled",
