@@ -75,6 +75,11 @@ BACKENDS_BY_CLOUD = {
     Cloud.AZURE: [Backend.POSTGRES, Backend.MEMORY],
     Cloud.GCP: [Backend.POSTGRES, Backend.MEMORY],
 }
+# Where the target sets up HTTPS for `llmchain:ingress.domain` (certificate and routing).
+DOMAIN_SUPPORT = {
+    Cloud.AWS: (Compute.SERVERLESS, Compute.VM),
+    Cloud.GCP: (Compute.VM,),
+}
 # The cloud's own LLM, reached without static keys, is each cloud's default.
 PROVIDER_BY_CLOUD = {
     Cloud.LOCAL: Provider.FAKE,
@@ -92,6 +97,17 @@ DEFAULT_MODELS = {
     Provider.AZURE_OPENAI: "gpt-4o-mini",
     Provider.BEDROCK: "anthropic.claude-3-5-haiku-20241022-v1:0",
     Provider.VERTEXAI: "gemini-2.5-flash",
+}
+
+# The cloud provider's own settings each cloud needs, and how to set them.
+PROVIDER_KEYS: dict[Cloud, dict[str, str]] = {
+    Cloud.LOCAL: {},
+    Cloud.AWS: {"aws:region": "pulumi config set aws:region eu-west-1"},
+    Cloud.AZURE: {"azure-native:location": "pulumi config set azure-native:location westeurope"},
+    Cloud.GCP: {
+        "gcp:project": "pulumi config set gcp:project <project-id>",
+        "gcp:region": "pulumi config set gcp:region us-central1",
+    },
 }
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -206,6 +222,13 @@ class AzureConfig(_Section):
     openai_capacity: int = Field(default=10, ge=1, le=1000, description="thousand tokens/minute")
 
 
+class GcpConfig(_Section):
+    """`llmchain:gcp`: settings only GCP has."""
+
+    machine_type: str = Field(default="e2-small", pattern=r"^[a-z0-9]+-[a-z0-9-]+$")
+    deletion_protection: bool = True  # Cloud Run service and GKE cluster
+
+
 class ImageConfig(_Section):
     """`llmchain:image`: how the app image is built."""
 
@@ -230,6 +253,7 @@ class StackConfig(_Section):
     ha: bool = False  # a NAT gateway per zone, a standby database
     aws: AwsConfig = AwsConfig()
     azure: AzureConfig = AzureConfig()
+    gcp: GcpConfig = GcpConfig()
     tags: Annotated[dict[str, str], AfterValidator(_tags)] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -240,51 +264,53 @@ class StackConfig(_Section):
         compute = self.compute or computes[0]
         if compute not in computes:
             raise _KeyError(
-                "compute", compute.value,
+                "compute",
+                compute.value,
                 f"not available for cloud '{self.cloud.value}'; allowed: "
                 + ", ".join(c.value for c in computes),
-            )  # fmt: skip
+            )
         fill["compute"] = compute
         backends = BACKENDS_BY_CLOUD[self.cloud]
         backend = self.memory.backend or backends[0]
         if backend not in backends:
             raise _KeyError(
-                "memory.backend", backend.value,
+                "memory.backend",
+                backend.value,
                 f"not available for cloud '{self.cloud.value}'; allowed: "
                 + ", ".join(b.value for b in backends),
-            )  # fmt: skip
+            )
         fill["memory"] = self.memory.model_copy(update={"backend": backend})
         provider = self.llm.provider or PROVIDER_BY_CLOUD[self.cloud]
         fill["llm"] = self.llm.model_copy(update={"provider": provider})
         secrets = set((info.context or {}).get("secrets", ()))
         if provider is Provider.OPENAI and "openaiApiKey" not in secrets:
             raise _KeyError(
-                "openaiApiKey", None,
+                "openaiApiKey",
+                None,
                 "required when llmchain:llm.provider is openai: "
                 "pulumi config set --secret llmchain:openaiApiKey sk-...",
-            )  # fmt: skip
+            )
         if provider is Provider.OPENAI_COMPATIBLE and not self.llm.base_url:
             raise _KeyError(
                 "llm.baseUrl", None, "required when llmchain:llm.provider is openai-compatible"
             )
-        if self.cloud is Cloud.AZURE and self.ingress.domain:
+        if self.ingress.domain and compute not in DOMAIN_SUPPORT.get(self.cloud, ()):
+            where = (
+                ", ".join(c.value for c in DOMAIN_SUPPORT.get(self.cloud, ())) or "no compute mode"
+            )
             raise _KeyError(
-                "ingress.domain", self.ingress.domain,
-                "custom domains are not set up by the Azure target yet; the service gets an "
-                "HTTPS address from Container Apps (serverless), or add the name yourself",
-            )  # fmt: skip
-        if self.cloud is Cloud.AWS and self.ingress.domain and compute is Compute.CLUSTER:
-            raise _KeyError(
-                "ingress.domain", self.ingress.domain,
-                "not supported with llmchain:compute=cluster on AWS yet (the cluster's load "
-                "balancer is a plain NLB); use serverless or vm for HTTPS",
-            )  # fmt: skip
+                "ingress.domain",
+                self.ingress.domain,
+                f"on {self.cloud.value} a custom domain is set up for {where} yet, not for "
+                f"llmchain:compute={compute.value}; drop it or change the compute mode",
+            )
         if self.cloud is Cloud.AWS and self.ingress.domain and not self.aws.hosted_zone_id:
             raise _KeyError(
-                "aws.hostedZoneId", None,
+                "aws.hostedZoneId",
+                None,
                 "required with llmchain:ingress.domain on AWS: the Route 53 zone that "
                 "validates the certificate and points the name at the load balancer",
-            )  # fmt: skip
+            )
         if self.scaling.min > self.scaling.max:
             limit = f"must not exceed llmchain:scaling.max ({self.scaling.max})"
             raise _KeyError("scaling.min", self.scaling.min, limit)
@@ -357,6 +383,23 @@ def load_stack_config() -> StackConfig:
             "azure, gcp (pulumi config set llmchain:cloud aws)"
         )
     try:
-        return StackConfig.model_validate(raw, context={"secrets": secrets})
+        stack = StackConfig.model_validate(raw, context={"secrets": secrets})
     except ValidationError as exc:
         raise ConfigError(describe(exc)) from None
+    missing = [key for key in PROVIDER_KEYS[stack.cloud] if not _provider_setting(key)]
+    if missing:
+        raise ConfigError(
+            "invalid stack configuration:\n  "
+            + "\n  ".join(
+                f"{key}: required for cloud {stack.cloud.value} ({PROVIDER_KEYS[stack.cloud][key]})"
+                for key in missing
+            )
+        )
+    return stack
+
+
+def _provider_setting(key: str) -> str | None:
+    """A provider's own setting (`aws:region`...), as the stack holds it."""
+    namespace, _, name = key.partition(":")
+    value: str | None = pulumi.Config(namespace).get(name)
+    return value

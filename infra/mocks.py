@@ -183,6 +183,48 @@ def _azure(token: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     return state
 
 
+def _gcp(token: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """What Google computes for the kinds the program reads back."""
+    kind = token.rsplit(":", 1)[1]
+    real = inputs.get("name") or name
+    project = "demo-project"
+    state: dict[str, Any] = {"name": real}
+    extra: dict[str, dict[str, Any]] = {
+        "Account": {
+            "email": f"{inputs.get('accountId', name)}@{project}.iam.gserviceaccount.com",
+            "name": f"projects/{project}/serviceAccounts/{inputs.get('accountId', name)}",
+        },
+        "Secret": {
+            "secretId": inputs.get("secretId", name),
+            "name": f"projects/{project}/secrets/{inputs.get('secretId', name)}",
+        },
+        "DatabaseInstance": {
+            "privateIpAddress": "10.61.0.3",
+            "connectionName": f"{project}:us-central1:{real}",
+        },
+        "Service": {"uri": f"https://{real}-abcdefghij-uc.a.run.app"}
+        if token.startswith("gcp:cloudrunv2")
+        else {},
+        "GlobalAddress": {"address": "34.120.0.10"},
+        "Cluster": {
+            "endpoint": "34.70.0.5",
+            "masterAuth": {"clusterCaCertificate": "LS0tLS1CRUdJTi0tLS0t"},
+        },
+        "InstanceTemplate": {
+            "selfLinkUnique": f"https://www.googleapis.com/compute/v1/projects/{project}/global/instanceTemplates/{name}?uniqueId=1"
+        },
+        "RegionInstanceGroupManager": {
+            "instanceGroup": f"https://www.googleapis.com/compute/v1/projects/{project}/regions/us-central1/instanceGroups/{name}"
+        },
+        "UptimeCheckConfig": {"uptimeCheckId": f"{name}-check"},
+        "NotificationChannel": {"name": f"projects/{project}/notificationChannels/1234"},
+        "Dashboard": {"id": f"projects/{project}/dashboards/{name}"},
+        "Repository": {"repositoryId": inputs.get("repositoryId", name)},
+    }
+    state.update(extra.get(kind, {}))
+    return state
+
+
 # type token -> extra outputs the provider would compute
 COMPUTED: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
     "docker-build:index:Image": _docker_build_image,
@@ -215,6 +257,19 @@ COMPUTED: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
 
 # invoke token -> its answer
 INVOKES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "gcp:organizations/getClientConfig:getClientConfig": lambda a: {
+        "accessToken": "mock-gcp-access-token",
+        "project": "demo-project",
+        "region": "us-central1",
+        "zone": "us-central1-a",
+        "id": "client",
+    },
+    "gcp:organizations/getProject:getProject": lambda a: {
+        "projectId": a.get("projectId", "demo-project"),
+        "number": "123456789012",
+        "name": "demo",
+        "id": "p",
+    },
     "azure-native:authorization:getClientConfig": lambda a: {
         "clientId": "deployer-client",
         "objectId": "deployer-object",
@@ -270,9 +325,12 @@ class PlanMocks(pulumi.runtime.Mocks):
             state.update(computed(args.name, args.inputs))
         elif args.typ.startswith("azure-native:"):
             state.update(_azure(args.typ, args.name, args.inputs))
+        elif args.typ.startswith("gcp:"):
+            state.update(_gcp(args.typ, args.name, args.inputs))
         if args.typ.startswith("aws:"):
             state.setdefault("arn", _arn(args.typ, args.name))
-        return str(state.get("id") or f"{args.name}-id"), state
+        ident = state.get("id") if isinstance(state.get("id"), str) else None
+        return ident or f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
         """An invoke's answer; an invoke the table does not know fails the plan by name."""

@@ -39,6 +39,7 @@ TARGET_MODULES: dict[Cloud, str] = {
     Cloud.LOCAL: "infra.local",
     Cloud.AWS: "infra.aws",
     Cloud.AZURE: "infra.azure",
+    Cloud.GCP: "infra.gcp",
 }
 
 

@@ -17,7 +17,7 @@ from infra.aws.registry import Registry
 from infra.aws.secrets import Secrets
 from infra.aws.serverless import Serverless, ServerlessArgs
 from infra.aws.vm import Vm, VmArgs
-from infra.config import Compute, ConfigError, Provider, StackConfig
+from infra.config import Compute, Provider, StackConfig
 from infra.image import AppImage, AppImageArgs
 from infra.spec import WorkloadSpec
 from infra.targets import TargetOutputs
@@ -48,9 +48,7 @@ class AwsTarget(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("llmchain:aws:AwsTarget", name, {}, opts)
-        region = pulumi.Config("aws").get("region")
-        if not region:
-            raise ConfigError("aws:region is required: pulumi config set aws:region eu-west-1")
+        region = pulumi.Config("aws").require("region")  # checked with the stack's config
         # One explicit provider: every resource gets the stack's tags through default_tags.
         provider = aws.Provider(
             f"{name}-aws",

@@ -15,7 +15,7 @@ from infra.azure.registry import Registry, RegistryArgs
 from infra.azure.secrets import Vault, VaultArgs
 from infra.azure.serverless import ContainerApp, ContainerAppArgs
 from infra.azure.vm import ScaleSet, ScaleSetArgs
-from infra.config import Compute, ConfigError, Provider, StackConfig
+from infra.config import Compute, Provider, StackConfig
 from infra.image import AppImage, AppImageArgs
 from infra.spec import WorkloadSpec
 from infra.targets import TargetOutputs
@@ -34,12 +34,7 @@ class AzureTarget(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("llmchain:azure:AzureTarget", name, {}, opts)
-        location = pulumi.Config("azure-native").get("location")
-        if not location:
-            raise ConfigError(
-                "azure-native:location is required: "
-                "pulumi config set azure-native:location westeurope"
-            )
+        location = pulumi.Config("azure-native").require("location")  # checked with the config
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(spec.labels)
         client = azure.authorization.get_client_config_output(

@@ -399,7 +399,7 @@ def test_domain_with_cluster_or_without_a_zone_is_refused_before_anything() -> N
 
     with pytest.raises(PlanConfigError, match=r"llmchain:aws\.hostedZoneId: required"):
         run_plan("aws", {"llmchain:ingress.domain": "api.example.com"})
-    with pytest.raises(PlanConfigError, match="not supported with llmchain:compute=cluster"):
+    with pytest.raises(PlanConfigError, match="a custom domain is set up for serverless, vm yet"):
         run_plan("aws", {"llmchain:compute": "cluster", "llmchain:ingress.domain": "a.example.com",
                          "llmchain:aws.hostedZoneId": "Z0123456789ABC"})  # fmt: skip
 

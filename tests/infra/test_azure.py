@@ -339,7 +339,9 @@ def test_outputs_contract(plan: Plan) -> None:
 
 
 def test_custom_domain_is_refused_with_the_reason() -> None:
-    with pytest.raises(PlanConfigError, match="custom domains are not set up by the Azure target"):
+    with pytest.raises(
+        PlanConfigError, match="on azure a custom domain is set up for no compute mode yet"
+    ):
         run_plan("azure", {"llmchain:ingress.domain": "chat.example.com"})
 
 

@@ -33,7 +33,11 @@ def test_stack_plans(stack: str) -> None:
             run_plan(stack)
         assert info.value.registered == []
         pytest.skip(f"the {cloud.value} target lands with its own issue; its config validates")
-    plan = run_plan(stack)
+    if cloud is Cloud.GCP:
+        with pytest.raises(PlanConfigError, match="gcp:project: required for cloud gcp") as info:
+            run_plan(stack)  # the project is the user's to set
+        assert info.value.registered == []
+    plan = run_plan(stack, {"gcp:project": "demo-project"} if cloud is Cloud.GCP else None)
     assert plan.resources
     assert set(plan.outputs) >= {"url", "image_ref", "health_url", "memory_store"}
 

@@ -1,0 +1,131 @@
+"""GKE Autopilot: private nodes, workload identity, and the Kubernetes workload on it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_gcp as gcp
+import pulumi_kubernetes as k8s
+
+from infra.kubernetes import KubernetesWorkload, KubernetesWorkloadArgs
+from infra.spec import WorkloadSpec
+
+
+def kubeconfig(name: str, endpoint: str, ca_data: str) -> dict[str, Any]:
+    """A kubeconfig that authenticates through `gke-gcloud-auth-plugin` (no static credentials)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {
+                "name": name,
+                "cluster": {"server": f"https://{endpoint}", "certificate-authority-data": ca_data},
+            }
+        ],
+        "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
+        "current-context": name,
+        "users": [
+            {
+                "name": name,
+                "user": {
+                    "exec": {
+                        "apiVersion": "client.authentication.k8s.io/v1beta1",
+                        "command": "gke-gcloud-auth-plugin",
+                        "provideClusterInfo": True,
+                    }
+                },
+            }
+        ],
+    }
+
+
+@dataclass
+class GkeArgs:
+    """Where the cluster goes."""
+
+    spec: WorkloadSpec
+    project: str
+    region: str
+    network_id: pulumi.Input[str]
+    subnet_id: pulumi.Input[str]
+    deletion_protection: bool
+
+
+class Gke(pulumi.ComponentResource):
+    """An Autopilot cluster (private nodes, release channel, workload identity) and a provider."""
+
+    cluster: gcp.container.Cluster
+    provider: k8s.Provider
+
+    def __init__(
+        self, name: str, args: GkeArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("llmchain:gcp:Gke", name, {}, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.project = args.project
+        self.cluster = gcp.container.Cluster(
+            f"{name}-gke",
+            location=args.region,
+            enable_autopilot=True,
+            network=args.network_id,
+            subnetwork=args.subnet_id,
+            ip_allocation_policy=gcp.container.ClusterIpAllocationPolicyArgs(),
+            private_cluster_config=gcp.container.ClusterPrivateClusterConfigArgs(
+                enable_private_nodes=True, enable_private_endpoint=False
+            ),
+            release_channel=gcp.container.ClusterReleaseChannelArgs(channel="REGULAR"),
+            workload_identity_config=gcp.container.ClusterWorkloadIdentityConfigArgs(
+                workload_pool=f"{args.project}.svc.id.goog"
+            ),
+            deletion_protection=args.deletion_protection,
+            opts=child,
+        )
+        config = pulumi.Output.all(
+            self.cluster.name,
+            self.cluster.endpoint,
+            self.cluster.master_auth.cluster_ca_certificate,
+        ).apply(lambda a: json.dumps(kubeconfig(a[0], a[1], a[2] or "")))
+        self.provider = k8s.Provider(
+            f"{name}-k8s", kubeconfig=config, enable_server_side_apply=True, opts=child
+        )
+        self.register_outputs({"cluster": self.cluster.name})
+
+    def workload(
+        self,
+        spec: WorkloadSpec,
+        image_ref: pulumi.Input[str],
+        service_account: gcp.serviceaccount.Account,
+        extra_env: Mapping[str, pulumi.Input[str]],
+        secret_env: Mapping[str, pulumi.Input[str]],
+    ) -> KubernetesWorkload:
+        """The workload, its Kubernetes service account acting as the Google one."""
+        gcp.serviceaccount.IAMMember(
+            f"{spec.name}-workload-identity",
+            service_account_id=service_account.name,
+            role="roles/iam.workloadIdentityUser",
+            member=f"serviceAccount:{self.project}.svc.id.goog[{spec.name}/{spec.name}]",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        annotations = {}
+        if not spec.ingress.public:
+            annotations["networking.gke.io/load-balancer-type"] = "Internal"
+        return KubernetesWorkload(
+            spec.name,
+            KubernetesWorkloadArgs(
+                spec=spec,
+                image_ref=image_ref,
+                provider=self.provider,
+                service_account_annotations={
+                    "iam.gke.io/gcp-service-account": service_account.email
+                },
+                service_annotations=annotations,
+                automount_token=False,  # GKE's metadata server speaks for the pod
+                extra_env=dict(extra_env),
+                extra_secret_env=dict(secret_env),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )

@@ -1,0 +1,87 @@
+"""The VPC: one subnet, private services access for Cloud SQL, Cloud NAT, and tight firewalls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp as gcp
+
+SUBNET_CIDR = "10.60.0.0/20"
+# Where Google's load balancers and their health checks come from.
+LB_RANGES = ["130.211.0.0/22", "35.191.0.0/16"]
+TARGET_TAG = "llmchain"
+
+
+@dataclass
+class NetworkArgs:
+    """The region and the service port to admit."""
+
+    region: str
+    port: int
+
+
+class Network(pulumi.ComponentResource):
+    """VPC, subnet (private Google access), peering range for Cloud SQL, router + NAT, firewall."""
+
+    network: gcp.compute.Network
+    subnet: gcp.compute.Subnetwork
+    peering: gcp.servicenetworking.Connection
+
+    def __init__(
+        self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("llmchain:gcp:Network", name, {}, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.network = gcp.compute.Network(f"{name}-vpc", auto_create_subnetworks=False, opts=child)
+        self.subnet = gcp.compute.Subnetwork(
+            f"{name}-subnet",
+            network=self.network.id,
+            region=args.region,
+            ip_cidr_range=SUBNET_CIDR,
+            private_ip_google_access=True,
+            log_config=gcp.compute.SubnetworkLogConfigArgs(
+                aggregation_interval="INTERVAL_5_SEC",
+                flow_sampling=0.5,
+                metadata="INCLUDE_ALL_METADATA",
+            ),
+            opts=child,
+        )
+        reserved = gcp.compute.GlobalAddress(
+            f"{name}-sql-range",
+            network=self.network.id,
+            purpose="VPC_PEERING",
+            address_type="INTERNAL",
+            prefix_length=20,
+            opts=child,
+        )
+        self.peering = gcp.servicenetworking.Connection(
+            f"{name}-sql-peering",
+            network=self.network.id,
+            service="servicenetworking.googleapis.com",
+            reserved_peering_ranges=[reserved.name],
+            opts=child,
+        )
+        router = gcp.compute.Router(
+            f"{name}-router", network=self.network.id, region=args.region, opts=child
+        )
+        gcp.compute.RouterNat(
+            f"{name}-nat",
+            router=router.name,
+            region=args.region,
+            nat_ip_allocate_option="AUTO_ONLY",
+            source_subnetwork_ip_ranges_to_nat="ALL_SUBNETWORKS_ALL_IP_RANGES",
+            log_config=gcp.compute.RouterNatLogConfigArgs(enable=True, filter="ERRORS_ONLY"),
+            opts=child,
+        )
+        gcp.compute.Firewall(
+            f"{name}-lb-to-service",
+            network=self.network.id,
+            direction="INGRESS",
+            source_ranges=LB_RANGES,
+            target_tags=[TARGET_TAG],
+            allows=[gcp.compute.FirewallAllowArgs(protocol="tcp", ports=[str(args.port)])],
+            description="Google load balancers and health checks to the service port; nothing else",
+            opts=child,
+        )
+        self.register_outputs({"network": self.network.id})

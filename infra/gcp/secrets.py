@@ -1,0 +1,53 @@
+"""Secret Manager: a secret per setting, each readable by the workload's service account alone."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import pulumi
+import pulumi_gcp as gcp
+
+
+def secret_id(prefix: str, env_name: str) -> str:
+    """`llmchain-gcp-llmchain-memory-url` for LLMCHAIN_MEMORY_URL."""
+    return f"{prefix}-{re.sub(r'[^a-z0-9]+', '-', env_name.lower()).strip('-')}"
+
+
+class Secrets(pulumi.ComponentResource):
+    """Secrets, their current versions, and accessor bindings on each secret only."""
+
+    ids: dict[str, pulumi.Output[str]]  # setting -> secret id (for references)
+
+    def __init__(
+        self,
+        name: str,
+        values: Mapping[str, pulumi.Input[str]],
+        member: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("llmchain:gcp:Secrets", name, {}, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.ids = {}
+        for env_name, value in sorted(values.items()):
+            ident = secret_id(name, env_name)
+            secret = gcp.secretmanager.Secret(
+                ident,
+                secret_id=ident,
+                replication=gcp.secretmanager.SecretReplicationArgs(
+                    auto=gcp.secretmanager.SecretReplicationAutoArgs()
+                ),
+                opts=child,
+            )
+            gcp.secretmanager.SecretVersion(
+                ident, secret=secret.id, secret_data=pulumi.Output.secret(value), opts=child
+            )
+            gcp.secretmanager.SecretIamMember(
+                f"{ident}-accessor",
+                secret_id=secret.id,
+                role="roles/secretmanager.secretAccessor",
+                member=member,
+                opts=child,
+            )
+            self.ids[env_name] = secret.secret_id
+        self.register_outputs({})

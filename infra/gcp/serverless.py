@@ -1,0 +1,134 @@
+"""Cloud Run v2: the service with Secret Manager references and Direct VPC egress to Cloud SQL."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp as gcp
+
+from infra.spec import WorkloadSpec
+
+REQUEST_TIMEOUT = "900s"  # streams may run for minutes
+CPUS = (1, 2, 4, 6, 8)
+
+
+def cloud_run_size(cpu: float, memory_mib: int) -> tuple[str, str]:
+    """Cloud Run limits: at least 1 vCPU (requests are served concurrently), at least 512 MiB."""
+    cores = next((c for c in CPUS if c >= cpu), CPUS[-1])
+    memory = max(512, math.ceil(memory_mib / 128) * 128)
+    return str(cores), f"{memory}Mi"
+
+
+@dataclass
+class CloudRunArgs:
+    """What the service needs from the rest of the target."""
+
+    spec: WorkloadSpec
+    image_ref: pulumi.Input[str]
+    region: str
+    service_account: pulumi.Input[str]
+    network_id: pulumi.Input[str]
+    subnet_id: pulumi.Input[str]
+    secret_ids: Mapping[str, pulumi.Input[str]]
+    extra_env: Mapping[str, pulumi.Input[str]]
+    deletion_protection: bool
+
+
+class CloudRun(pulumi.ComponentResource):
+    """The Cloud Run service and, only when the stack is public, its `allUsers` invoker."""
+
+    service: gcp.cloudrunv2.Service
+    url: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: CloudRunArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("llmchain:gcp:CloudRun", name, {}, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        spec = args.spec
+        cpu, memory = cloud_run_size(spec.cpu, spec.memory_mib)
+        env = [
+            gcp.cloudrunv2.ServiceTemplateContainerEnvArgs(name=k, value=v)
+            for k, v in sorted({**spec.env, **args.extra_env}.items())
+            if k != "PORT"  # Cloud Run sets PORT itself
+        ]
+        env += [
+            gcp.cloudrunv2.ServiceTemplateContainerEnvArgs(
+                name=k,
+                value_source=gcp.cloudrunv2.ServiceTemplateContainerEnvValueSourceArgs(
+                    secret_key_ref=gcp.cloudrunv2.ServiceTemplateContainerEnvValueSourceSecretKeyRefArgs(
+                        secret=secret, version="latest"
+                    )
+                ),
+            )
+            for k, secret in sorted(args.secret_ids.items())
+        ]
+        health = gcp.cloudrunv2.ServiceTemplateContainerStartupProbeHttpGetArgs(
+            path=spec.health_path, port=spec.port
+        )
+        self.service = gcp.cloudrunv2.Service(
+            f"{name}-run",
+            name=name,
+            location=args.region,
+            ingress="INGRESS_TRAFFIC_ALL"
+            if spec.ingress.public
+            else "INGRESS_TRAFFIC_INTERNAL_ONLY",
+            deletion_protection=args.deletion_protection,
+            template=gcp.cloudrunv2.ServiceTemplateArgs(
+                service_account=args.service_account,
+                timeout=REQUEST_TIMEOUT,
+                max_instance_request_concurrency=spec.concurrency,
+                scaling=gcp.cloudrunv2.ServiceTemplateScalingArgs(
+                    min_instance_count=spec.min_replicas, max_instance_count=spec.max_replicas
+                ),
+                vpc_access=gcp.cloudrunv2.ServiceTemplateVpcAccessArgs(
+                    network_interfaces=[
+                        gcp.cloudrunv2.ServiceTemplateVpcAccessNetworkInterfaceArgs(
+                            network=args.network_id, subnetwork=args.subnet_id
+                        )
+                    ],
+                    egress="PRIVATE_RANGES_ONLY",
+                ),
+                containers=[
+                    gcp.cloudrunv2.ServiceTemplateContainerArgs(
+                        image=args.image_ref,
+                        ports=gcp.cloudrunv2.ServiceTemplateContainerPortsArgs(
+                            container_port=spec.port
+                        ),
+                        resources=gcp.cloudrunv2.ServiceTemplateContainerResourcesArgs(
+                            limits={"cpu": cpu, "memory": memory},
+                            cpu_idle=True,
+                            startup_cpu_boost=True,
+                        ),
+                        envs=env,
+                        startup_probe=gcp.cloudrunv2.ServiceTemplateContainerStartupProbeArgs(
+                            http_get=health,
+                            period_seconds=2,
+                            failure_threshold=60,
+                            timeout_seconds=2,
+                        ),
+                        liveness_probe=gcp.cloudrunv2.ServiceTemplateContainerLivenessProbeArgs(
+                            http_get=gcp.cloudrunv2.ServiceTemplateContainerLivenessProbeHttpGetArgs(
+                                path=spec.health_path, port=spec.port
+                            ),
+                            period_seconds=10,
+                        ),
+                    )
+                ],
+            ),
+            opts=child,
+        )
+        if spec.ingress.public:
+            gcp.cloudrunv2.ServiceIamMember(
+                f"{name}-public",
+                name=self.service.name,
+                location=args.region,
+                role="roles/run.invoker",
+                member="allUsers",
+                opts=child,
+            )
+        self.url = self.service.uri
+        self.register_outputs({"url": self.url})

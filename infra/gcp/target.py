@@ -1,0 +1,247 @@
+"""GcpTarget: APIs, service account, VPC, registry, Cloud SQL, secrets, compute, monitoring."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_gcp as gcp
+
+from infra.config import Compute, Provider, StackConfig
+from infra.gcp.cluster import Gke, GkeArgs
+from infra.gcp.database import Database, DatabaseArgs
+from infra.gcp.monitoring import Monitoring, MonitoringArgs, Policy, http_policies
+from infra.gcp.network import Network, NetworkArgs
+from infra.gcp.registry import Registry
+from infra.gcp.secrets import Secrets
+from infra.gcp.serverless import CloudRun, CloudRunArgs
+from infra.gcp.vm import InstanceGroup, InstanceGroupArgs
+from infra.image import AppImage, AppImageArgs
+from infra.spec import WorkloadSpec
+from infra.targets import TargetOutputs
+
+APIS = [
+    "artifactregistry.googleapis.com",
+    "compute.googleapis.com",
+    "container.googleapis.com",
+    "iam.googleapis.com",
+    "logging.googleapis.com",
+    "monitoring.googleapis.com",
+    "run.googleapis.com",
+    "secretmanager.googleapis.com",
+    "servicenetworking.googleapis.com",
+    "sqladmin.googleapis.com",
+    "aiplatform.googleapis.com",
+]
+
+
+def project_roles(config: StackConfig) -> list[str]:
+    """The project-level roles the workload's service account needs (never owner or editor)."""
+    roles = ["roles/logging.logWriter", "roles/monitoring.metricWriter"]
+    if config.llm.provider is Provider.VERTEXAI:
+        roles.append("roles/aiplatform.user")  # Vertex AI has no per-model IAM
+    return roles
+
+
+class GcpTarget(pulumi.ComponentResource):
+    """The service on GCP, by `llmchain:compute`: Cloud Run, a managed instance group or GKE."""
+
+    outputs: TargetOutputs
+
+    def __init__(
+        self,
+        name: str,
+        config: StackConfig,
+        spec: WorkloadSpec,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("llmchain:gcp:GcpTarget", name, {}, opts)
+        settings = pulumi.Config("gcp")  # both checked with the stack's config
+        project, region = settings.require("project"), settings.require("region")
+        # One explicit provider: every resource that takes labels gets the stack's.
+        provider = gcp.Provider(
+            f"{name}-gcp",
+            project=project,
+            region=region,
+            default_labels=spec.labels,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        child = pulumi.ResourceOptions(parent=self, providers=[provider])
+        apis = [
+            gcp.projects.Service(
+                f"{name}-{api.split('.')[0]}", service=api, disable_on_destroy=False, opts=child
+            )
+            for api in APIS
+        ]
+        after = pulumi.ResourceOptions(parent=self, providers=[provider], depends_on=apis)
+        account = gcp.serviceaccount.Account(
+            f"{name}-sa", account_id=f"{name}-app"[:30], display_name=f"{name} workload", opts=after
+        )
+        member = pulumi.Output.concat("serviceAccount:", account.email)
+        for role in project_roles(config):
+            gcp.projects.IAMMember(
+                f"{name}-{role.rsplit('.', 1)[-1]}",
+                project=project,
+                role=role,
+                member=member,
+                opts=after,
+            )
+        network = Network(name, NetworkArgs(region=region, port=spec.port), after)
+        registry = Registry(name, region, project, after)
+        gcp.artifactregistry.RepositoryIamMember(
+            f"{name}-pull",
+            repository=registry.repository.name,
+            location=region,
+            role="roles/artifactregistry.reader",
+            member=member,
+            opts=after,
+        )
+        image = AppImage(
+            f"{name}-app",
+            AppImageArgs(build=spec.image, repository=registry.url, registry=registry.login),
+            after,
+        )
+        secret_values: dict[str, pulumi.Input[str]] = dict(spec.secret_env)
+        database: Database | None = None
+        if spec.memory.needs_database:
+            database = Database(
+                f"{name}-memory",
+                DatabaseArgs(
+                    region=region,
+                    network_id=network.network.id,
+                    peering=network.peering,
+                    tier=config.database.instance,
+                    ha=config.ha,
+                    deletion_protection=config.database.deletion_protection,
+                ),
+                after,
+            )
+            secret_values["LLMCHAIN_MEMORY_URL"] = database.url
+        extra_env: dict[str, pulumi.Input[str]] = {}
+        if config.llm.provider is Provider.VERTEXAI:
+            extra_env.update(LLMCHAIN_GCP_PROJECT=project, LLMCHAIN_GCP_LOCATION=region)
+        thresholds = (config.monitoring.error_rate_percent, config.monitoring.latency_p95_ms)
+        policies: list[Policy] = []
+        uptime_host: pulumi.Input[str] | None = None
+        compute = config.compute
+        if compute is Compute.CLUSTER:
+            gke = Gke(
+                name,
+                GkeArgs(
+                    spec=spec,
+                    project=project,
+                    region=region,
+                    network_id=network.network.id,
+                    subnet_id=network.subnet.id,
+                    deletion_protection=config.gcp.deletion_protection,
+                ),
+                after,
+            )
+            number = gcp.organizations.get_project_output(
+                project_id=project, opts=pulumi.InvokeOutputOptions(parent=self, provider=provider)
+            ).number
+            gcp.artifactregistry.RepositoryIamMember(
+                f"{name}-nodes-pull",
+                repository=registry.repository.name,
+                location=region,
+                role="roles/artifactregistry.reader",
+                member=pulumi.Output.concat(
+                    "serviceAccount:", number, "-compute@developer.gserviceaccount.com"
+                ),
+                opts=after,
+            )
+            workload = gke.workload(spec, image.ref, account, extra_env, secret_values)
+            url: pulumi.Input[str] = workload.address
+            policies.append(
+                Policy(
+                    "restarts",
+                    "containers restarting",
+                    'resource.type = "k8s_container" AND metric.type = '
+                    f'"kubernetes.io/container/restart_count" AND '
+                    f'resource.labels.namespace_name = "{spec.name}"',
+                    0,
+                    aligner="ALIGN_DELTA",
+                )
+            )
+        else:
+            secrets = Secrets(name, secret_values, member, after)
+            if compute is Compute.SERVERLESS:
+                run = CloudRun(
+                    name,
+                    CloudRunArgs(
+                        spec=spec,
+                        image_ref=image.ref,
+                        region=region,
+                        service_account=account.email,
+                        network_id=network.network.id,
+                        subnet_id=network.subnet.id,
+                        secret_ids=secrets.ids,
+                        extra_env=extra_env,
+                        deletion_protection=config.gcp.deletion_protection,
+                    ),
+                    after,
+                )
+                url = run.url
+                policies += http_policies(
+                    'resource.type = "cloud_run_revision" AND '
+                    f'resource.labels.service_name = "{name}"',
+                    "run.googleapis.com/request_count",
+                    "run.googleapis.com/request_latencies",
+                    'metric.labels.response_code_class = "5xx"',
+                    *thresholds,
+                )
+                if spec.ingress.public:
+                    uptime_host = run.url.apply(lambda u: u.removeprefix("https://"))
+            else:
+                group = InstanceGroup(
+                    name,
+                    InstanceGroupArgs(
+                        spec=spec,
+                        image_ref=image.ref,
+                        project=project,
+                        region=region,
+                        registry_host=f"{region}-docker.pkg.dev",
+                        machine_type=config.gcp.machine_type,
+                        service_account=account.email,
+                        network_id=network.network.id,
+                        subnet_id=network.subnet.id,
+                        secret_ids=secrets.ids,
+                        extra_env=extra_env,
+                        domain=spec.ingress.domain,
+                    ),
+                    after,
+                )
+                url = group.url
+                policies += http_policies(
+                    'resource.type = "https_lb_rule"',
+                    "loadbalancing.googleapis.com/https/request_count",
+                    "loadbalancing.googleapis.com/https/total_latencies",
+                    "metric.labels.response_code_class = 500",
+                    *thresholds,
+                )
+                uptime_host = spec.ingress.domain or group.url.apply(
+                    lambda u: u.removeprefix("http://")
+                )
+        monitoring = Monitoring(
+            name,
+            MonitoringArgs(
+                project=project,
+                email=config.alerts.email,
+                uptime_host=uptime_host,
+                health_path=spec.health_path,
+                https=compute is Compute.SERVERLESS or bool(spec.ingress.domain),
+                policies=policies,
+            ),
+            after,
+        )
+        store = (
+            pulumi.Output.concat("postgresql: Cloud SQL ", database.instance.name)
+            if database is not None
+            else pulumi.Output.from_input("memory (lost on restart)")
+        )
+        self.outputs = TargetOutputs(
+            url=url,
+            image_ref=image.ref,
+            health_url=pulumi.Output.concat(url, spec.health_path),
+            memory_store=store,
+            dashboard_url=monitoring.dashboard_url,
+        )
+        self.register_outputs({"url": url, "image_ref": image.ref})

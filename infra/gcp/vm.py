@@ -1,0 +1,212 @@
+"""A regional managed instance group (Shielded VMs, no external IP, OS Login) behind a global LB."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp as gcp
+
+from infra.gcp.cloud_init import cloud_init
+from infra.gcp.network import TARGET_TAG
+from infra.spec import WorkloadSpec
+
+IMAGE = "ubuntu-os-cloud/ubuntu-2404-lts-amd64"
+BACKEND_TIMEOUT_S = 300  # streams
+
+
+@dataclass
+class InstanceGroupArgs:
+    """What the instances need from the rest of the target."""
+
+    spec: WorkloadSpec
+    image_ref: pulumi.Input[str]
+    project: str
+    region: str
+    registry_host: str
+    machine_type: str
+    service_account: pulumi.Input[str]
+    network_id: pulumi.Input[str]
+    subnet_id: pulumi.Input[str]
+    secret_ids: Mapping[str, pulumi.Input[str]]
+    extra_env: Mapping[str, pulumi.Input[str]]
+    domain: str | None
+
+
+class InstanceGroup(pulumi.ComponentResource):
+    """Template, group (autohealing on /healthz), autoscaler, and the load balancer (/readyz)."""
+
+    url: pulumi.Output[str]
+    group: gcp.compute.RegionInstanceGroupManager
+    forwarding_rule: gcp.compute.GlobalForwardingRule
+
+    def __init__(
+        self, name: str, args: InstanceGroupArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("llmchain:gcp:InstanceGroup", name, {}, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        spec = args.spec
+        user_data = pulumi.Output.all(
+            args.image_ref,
+            pulumi.Output.all(**dict(args.secret_ids)),
+            pulumi.Output.all(**dict(args.extra_env)),
+        ).apply(
+            lambda a: cloud_init(
+                project=args.project,
+                registry=args.registry_host,
+                image_ref=a[0],
+                env={**spec.env, **a[2]},
+                secret_ids=a[1],
+                port=spec.port,
+                stop_timeout=spec.shutdown_grace_s + 10,
+            )
+        )
+        template = gcp.compute.InstanceTemplate(
+            f"{name}-template",
+            name_prefix=f"{name}-",
+            machine_type=args.machine_type,
+            tags=[TARGET_TAG],
+            disks=[
+                gcp.compute.InstanceTemplateDiskArgs(
+                    source_image=IMAGE,
+                    boot=True,
+                    auto_delete=True,
+                    disk_size_gb=30,
+                    disk_type="pd-balanced",
+                )
+            ],
+            network_interfaces=[
+                # no access_configs: no external IP
+                gcp.compute.InstanceTemplateNetworkInterfaceArgs(
+                    network=args.network_id, subnetwork=args.subnet_id
+                )
+            ],
+            service_account=gcp.compute.InstanceTemplateServiceAccountArgs(
+                email=args.service_account, scopes=["cloud-platform"]
+            ),
+            shielded_instance_config=gcp.compute.InstanceTemplateShieldedInstanceConfigArgs(
+                enable_secure_boot=True, enable_vtpm=True, enable_integrity_monitoring=True
+            ),
+            metadata={
+                "user-data": user_data,
+                "enable-oslogin": "TRUE",  # no project SSH keys: only IAM-granted OS Login
+                "block-project-ssh-keys": "TRUE",
+            },
+            opts=pulumi.ResourceOptions(
+                parent=self, replace_on_changes=["*"], delete_before_replace=False
+            ),
+        )
+        healing = gcp.compute.HealthCheck(
+            f"{name}-live",
+            http_health_check=gcp.compute.HealthCheckHttpHealthCheckArgs(
+                port=spec.port, request_path=spec.health_path
+            ),
+            check_interval_sec=10,
+            timeout_sec=5,
+            unhealthy_threshold=3,
+            opts=child,
+        )
+        ready = gcp.compute.HealthCheck(
+            f"{name}-ready",
+            http_health_check=gcp.compute.HealthCheckHttpHealthCheckArgs(
+                port=spec.port, request_path=spec.readiness_path
+            ),
+            check_interval_sec=5,
+            timeout_sec=3,
+            opts=child,
+        )
+        self.group = gcp.compute.RegionInstanceGroupManager(
+            f"{name}-group",
+            base_instance_name=name,
+            region=args.region,
+            versions=[
+                gcp.compute.RegionInstanceGroupManagerVersionArgs(
+                    instance_template=template.self_link_unique
+                )
+            ],
+            named_ports=[
+                gcp.compute.RegionInstanceGroupManagerNamedPortArgs(name="http", port=spec.port)
+            ],
+            auto_healing_policies=gcp.compute.RegionInstanceGroupManagerAutoHealingPoliciesArgs(
+                health_check=healing.id, initial_delay_sec=300
+            ),
+            update_policy=gcp.compute.RegionInstanceGroupManagerUpdatePolicyArgs(
+                type="PROACTIVE",
+                minimal_action="REPLACE",
+                max_unavailable_fixed=0,
+                max_surge_fixed=3,
+            ),
+            opts=child,
+        )
+        gcp.compute.RegionAutoscaler(
+            f"{name}-autoscaler",
+            region=args.region,
+            target=self.group.id,
+            autoscaling_policy=gcp.compute.RegionAutoscalerAutoscalingPolicyArgs(
+                min_replicas=spec.min_replicas,
+                max_replicas=spec.max_replicas,
+                cooldown_period=120,
+                cpu_utilization=gcp.compute.RegionAutoscalerAutoscalingPolicyCpuUtilizationArgs(
+                    target=0.6
+                ),
+            ),
+            opts=child,
+        )
+        backend = gcp.compute.BackendService(
+            f"{name}-backend",
+            load_balancing_scheme="EXTERNAL_MANAGED",
+            protocol="HTTP",
+            port_name="http",
+            timeout_sec=BACKEND_TIMEOUT_S,
+            health_checks=ready.id,
+            backends=[
+                gcp.compute.BackendServiceBackendArgs(
+                    group=self.group.instance_group, balancing_mode="UTILIZATION"
+                )
+            ],
+            log_config=gcp.compute.BackendServiceLogConfigArgs(enable=True, sample_rate=1.0),
+            opts=child,
+        )
+        address = gcp.compute.GlobalAddress(f"{name}-ip", opts=child)
+        url_map = gcp.compute.URLMap(f"{name}-urls", default_service=backend.id, opts=child)
+        if args.domain:
+            certificate = gcp.compute.ManagedSslCertificate(
+                f"{name}-cert",
+                managed=gcp.compute.ManagedSslCertificateManagedArgs(domains=[args.domain]),
+                opts=child,
+            )
+            https = gcp.compute.TargetHttpsProxy(
+                f"{name}-https", url_map=url_map.id, ssl_certificates=[certificate.id], opts=child
+            )
+            self.forwarding_rule = gcp.compute.GlobalForwardingRule(
+                f"{name}-443",
+                target=https.id,
+                port_range="443",
+                ip_address=address.address,
+                load_balancing_scheme="EXTERNAL_MANAGED",
+                opts=child,
+            )
+            redirect = gcp.compute.URLMap(
+                f"{name}-redirect",
+                default_url_redirect=gcp.compute.URLMapDefaultUrlRedirectArgs(
+                    https_redirect=True, strip_query=False
+                ),
+                opts=child,
+            )
+            target = gcp.compute.TargetHttpProxy(f"{name}-http", url_map=redirect.id, opts=child).id
+            self.url = pulumi.Output.from_input(f"https://{args.domain}")
+        else:
+            target = gcp.compute.TargetHttpProxy(f"{name}-http", url_map=url_map.id, opts=child).id
+            self.url = pulumi.Output.concat("http://", address.address)
+        http_rule = gcp.compute.GlobalForwardingRule(
+            f"{name}-80",
+            target=target,
+            port_range="80",
+            ip_address=address.address,
+            load_balancing_scheme="EXTERNAL_MANAGED",
+            opts=child,
+        )
+        if not args.domain:
+            self.forwarding_rule = http_rule
+        self.register_outputs({"url": self.url})
