@@ -246,7 +246,9 @@ def plan_program(
         mocks, project=PROJECT, stack=stack, preview=False, monitor=RecordingMonitor(mocks, plan)
     )
     set_all_config(wired, secret_keys)
+    # A plan that failed may have left work behind: start from nothing.
     pulumi_settings.SETTINGS.rpc_manager.clear()
+    pulumi_settings.SETTINGS.outputs.clear()
 
     def run() -> None:
         program()

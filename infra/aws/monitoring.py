@@ -10,6 +10,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from infra.outputs import all_dict
+
 PERIOD_S = 60
 
 
@@ -157,7 +159,7 @@ class Monitoring(pulumi.ComponentResource):
 
     @staticmethod
     def _resolved(alarm: Alarm) -> pulumi.Output[dict[str, Any]]:
-        dims = pulumi.Output.all(**dict(alarm.dimensions))
+        dims = all_dict(alarm.dimensions)
         return dims.apply(
             lambda d: {
                 "description": alarm.description,

@@ -12,6 +12,7 @@ import pulumi_aws as aws
 
 from infra.aws import iam
 from infra.aws.roles import runtime_policy
+from infra.outputs import all_dict
 from infra.spec import WorkloadSpec
 
 APP_USER = "10001:10001"
@@ -132,7 +133,7 @@ class Serverless(pulumi.ComponentResource):
             )
         cpu, memory = fargate_size(spec.cpu, spec.memory_mib)
         definitions = pulumi.Output.all(
-            args.image_ref, args.log_group_name, pulumi.Output.all(**dict(args.secret_arns))
+            args.image_ref, args.log_group_name, all_dict(args.secret_arns)
         ).apply(
             lambda a: json.dumps(
                 container_definitions(

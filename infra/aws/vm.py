@@ -13,6 +13,7 @@ import pulumi_aws as aws
 from infra.aws import iam
 from infra.aws.cloud_init import cloud_init
 from infra.aws.roles import runtime_policy
+from infra.outputs import all_dict
 from infra.spec import WorkloadSpec
 
 AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
@@ -72,7 +73,7 @@ class Vm(pulumi.ComponentResource):
             args.image_ref,
             args.registry,
             args.log_group_name,
-            pulumi.Output.all(**dict(args.secret_arns)),
+            all_dict(args.secret_arns),
         ).apply(
             lambda a: base64.b64encode(
                 cloud_init(

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from infra.azure.cloud_init import cloud_init
+from infra.outputs import all_dict
 from infra.spec import WorkloadSpec
 
 ADMIN = "llmchain"
@@ -130,7 +131,7 @@ class ScaleSet(pulumi.ComponentResource):
             args.registry_server,
             args.tenant,
             args.vault_name,
-            pulumi.Output.all(**dict(args.extra_env)),
+            all_dict(args.extra_env),
         ).apply(
             lambda a: base64.b64encode(
                 cloud_init(

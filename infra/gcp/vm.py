@@ -10,6 +10,7 @@ import pulumi_gcp as gcp
 
 from infra.gcp.cloud_init import cloud_init
 from infra.gcp.network import TARGET_TAG
+from infra.outputs import all_dict
 from infra.spec import WorkloadSpec
 
 IMAGE = "ubuntu-os-cloud/ubuntu-2404-lts-amd64"
@@ -49,8 +50,8 @@ class InstanceGroup(pulumi.ComponentResource):
         spec = args.spec
         user_data = pulumi.Output.all(
             args.image_ref,
-            pulumi.Output.all(**dict(args.secret_ids)),
-            pulumi.Output.all(**dict(args.extra_env)),
+            all_dict(args.secret_ids),
+            all_dict(args.extra_env),
         ).apply(
             lambda a: cloud_init(
                 project=args.project,
