@@ -15,7 +15,8 @@ from sse_starlette import EventSourceResponse
 from starlette.responses import Response
 
 from app.core.config import Settings
-from app.core.errors import AppError, ProviderError, RequestTimeout
+from app.core.errors import AppError, NotReady, ProviderError, RequestTimeout
+from app.providers.resilience import ModelStalled, ModelUnavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -32,6 +33,15 @@ def as_client_error(exc: BaseException) -> AppError:
     """What the client is told when a model run fails."""
     if isinstance(exc, AppError):
         return exc
+    if isinstance(exc, ModelStalled):
+        return RequestTimeout(str(exc))
+    if isinstance(exc, ModelUnavailable):
+        if exc.retry_after is not None:  # the provider is rate limiting us: say when to retry
+            return NotReady(
+                f"the model provider is rate limiting; retried and tried fallbacks: {exc}",
+                headers={"Retry-After": str(max(1, round(exc.retry_after)))},
+            )
+        return ProviderError(f"the model provider failed after retries: {exc}")
     if isinstance(exc, OutputParserException):
         return ProviderError("the model's answer could not be parsed as the chain's output (JSON)")
     log.warning("model provider failed: %s: %s", type(exc).__name__, exc)

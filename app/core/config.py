@@ -54,6 +54,16 @@ DEFAULT_MODELS: dict[Provider, str] = {
 }
 
 
+# Public list prices (USD per million tokens: input, output); LLMCHAIN_PRICES overrides.
+DEFAULT_PRICES: dict[str, tuple[float, float]] = {
+    "fake-echo": (0.0, 0.0),
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "anthropic.claude-3-5-haiku-20241022-v1:0": (0.80, 4.00),
+    "gemini-2.5-flash": (0.30, 2.50),
+}
+
+
 def _split_csv(value: Any) -> Any:
     """Accept `a,b,c` (how people write env vars) as well as a list."""
     if isinstance(value, str):
@@ -95,6 +105,31 @@ class Settings(BaseSettings):
     gcp_location: str = "us-central1"
     fake_latency_ms: int = Field(default=0, ge=0, le=600_000)
     fake_token_latency_ms: int = Field(default=0, ge=0, le=60_000)
+    # Fault injection (fake provider, primary model only): for tests and drills.
+    fake_failure_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    fake_failure_kind: Literal["429", "500", "hang"] = "500"
+    fake_fail_first: int = Field(default=0, ge=0)
+    fake_failure_seed: int | None = None
+
+    # --- resilience
+    fallback_models: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    retry_attempts: int = Field(default=3, ge=1, le=10)
+    retry_budget_s: float = Field(default=20.0, gt=0, le=600)
+    call_timeout_s: float = Field(default=30.0, gt=0, le=3600)
+    stream_idle_timeout_s: float = Field(default=30.0, gt=0, le=3600)
+    rate_limit_per_minute: int = Field(default=0, ge=0, description="per API key; 0 = off")
+    rate_limit_burst: int | None = Field(default=None, ge=1)
+    redis_url: str | None = Field(default=None, pattern=r"^rediss?://")
+
+    # --- agent
+    agent_max_model_calls: int = Field(default=6, ge=1, le=100)
+    agent_max_tool_calls: int = Field(default=8, ge=1, le=100)
+    agent_http_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    agent_http_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    agent_http_max_bytes: int = Field(default=65_536, ge=1024, le=10_000_000)
+
+    # --- cost: model -> [USD per million input tokens, per million output tokens]
+    prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
 
     # --- chains and memory
     chains_file: Path = DEFAULT_CHAINS_FILE
@@ -112,9 +147,9 @@ class Settings(BaseSettings):
     request_timeout_s: float = Field(default=60.0, gt=0, le=3600)
     sse_ping_s: float = Field(default=15.0, gt=0, le=15.0)
 
-    @field_validator("api_keys", mode="before")
+    @field_validator("api_keys", "fallback_models", "agent_http_allowed_hosts", mode="before")
     @classmethod
-    def _api_keys_csv(cls, value: Any) -> Any:
+    def _csv(cls, value: Any) -> Any:
         return _split_csv(value)
 
     @field_validator("log_level", mode="before")

@@ -31,6 +31,11 @@ MODEL_CALLS = Counter(
 MODEL_IN_FLIGHT = Gauge(
     "llmchain_model_calls_in_flight", "Model calls under way.", ["provider", "model"]
 )
+MODEL_COST = Counter(
+    "llmchain_model_cost_usd_total",
+    "Estimated model spend in USD (LLMCHAIN_PRICES: list prices per million tokens).",
+    ["provider", "model"],
+)
 MODEL_TOKENS = Counter(
     "llmchain_model_tokens_total",
     "Tokens sent to (in) and received from (out) the model.",
@@ -44,14 +49,21 @@ class Usage:
     def __init__(self) -> None:
         self.input_tokens = 0
         self.output_tokens = 0
+        self.cost_usd = 0.0
 
-    def as_openai(self) -> dict[str, int]:
-        """`prompt_tokens`, `completion_tokens`, `total_tokens`."""
+    def as_openai(self) -> dict[str, Any]:
+        """`prompt_tokens`, `completion_tokens`, `total_tokens`, and the estimated `cost_usd`."""
         return {
             "prompt_tokens": self.input_tokens,
             "completion_tokens": self.output_tokens,
             "total_tokens": self.input_tokens + self.output_tokens,
+            "cost_usd": round(self.cost_usd, 8),
         }
+
+
+def current_usage() -> Usage | None:
+    """The usage of the request being served, if it counts one."""
+    return _usage.get()
 
 
 # The usage of the request being served; each request sets its own (see track_usage).
@@ -74,7 +86,11 @@ class ModelCallMetrics(BaseCallbackHandler):
 
     run_inline = True  # cheap and thread-free: runs on the event loop, not an executor
 
-    def __init__(self, provider: str, model: str) -> None:
+    def __init__(
+        self, provider: str, model: str, prices: dict[str, tuple[float, float]] | None = None
+    ) -> None:
+        self.price_in, self.price_out = (prices or {}).get(model, (0.0, 0.0))
+        self.cost = MODEL_COST.labels(provider, model)
         self.in_flight = MODEL_IN_FLIGHT.labels(provider, model)
         self.tokens_in = MODEL_TOKENS.labels(provider, model, "in")
         self.tokens_out = MODEL_TOKENS.labels(provider, model, "out")
@@ -121,10 +137,13 @@ class ModelCallMetrics(BaseCallbackHandler):
                     tokens_out += usage.get("output_tokens", 0)
         self.tokens_in.inc(tokens_in)
         self.tokens_out.inc(tokens_out)
+        cost = (tokens_in * self.price_in + tokens_out * self.price_out) / 1_000_000
+        self.cost.inc(cost)
         request = _usage.get()
         if request is not None:
             request.input_tokens += tokens_in
             request.output_tokens += tokens_out
+            request.cost_usd += cost
         self._finish(run_id, "ok")
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:

@@ -14,6 +14,7 @@ from app.core.config import Provider, Settings
 from app.core.errors import ConfigError
 from app.core.metrics import ModelCallMetrics
 from app.providers.fake import FakeChatModel
+from app.providers.resilience import ResilientChatModel
 
 # provider -> (module to import, the PyPI package that provides it)
 PACKAGES: dict[Provider, tuple[str, str]] = {
@@ -49,6 +50,10 @@ def _fake(s: Settings, temperature: float, max_tokens: int | None) -> BaseChatMo
         max_tokens=max_tokens,
         latency_ms=s.fake_latency_ms,
         token_latency_ms=s.fake_token_latency_ms,
+        failure_rate=s.fake_failure_rate,
+        failure_kind=s.fake_failure_kind,
+        fail_first=s.fake_fail_first,
+        failure_seed=s.fake_failure_seed,
     )
 
 
@@ -68,7 +73,8 @@ def _openai(s: Settings, temperature: float, max_tokens: int | None) -> BaseChat
         max_tokens=max_tokens,
         api_key=key,
         base_url=s.base_url if s.provider is Provider.OPENAI_COMPATIBLE else None,
-        timeout=s.request_timeout_s,
+        timeout=s.call_timeout_s,
+        max_retries=0,  # app/providers/resilience.py retries, honouring Retry-After
         stream_usage=True,
     )
     return model
@@ -92,7 +98,8 @@ def _azure_openai(s: Settings, temperature: float, max_tokens: int | None) -> Ba
         model=s.model,
         temperature=temperature,
         max_tokens=max_tokens,
-        timeout=s.request_timeout_s,
+        timeout=s.call_timeout_s,
+        max_retries=0,
         stream_usage=True,
         **auth,
     )
@@ -146,7 +153,44 @@ _BUILDERS: dict[Provider, Callable[[Settings, float, int | None], BaseChatModel]
 def build_chat_model(
     settings: Settings, *, temperature: float | None = None, max_tokens: int | None = None
 ) -> BaseChatModel:
-    """The configured provider's chat model, with per-chain overrides applied."""
+    """The configured model and its fallbacks, behind retries and timeouts."""
+    models = [build_base_model(settings, temperature=temperature, max_tokens=max_tokens)]
+    names = [f"{settings.provider.value}:{settings.model}"]
+    for entry in settings.fallback_models:
+        # `provider:model`, or a model of the same provider (Bedrock ids contain colons too).
+        prefix, _, rest = entry.partition(":")
+        known = {p.value for p in Provider}
+        provider, model = (
+            (Provider(prefix), rest) if prefix in known else (settings.provider, entry)
+        )
+        # A fallback is a clean model of its own: no injected faults.
+        fallback = settings.model_copy(
+            update={
+                "provider": provider,
+                "model": model,
+                "fake_failure_rate": 0.0,
+                "fake_fail_first": 0,
+            }
+        )
+        models.append(build_base_model(fallback, temperature=temperature, max_tokens=max_tokens))
+        names.append(f"{provider.value}:{model}")
+    for model in models:
+        # The wrapper streams what these produce; LangGraph must not stream it twice.
+        model.tags = [*(model.tags or []), "nostream"]
+    return ResilientChatModel(
+        models=models,
+        names=names,
+        attempts=settings.retry_attempts,
+        retry_budget_s=settings.retry_budget_s,
+        call_timeout_s=settings.call_timeout_s,
+        idle_timeout_s=settings.stream_idle_timeout_s,
+    )
+
+
+def build_base_model(
+    settings: Settings, *, temperature: float | None = None, max_tokens: int | None = None
+) -> BaseChatModel:
+    """One provider's chat model, with per-chain overrides applied (no retries)."""
     builder = _BUILDERS[settings.provider]
     try:
         model = builder(
@@ -160,5 +204,5 @@ def build_chat_model(
         raise ConfigError(
             f"LLMCHAIN_PROVIDER={settings.provider.value}: the model could not be set up: {exc}"
         ) from None
-    model.callbacks = [ModelCallMetrics(settings.provider.value, settings.model)]
+    model.callbacks = [ModelCallMetrics(settings.provider.value, settings.model, settings.prices)]
     return model

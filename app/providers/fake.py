@@ -1,20 +1,30 @@
-"""The `fake` provider: a deterministic, offline chat model answering from the prompt."""
+"""The `fake` provider: a deterministic, offline chat model answering from the prompt.
+
+It can also call tools (so the agent works offline) and fail on purpose (so retries,
+fallbacks and timeouts can be tested and drilled): `failure_rate` of its calls, or its
+first `fail_first` calls, raise a 429, a 500, or hang.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import json
+import random
 import re
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.exceptions import ModelAPIError, ModelRateLimitError
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, ToolCall
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from pydantic import Field, PrivateAttr
 
 _TOKEN = re.compile(r"\S+\s*")
 
@@ -39,6 +49,50 @@ def fake_reply(messages: Sequence[BaseMessage], model_name: str) -> str:
     return f"[{model_name} {digest}] turn {len(human)}: {last}"
 
 
+_ARITHMETIC = re.compile(
+    r"[-+*/%().\d\s^]*\d[-+*/%().\d\s^]*[-+*/%^][-+*/%().\d\s^]*\d[-+*/%().\d\s^]*"
+)
+_TIME = re.compile(r"\btime\b.*?\bin\s+([A-Za-z_]+(?:/[A-Za-z_]+)+|UTC)", re.IGNORECASE)
+_URL = re.compile(r"https?://\S+")
+_LOOKUP = re.compile(r"\b(?:look ?up|search|find|docs? (?:about|on))\s+(.+)", re.IGNORECASE)
+
+
+def choose_tool(question: str, tools: set[str]) -> tuple[str, dict[str, str]] | None:
+    """The tool a careful assistant would call for this question, if any (deterministic)."""
+    if "http_get" in tools and (match := _URL.search(question)):
+        return "http_get", {"url": match.group(0).rstrip(".,?!")}
+    if "current_time" in tools and (match := _TIME.search(question)):
+        return "current_time", {"timezone": match.group(1)}
+    if "lookup" in tools and (match := _LOOKUP.search(question)):
+        return "lookup", {"query": match.group(1).rstrip("?.! ")}
+    if "calculator" in tools and (match := _ARITHMETIC.search(question)):
+        return "calculator", {"expression": match.group(0).strip()}
+    return None
+
+
+class FakeProviderError(Exception):
+    """An injected failure shaped like a provider's (status code, Retry-After)."""
+
+
+class FakeRateLimited(FakeProviderError, ModelRateLimitError):
+    """An injected 429."""
+
+    status_code = 429
+
+    def __init__(self, retry_after: float | None = None) -> None:
+        super().__init__("fake provider: rate limited (injected 429)")
+        self.retry_after = retry_after
+
+
+class FakeServerError(FakeProviderError, ModelAPIError):
+    """An injected 500."""
+
+    status_code = 500
+
+    def __init__(self) -> None:
+        super().__init__("fake provider: internal error (injected 500)")
+
+
 class FakeChatModel(BaseChatModel):
     """Answers without a network; `latency_ms` delays the first token without blocking."""
 
@@ -47,6 +101,60 @@ class FakeChatModel(BaseChatModel):
     max_tokens: int | None = None
     latency_ms: int = 0
     token_latency_ms: int = 0
+    failure_rate: float = 0.0
+    failure_kind: Literal["429", "500", "hang"] = "500"
+    fail_first: int = 0
+    failure_seed: int | None = None
+    tool_names: list[str] = Field(default_factory=list)
+    _calls: int = PrivateAttr(default=0)
+    _random: random.Random = PrivateAttr(default_factory=random.Random)
+
+    def model_post_init(self, context: Any) -> None:
+        """Seed the fault dice, so a drill can be replayed."""
+        if self.failure_seed is not None:
+            self._random.seed(self.failure_seed)
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Runnable[Any, AIMessage]:
+        """Remember which tools exist; `choose_tool` picks among them."""
+        names = [convert_to_openai_tool(t)["function"]["name"] for t in tools]
+        return self.model_copy(update={"tool_names": names})
+
+    def _fault(self) -> BaseException | None:
+        """The failure this call suffers, if any (the first `fail_first`, then by rate)."""
+        self._calls += 1
+        failing = self._calls <= self.fail_first or (
+            self.failure_rate > 0 and self._random.random() < self.failure_rate
+        )
+        if not failing:
+            return None
+        if self.failure_kind == "429":
+            return FakeRateLimited(retry_after=0.05)
+        if self.failure_kind == "500":
+            return FakeServerError()
+        return TimeoutError()  # "hang": raised by the caller after sleeping
+
+    async def _afault(self) -> None:
+        fault = self._fault()
+        if isinstance(fault, TimeoutError):
+            await asyncio.sleep(3600)  # a provider that never answers; cancelled by timeouts
+        if fault is not None:
+            raise fault
+
+    def _tool_call(self, messages: Sequence[BaseMessage]) -> AIMessage | None:
+        """With tools bound: call one for a fresh question, or answer from a tool's result."""
+        if not self.tool_names or not messages:
+            return None
+        last = messages[-1]
+        if last.type == "tool":
+            return AIMessage(content=f"The result is {last.text}.")
+        if last.type != "human":
+            return None
+        choice = choose_tool(last.text, set(self.tool_names))
+        if choice is None:
+            return None
+        name, args = choice
+        call_id = "call_" + hashlib.sha256(f"{name}{args}{len(messages)}".encode()).hexdigest()[:12]
+        return AIMessage(content="", tool_calls=[ToolCall(name=name, args=args, id=call_id)])
 
     @property
     def _llm_type(self) -> str:
@@ -70,6 +178,15 @@ class FakeChatModel(BaseChatModel):
         return tokens, usage
 
     def _result(self, messages: Sequence[BaseMessage]) -> ChatResult:
+        tool_message = self._tool_call(messages)
+        if tool_message is not None:
+            prompt_tokens = sum(count_tokens(m.text) for m in messages)
+            out = count_tokens(tool_message.text) + len(tool_message.tool_calls)
+            tool_message.usage_metadata = UsageMetadata(
+                input_tokens=prompt_tokens, output_tokens=out, total_tokens=prompt_tokens + out
+            )
+            tool_message.response_metadata = {"model_name": self.model_name}
+            return ChatResult(generations=[ChatGeneration(message=tool_message)])
         tokens, usage = self._tokens(messages)
         message = AIMessage(
             content="".join(tokens),
@@ -86,6 +203,9 @@ class FakeChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         time.sleep(self.latency_ms / 1000)
+        fault = self._fault()
+        if fault is not None:
+            raise fault
         return self._result(messages)
 
     async def _agenerate(
@@ -97,9 +217,30 @@ class FakeChatModel(BaseChatModel):
     ) -> ChatResult:
         if self.latency_ms:
             await asyncio.sleep(self.latency_ms / 1000)
+        await self._afault()
         return self._result(messages)
 
     def _chunks(self, messages: Sequence[BaseMessage]) -> Iterator[ChatGenerationChunk]:
+        tool_message = self._tool_call(messages)
+        if tool_message is not None:  # tool calls come in one chunk
+            message = self._result(messages).generations[0].message
+            yield ChatGenerationChunk(
+                message=AIMessageChunk(
+                    content=message.content,
+                    tool_call_chunks=[
+                        {
+                            "name": c["name"],
+                            "args": json.dumps(c["args"]),
+                            "id": c["id"],
+                            "index": 0,
+                        }
+                        for c in tool_message.tool_calls
+                    ],
+                    usage_metadata=getattr(message, "usage_metadata", None),
+                    chunk_position="last",
+                )
+            )
+            return
         tokens, usage = self._tokens(messages)
         for index, token in enumerate(tokens):
             last = index == len(tokens) - 1
@@ -122,6 +263,9 @@ class FakeChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         time.sleep(self.latency_ms / 1000)
+        fault = self._fault()
+        if fault is not None:
+            raise fault
         for chunk in self._chunks(messages):
             if run_manager:
                 run_manager.on_llm_new_token(chunk.text, chunk=chunk)
@@ -137,6 +281,7 @@ class FakeChatModel(BaseChatModel):
     ) -> AsyncIterator[ChatGenerationChunk]:
         if self.latency_ms:
             await asyncio.sleep(self.latency_ms / 1000)
+        await self._afault()
         for chunk in self._chunks(messages):
             if run_manager:
                 await run_manager.on_llm_new_token(chunk.text, chunk=chunk)

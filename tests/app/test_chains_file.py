@@ -34,8 +34,10 @@ async def test_chains_are_lcel_prompt_model_parser() -> None:
     registry = load_chains(load_settings(chains_file=DEFAULT_CHAINS_FILE))
     chain = registry["product-description"]
     steps = [type(step).__name__ for step in chain.runnable.bound.steps]
-    assert steps == ["ChatPromptTemplate", "FakeChatModel", "InlineStrOutputParser"]
-    assert chain.runnable.bound.steps[1].temperature == 0.9
+    assert steps == ["ChatPromptTemplate", "ResilientChatModel", "InlineStrOutputParser"]
+    (model,) = chain.runnable.bound.steps[1].models  # retries around the one configured model
+    assert type(model).__name__ == "FakeChatModel"
+    assert model.temperature == 0.9
     answer = await chain.runnable.ainvoke({"product": "a teapot"})
     assert "a teapot" in answer
     keywords = await registry["extract-keywords"].runnable.ainvoke({"text": "tea", "count": "3"})

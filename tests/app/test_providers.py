@@ -11,7 +11,7 @@ import pytest
 
 from app.core.config import load_settings
 from app.core.errors import ConfigError
-from app.providers.factory import build_chat_model
+from app.providers.factory import build_base_model as build_chat_model
 from tests.conftest import ROOT, ServerFactory
 
 
@@ -186,4 +186,5 @@ def test_unreachable_provider_is_a_clear_502(servers: ServerFactory, http) -> No
     assert response.status_code == 502
     error = response.json()["error"]
     assert error["type"] == "provider_error"
-    assert "ConnectionError: Connection error" in error["message"]
+    assert "failed after retries" in error["message"]
+    assert "openai-compatible:llama3.1: unreachable" in error["message"]

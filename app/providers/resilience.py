@@ -1,0 +1,272 @@
+"""Retries, fallbacks and timeouts around the model: answers keep coming when a provider flakes.
+
+Built on tenacity (exponential backoff with jitter, bounded in attempts and total time) and
+on LangChain's provider-neutral errors (`ModelRateLimitError`, `ModelAPIError`, ... with
+`is_retryable`), so the same policy holds for OpenAI, Bedrock, Vertex AI and the fake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import time
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import Any
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.exceptions import (
+    ModelAPIError,
+    ModelConnectionError,
+    ModelError,
+    ModelRateLimitError,
+    ModelTimeoutError,
+)
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable
+from pydantic import ConfigDict, Field
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential_jitter,
+)
+
+log = logging.getLogger(__name__)
+
+
+class ModelUnavailable(Exception):
+    """Every model (primary and fallbacks) failed, after retries."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ModelStalled(Exception):
+    """A model call or a stream went quiet for longer than its timeout."""
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """Seconds the provider asked us to wait (`Retry-After`: seconds or an HTTP date)."""
+    value = getattr(exc, "retry_after", None)
+    if value is None:
+        response = getattr(exc, "response", None)
+        headers = getattr(response, "headers", None) or {}
+        value = headers.get("retry-after") if hasattr(headers, "get") else None
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except (TypeError, ValueError):
+        parsed = email.utils.parsedate_to_datetime(str(value))
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Worth another try: rate limits, 5xx, connection failures, timeouts."""
+    if isinstance(exc, ModelError):
+        return bool(exc.is_retryable)
+    if isinstance(exc, TimeoutError | ModelStalled | ConnectionError):
+        return True
+    response = getattr(exc, "response", None)
+    status = getattr(exc, "status_code", None) or getattr(response, "status_code", None)
+    if isinstance(status, int):
+        return status == 429 or status >= 500
+    name = type(exc).__name__
+    return any(
+        word in name for word in ("RateLimit", "Throttl", "Timeout", "Unavailable", "Connection")
+    )
+
+
+class _Wait:
+    """Exponential backoff with jitter, or the provider's Retry-After when it gave one."""
+
+    def __init__(self, base: float, cap: float) -> None:
+        self.backoff = wait_exponential_jitter(initial=base, max=cap, jitter=base)
+        self.cap = cap
+
+    def __call__(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        asked = retry_after(exc) if exc else None
+        if asked is not None:
+            return min(asked, self.cap)
+        return float(self.backoff(state))
+
+
+class ResilientChatModel(BaseChatModel):
+    """A chat model that retries transient failures and falls back to the next model.
+
+    `models` are tried in order; each gets up to `attempts` tries, each try bounded by
+    `call_timeout_s`, all retries of one model bounded by `retry_budget_s`. Streams retry
+    only before their first token (after that the client has part of an answer) and fail
+    when no token arrives for `idle_timeout_s`.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    models: list[Any] = Field(description="primary first, then fallbacks (chat models or bound)")
+    names: list[str]
+    attempts: int = 3
+    retry_budget_s: float = 20.0
+    base_delay_s: float = 0.5
+    call_timeout_s: float = 30.0
+    idle_timeout_s: float = 30.0
+
+    @property
+    def _llm_type(self) -> str:
+        return "llmchain-resilient"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"models": self.names}
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Runnable[Any, AIMessage]:
+        """Bind the tools to every model, so a fallback can call them too."""
+        bound = [model.bind_tools(tools, **kwargs) for model in self.models]
+        return self.model_copy(update={"models": bound})
+
+    def _stop(self) -> Any:
+        return stop_after_attempt(self.attempts) | stop_after_delay(self.retry_budget_s)
+
+    def _fail(
+        self, errors: list[str], last: BaseException | None
+    ) -> ModelUnavailable | ModelStalled:
+        if isinstance(last, TimeoutError | ModelStalled | ModelTimeoutError):
+            return ModelStalled(f"the model did not answer in time ({'; '.join(errors)})")
+        wait = retry_after(last) if last else None
+        return ModelUnavailable("; ".join(errors), retry_after=wait)
+
+    @staticmethod
+    def _describe(name: str, exc: BaseException) -> str:
+        kind = {
+            ModelRateLimitError: "rate limited (429)",
+            ModelAPIError: "server error (5xx)",
+            ModelConnectionError: "unreachable",
+        }
+        for cls, text in kind.items():
+            if isinstance(exc, cls):
+                return f"{name}: {text}"
+        if isinstance(exc, TimeoutError | ModelStalled | ModelTimeoutError):
+            return f"{name}: timed out"
+        return f"{name}: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        errors: list[str] = []
+        last: BaseException | None = None
+        for name, model in zip(self.names, self.models, strict=True):
+            try:
+                async for attempt in AsyncRetrying(
+                    stop=self._stop(),
+                    wait=_Wait(self.base_delay_s, self.retry_budget_s),
+                    retry=retry_if_exception(is_transient),
+                    reraise=True,
+                ):
+                    with attempt:
+                        async with asyncio.timeout(self.call_timeout_s):
+                            message = await model.ainvoke(messages, stop=stop, **kwargs)
+                return ChatResult(generations=[ChatGeneration(message=message)])
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise  # a bad request does not get better on another model
+                last = exc
+                errors.append(self._describe(name, exc))
+                log.warning("model %s failed after retries; %s", name, errors[-1])
+        raise self._fail(errors, last)
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        errors: list[str] = []
+        last: BaseException | None = None
+        for name, model in zip(self.names, self.models, strict=True):
+            stream: AsyncIterator[AIMessageChunk] | None = None
+            first: AIMessageChunk | None = None
+            try:
+                async for attempt in AsyncRetrying(
+                    stop=self._stop(),
+                    wait=_Wait(self.base_delay_s, self.retry_budget_s),
+                    retry=retry_if_exception(is_transient),
+                    reraise=True,
+                ):
+                    with attempt:
+                        stream = model.astream(messages, stop=stop, **kwargs).__aiter__()
+                        first = await asyncio.wait_for(anext(stream), self.call_timeout_s)
+            except StopAsyncIteration:
+                return
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                last = exc
+                errors.append(self._describe(name, exc))
+                log.warning("model %s failed after retries; %s", name, errors[-1])
+                continue
+            assert stream is not None and first is not None
+            yield ChatGenerationChunk(message=first)
+            while True:
+                try:
+                    chunk = await asyncio.wait_for(anext(stream), self.idle_timeout_s)
+                except StopAsyncIteration:
+                    return
+                except TimeoutError:
+                    raise ModelStalled(
+                        f"{name}: the stream sent nothing for {self.idle_timeout_s:g} s"
+                    ) from None
+                yield ChatGenerationChunk(message=chunk)
+        raise self._fail(errors, last)
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        errors: list[str] = []
+        last: BaseException | None = None
+        for name, model in zip(self.names, self.models, strict=True):
+            try:
+                for attempt in Retrying(
+                    stop=self._stop(),
+                    wait=_Wait(self.base_delay_s, self.retry_budget_s),
+                    retry=retry_if_exception(is_transient),
+                    reraise=True,
+                ):
+                    with attempt:
+                        message = model.invoke(messages, stop=stop, **kwargs)
+                return ChatResult(generations=[ChatGeneration(message=message)])
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                last = exc
+                errors.append(self._describe(name, exc))
+        raise self._fail(errors, last)
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        # The sync path (scripts, not the server) answers in one chunk, with the same retries.
+        message = self._generate(messages, stop, run_manager, **kwargs).generations[0].message
+        usage = getattr(message, "usage_metadata", None)
+        yield ChatGenerationChunk(
+            message=AIMessageChunk(content=message.content, usage_metadata=usage)
+        )
