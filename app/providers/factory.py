@@ -160,23 +160,23 @@ def build_chat_model(
         # `provider:model`, or a model of the same provider (Bedrock ids contain colons too).
         prefix, _, rest = entry.partition(":")
         known = {p.value for p in Provider}
-        provider, model = (
+        provider, model_name = (
             (Provider(prefix), rest) if prefix in known else (settings.provider, entry)
         )
         # A fallback is a clean model of its own: no injected faults.
         fallback = settings.model_copy(
             update={
                 "provider": provider,
-                "model": model,
+                "model": model_name,
                 "fake_failure_rate": 0.0,
                 "fake_fail_first": 0,
             }
         )
         models.append(build_base_model(fallback, temperature=temperature, max_tokens=max_tokens))
-        names.append(f"{provider.value}:{model}")
-    for model in models:
+        names.append(f"{provider.value}:{model_name}")
+    for inner in models:
         # The wrapper streams what these produce; LangGraph must not stream it twice.
-        model.tags = [*(model.tags or []), "nostream"]
+        inner.tags = [*(inner.tags or []), "nostream"]
     return ResilientChatModel(
         models=models,
         names=names,
