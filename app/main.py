@@ -10,11 +10,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app import __version__
+from app.agent.service import AgentService
+from app.agent.tools import build_tools
 from app.api.auth import ApiKeyMiddleware
 from app.api.handlers import install_handlers
 from app.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.api.openapi import install_openapi
-from app.api.routes import chains, chat, health, openai_compat
+from app.api.ratelimit import Bucket, MemoryBucket, RateLimitMiddleware, RedisBucket
+from app.api.routes import agent, chains, chat, health, openai_compat
 from app.chains.registry import ChainRegistry, load_chains
 from app.chat.service import ChatService
 from app.core.config import Settings, get_settings
@@ -45,6 +48,8 @@ LangChain chains declared in YAML, chat with memory, LangServe- and OpenAI-compa
 * `/v1/chat/completions`, `/v1/models`: works with the `openai` SDK; `model` is a chain
   name or `chat`.
 * `/v1/chat`: chat with memory per `session_id`.
+* `/v1/agent`: an agent with tools (calculator, time, the service's documents, allowed
+  web pages), memory per `session_id`; also model `agent` on `/v1/chat/completions`.
 """
 
 
@@ -75,6 +80,17 @@ def create_app(
             chat=ChatService(
                 chat_model, store, settings.chat_system_prompt, settings.chat_history_limit
             ),
+            agent=AgentService(
+                chat_model,
+                build_tools(
+                    settings.agent_http_allowed_hosts,
+                    settings.agent_http_timeout_s,
+                    settings.agent_http_max_bytes,
+                ),
+                store,
+                settings.agent_max_model_calls,
+                settings.agent_max_tool_calls,
+            ),
             store=store,
         )
         app.state.runtime = runtime
@@ -103,6 +119,14 @@ def create_app(
     )
     install_openapi(app)
     install_handlers(app)
+    if settings.rate_limit_per_minute:
+        burst = settings.rate_limit_burst or settings.rate_limit_per_minute
+        bucket: Bucket = (
+            RedisBucket(settings.redis_url, settings.rate_limit_per_minute, burst)
+            if settings.redis_url
+            else MemoryBucket(settings.rate_limit_per_minute, burst)
+        )
+        app.add_middleware(RateLimitMiddleware, bucket=bucket)  # runs after the key check
     if settings.api_keys:
         app.add_middleware(ApiKeyMiddleware, keys=settings.api_key_values())
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
@@ -111,5 +135,6 @@ def create_app(
     app.include_router(chains.router)
     app.include_router(openai_compat.router)
     app.include_router(chat.router)
+    app.include_router(agent.router)
     app.include_router(health.router)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.agent.service import AgentService
 from app.chains.registry import ChainRegistry
 from app.chat.service import ChatService
 from app.core.config import Settings
@@ -17,5 +18,6 @@ class Runtime:
     settings: Settings
     chains: ChainRegistry
     chat: ChatService
+    agent: AgentService
     store: MemoryStore
     shutting_down: bool = False

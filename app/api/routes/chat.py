@@ -29,11 +29,12 @@ class ChatTurn(BaseModel):
 
 
 class Usage(BaseModel):
-    """Tokens the turn used."""
+    """Tokens the turn used, and their estimated cost (LLMCHAIN_PRICES)."""
 
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
+    cost_usd: float = 0.0
 
 
 class ChatReply(BaseModel):

@@ -24,6 +24,7 @@ from app.runtime import Runtime
 router = APIRouter(prefix="/v1", tags=["openai"])
 
 CHAT_MODEL = "chat"
+AGENT_MODEL = "agent"
 CREATED = int(time.time())
 
 
@@ -59,7 +60,7 @@ class ChatCompletionRequest(BaseModel):
     """The parts of OpenAI's request this service uses; other fields are accepted and ignored."""
 
     model_config = ConfigDict(extra="ignore")
-    model: str = Field(description="A chain name, or 'chat' for chat with memory.")
+    model: str = Field(description="A chain name, 'chat' (memory by `user`) or 'agent'.")
     messages: list[Message] = Field(min_length=1)
     stream: bool = False
     stream_options: StreamOptions | None = None
@@ -72,7 +73,7 @@ class ChatCompletionRequest(BaseModel):
 
 
 def _known_models(runtime: Runtime) -> list[str]:
-    return [CHAT_MODEL, *runtime.chains]
+    return [CHAT_MODEL, AGENT_MODEL, *runtime.chains]
 
 
 @router.get("/models", summary="List the models (chains and 'chat')")
@@ -151,6 +152,16 @@ async def _run(
 ) -> tuple[str, AsyncIterator[str] | None]:
     """Pick what answers: a chain, chat with memory (`user` set) or stateless chat."""
     settings = runtime.settings
+    if body.model == AGENT_MODEL:
+        users = [m for m in body.messages if m.role == "user"]
+        if not users:
+            raise InvalidInput("messages: model 'agent' needs a user message")
+        # With `user`, the session's memory; without, a one-off session.
+        session = body.user or f"oneoff-{uuid.uuid4().hex}"
+        if body.stream:
+            return "", runtime.agent.stream(session, users[-1].text())
+        answer = await bounded(runtime.agent.run(session, users[-1].text()), settings)
+        return answer.reply, None
     if body.model == CHAT_MODEL:
         if body.user:
             users = [m for m in body.messages if m.role == "user"]

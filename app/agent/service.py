@@ -1,0 +1,120 @@
+"""The agent: `langchain.agents.create_agent` with the tools, call limits and per-session memory."""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain.agents import create_agent
+from langchain.agents.middleware import ModelCallLimitMiddleware, ToolCallLimitMiddleware
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    ToolMessage,
+)
+from langchain_core.runnables import RunnableConfig
+from langchain_core.tools import BaseTool
+
+from app.memory.store import MemoryStore
+
+SYSTEM_PROMPT = (
+    "You are llmchain's assistant. Use the tools for arithmetic, the current time, the "
+    "service's own documents and (when allowed) web pages; answer briefly from their results."
+)
+THREAD_PREFIX = "agent:"  # the same checkpointer as chat, its own threads
+
+
+@dataclass
+class AgentReply:
+    """The agent's answer and the tools it used on the way."""
+
+    reply: str
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _reply_of(messages: list[BaseMessage], since: int) -> AgentReply:
+    """The final answer of a run and the tool calls made in it (results joined by call id)."""
+    new = messages[since:]
+    results = {m.tool_call_id: m.text for m in new if isinstance(m, ToolMessage)}
+    calls = [
+        {"name": call["name"], "args": call["args"], "result": results.get(call["id"] or "")}
+        for m in new
+        if isinstance(m, AIMessage)
+        for call in m.tool_calls
+    ]
+    final = next((m for m in reversed(new) if isinstance(m, AIMessage) and not m.tool_calls), None)
+    return AgentReply(reply=final.text if final else "", tool_calls=calls)
+
+
+class AgentService:
+    """Runs agent turns; one at a time per session, like chat."""
+
+    def __init__(
+        self,
+        model: BaseChatModel,
+        tools: list[BaseTool],
+        store: MemoryStore,
+        max_model_calls: int,
+        max_tool_calls: int,
+    ) -> None:
+        self.tools = tools
+        # A run may not loop: beyond these, it ends (model) or the model is told (tools).
+        limits: list[Any] = [
+            ModelCallLimitMiddleware(run_limit=max_model_calls, exit_behavior="end"),
+            ToolCallLimitMiddleware(run_limit=max_tool_calls, exit_behavior="continue"),
+        ]
+        self.graph = create_agent(
+            model,
+            tools,
+            system_prompt=SYSTEM_PROMPT,
+            middleware=limits,
+            checkpointer=store.saver,
+            name="llmchain-agent",
+        )
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def _lock(self, session_id: str) -> asyncio.Lock:
+        lock = self._locks.get(session_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[session_id] = lock
+        return lock
+
+    @staticmethod
+    def _config(session_id: str) -> RunnableConfig:
+        return {"configurable": {"thread_id": THREAD_PREFIX + session_id}}
+
+    async def _history_length(self, session_id: str) -> int:
+        snapshot = await self.graph.aget_state(self._config(session_id))
+        return len(snapshot.values.get("messages", [])) if snapshot else 0
+
+    async def run(self, session_id: str, message: str) -> AgentReply:
+        """One turn: the agent thinks, calls tools, answers; stored when it is done."""
+        async with self._lock(session_id):
+            since = await self._history_length(session_id)
+            state = await self.graph.ainvoke(
+                {"messages": [HumanMessage(message)]}, self._config(session_id), durability="sync"
+            )
+        return _reply_of(state["messages"], since)
+
+    async def stream(self, session_id: str, message: str) -> AsyncIterator[str]:
+        """The answer's tokens as they come (tool calls and results are not streamed)."""
+        async with self._lock(session_id):
+            async for chunk, _meta in self.graph.astream(
+                {"messages": [HumanMessage(message)]},
+                self._config(session_id),
+                stream_mode="messages",
+                durability="sync",
+            ):
+                if (
+                    isinstance(chunk, AIMessageChunk | AIMessage)
+                    and chunk.text
+                    and not chunk.tool_calls
+                ):
+                    yield chunk.text
