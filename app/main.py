@@ -21,6 +21,7 @@ from app.api.routes import agent, chains, chat, health, openai_compat
 from app.chains.registry import ChainRegistry, load_chains
 from app.chat.service import ChatService
 from app.core.config import Settings, get_settings
+from app.core.tracing import setup_tracing
 from app.memory.store import open_memory_store
 from app.providers.factory import build_chat_model
 from app.runtime import Runtime
@@ -109,6 +110,9 @@ def create_app(
         finally:
             runtime.shutting_down = True
             await store_cm.__aexit__(None, None, None)
+            provider = getattr(app.state, "tracer_provider", None)
+            if provider is not None:
+                provider.shutdown()  # flush the last spans
             log.info("stopped")
 
     app = FastAPI(
@@ -131,6 +135,7 @@ def create_app(
         app.add_middleware(ApiKeyMiddleware, keys=settings.api_key_values())
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)  # added last: runs first, sees everything
+    setup_tracing(app)  # only with OTEL_EXPORTER_OTLP_ENDPOINT set
     # Routes match in order, and each miss costs: the busiest go first.
     app.include_router(chains.router)
     app.include_router(openai_compat.router)

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import error_body
 from app.core.logging import AccessLog, request_id_var
-from app.core.metrics import HTTP_IN_FLIGHT, HTTP_LATENCY, HTTP_REQUESTS
+from app.core.metrics import HTTP_IN_FLIGHT, HTTP_LATENCY, HTTP_REQUESTS, current_usage
 
 error_log = logging.getLogger("llmchain.error")
 
@@ -110,8 +110,15 @@ class RequestContextMiddleware:
             count, latency = self._series(template, method, status)
             count.inc()
             latency.observe(elapsed)
+            usage = current_usage()
             self.access_log.write(
-                request_id, method, scope["path"], template, status, round(elapsed * 1000, 2)
+                request_id,
+                method,
+                scope["path"],
+                template,
+                status,
+                round(elapsed * 1000, 2),
+                usage.as_openai() if usage and usage.input_tokens + usage.output_tokens else None,
             )
 
 

@@ -6,10 +6,12 @@ import logging
 import sys
 import time
 from contextvars import ContextVar
-from typing import TextIO
+from typing import Any, TextIO
 
 import orjson
 from pythonjsonlogger.json import JsonFormatter
+
+from app.core.tracing import current_trace_id
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
@@ -21,6 +23,9 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
+        trace_id = current_trace_id()
+        if trace_id:
+            record.trace_id = trace_id
         record.__dict__.pop("color_message", None)  # uvicorn's ANSI copy of the message
         return True
 
@@ -72,11 +77,28 @@ class AccessLog:
         return self._stamp
 
     def write(
-        self, request_id: str, method: str, path: str, route: str, status: int, duration_ms: float
+        self,
+        request_id: str,
+        method: str,
+        path: str,
+        route: str,
+        status: int,
+        duration_ms: float,
+        usage: dict[str, Any] | None = None,
     ) -> None:
         """Log one finished request (never its body, query string or headers)."""
         if not self.logger.isEnabledFor(logging.INFO):
             return
+        extra: dict[str, Any] = {}
+        if usage:  # what the request's model calls used and cost
+            extra = {
+                "tokens_in": usage["prompt_tokens"],
+                "tokens_out": usage["completion_tokens"],
+                "cost_usd": usage["cost_usd"],
+            }
+        trace_id = current_trace_id()
+        if trace_id:
+            extra["trace_id"] = trace_id
         line = orjson.dumps(
             {
                 "time": self._time(),
@@ -89,6 +111,7 @@ class AccessLog:
                 "route": route,
                 "status": status,
                 "duration_ms": duration_ms,
+                **extra,
             }
         )
         _stream.write(line.decode() + "\n")
