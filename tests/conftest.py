@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -16,6 +17,7 @@ import httpx
 import pytest
 
 from tests.postgres import PostgresServer, find_postgres_bin
+from tests.redis import RedisServer
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -160,6 +162,17 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServe
             "apt-get install postgresql (.ci/run does)"
         )
     server = PostgresServer(bindir)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A real Redis server (Debian's `redis-server`) for one test."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed: apt-get install redis-server (.ci/run does)")
+    server = RedisServer(tmp_path)
     server.start()
     yield server
     server.stop()

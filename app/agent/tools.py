@@ -81,19 +81,47 @@ def current_time(timezone: str) -> str:
     return datetime.now(zone).strftime("%Y-%m-%d %H:%M:%S %Z (UTC%z)")
 
 
+STOP_WORDS = frozenset(
+    {
+        "the",
+        "and",
+        "for",
+        "how",
+        "what",
+        "which",
+        "who",
+        "why",
+        "when",
+        "where",
+        "does",
+        "can",
+        "with",
+        "from",
+        "this",
+        "that",
+        "are",
+        "you",
+    }
+)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9_]+", text.lower())
+
+
 def _documents() -> dict[str, str]:
     return {path.stem: path.read_text(encoding="utf-8") for path in sorted(DOCS_DIR.glob("*.md"))}
 
 
 def lookup(query: str) -> str:
     """Search the service's own documents; returns the best matching passages."""
-    words = {w for w in re.findall(r"[a-z0-9]+", query.lower()) if len(w) > 2}
+    words = {w for w in _words(query) if len(w) > 2} - STOP_WORDS
     if not words:
         raise ToolException("the query needs at least one word of three letters or more")
     scored = []
     for name, text in _documents().items():
         for paragraph in text.split("\n\n"):
-            hits = sum(paragraph.lower().count(w) for w in words)
+            hits = sum(1 for w in _words(paragraph) if w in words)
             if hits:
                 scored.append((hits, name, " ".join(paragraph.split())))
     if not scored:

@@ -15,6 +15,7 @@ from app.api.middleware import send_json
 from app.core.errors import error_body
 
 log = logging.getLogger(__name__)
+MAX_MEMORY_BUCKETS = 10_000
 
 # Atomic in Redis: refill by elapsed time (Redis's clock, the same for every replica),
 # take one token or say how long until one is there.
@@ -56,6 +57,9 @@ class MemoryBucket:
     async def take(self, key: str) -> float:
         """Refill by elapsed time, then take one token (or say how long to wait)."""
         now = time.monotonic()
+        if len(self.buckets) > MAX_MEMORY_BUCKETS:  # forget keys idle long enough to be full
+            full_after = self.burst / self.rate
+            self.buckets = {k: v for k, v in self.buckets.items() if now - v[1] < full_after}
         tokens, then = self.buckets.get(key, (float(self.burst), now))
         tokens = min(self.burst, tokens + (now - then) * self.rate)
         if tokens >= 1:

@@ -108,6 +108,10 @@ class SpanHandler(BaseCallbackHandler):
         """A model call began."""
         params = kwargs.get("invocation_params") or {}
         model = params.get("model_name") or params.get("model") or params.get("model_id")
+        if model is None and params.get("models"):  # the retrying wrapper: attempts nest in it
+            models = ",".join(params["models"])
+            self._start("model call", run_id, parent_run_id, {"llmchain.models": models})
+            return
         self._start(
             f"llm {model or 'model'}", run_id, parent_run_id, {"gen_ai.request.model": model}
         )
@@ -177,7 +181,10 @@ def setup_tracing(app: Any, service_name: str = "llmchain") -> bool:
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
     FastAPIInstrumentor.instrument_app(
-        app, tracer_provider=provider, excluded_urls="healthz,readyz,metrics"
+        app,
+        tracer_provider=provider,
+        excluded_urls="healthz,readyz,metrics",
+        exclude_spans=["receive", "send"],  # one span per ASGI message is noise
     )
     if _handler is None:
         # Every LangChain run in the process reports to this handler (LangChain's own hook).

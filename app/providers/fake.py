@@ -145,8 +145,12 @@ class FakeChatModel(BaseChatModel):
         if not self.tool_names or not messages:
             return None
         last = messages[-1]
-        if last.type == "tool":
-            return AIMessage(content=f"The result is {last.text}.")
+        if last.type == "tool":  # answer from what the tool said, failure included
+            if getattr(last, "status", "success") == "error":
+                return AIMessage(content=f"The {last.name} tool failed: {last.text}")
+            if last.name == "calculator":
+                return AIMessage(content=f"The result is {last.text}.")
+            return AIMessage(content=f"According to {last.name}: {last.text}")
         if last.type != "human":
             return None
         choice = choose_tool(last.text, set(self.tool_names))

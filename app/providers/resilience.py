@@ -14,7 +14,12 @@ import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
-from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.callbacks import (
+    AsyncCallbackManager,
+    AsyncCallbackManagerForLLMRun,
+    CallbackManager,
+    CallbackManagerForLLMRun,
+)
 from langchain_core.exceptions import (
     ModelAPIError,
     ModelConnectionError,
@@ -25,7 +30,7 @@ from langchain_core.exceptions import (
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable
+from langchain_core.runnables import Runnable, RunnableConfig
 from pydantic import ConfigDict, Field
 from tenacity import (
     AsyncRetrying,
@@ -82,6 +87,23 @@ def is_transient(exc: BaseException) -> bool:
     return any(
         word in name for word in ("RateLimit", "Throttl", "Timeout", "Unavailable", "Connection")
     )
+
+
+def _child(run_manager: Any) -> RunnableConfig | None:
+    """Each attempt as a child run of this call, so traces show attempts under the call.
+
+    What `get_child()` does for chains; LLM run managers lack it.
+    """
+    if run_manager is None:
+        return None
+    async_run = isinstance(run_manager, AsyncCallbackManagerForLLMRun)
+    manager = (AsyncCallbackManager if async_run else CallbackManager)(
+        handlers=[], parent_run_id=run_manager.run_id
+    )
+    manager.set_handlers(run_manager.inheritable_handlers)
+    manager.add_tags(run_manager.inheritable_tags)
+    manager.add_metadata(run_manager.inheritable_metadata)
+    return {"callbacks": manager}
 
 
 class _Wait:
@@ -175,7 +197,9 @@ class ResilientChatModel(BaseChatModel):
                 ):
                     with attempt:
                         async with asyncio.timeout(self.call_timeout_s):
-                            message = await model.ainvoke(messages, stop=stop, **kwargs)
+                            message = await model.ainvoke(
+                                messages, _child(run_manager), stop=stop, **kwargs
+                            )
                 return ChatResult(generations=[ChatGeneration(message=message)])
             except Exception as exc:
                 if not is_transient(exc):
@@ -205,7 +229,9 @@ class ResilientChatModel(BaseChatModel):
                     reraise=True,
                 ):
                     with attempt:
-                        stream = model.astream(messages, stop=stop, **kwargs).__aiter__()
+                        stream = model.astream(
+                            messages, _child(run_manager), stop=stop, **kwargs
+                        ).__aiter__()
                         first = await asyncio.wait_for(anext(stream), self.call_timeout_s)
             except StopAsyncIteration:
                 return
@@ -248,7 +274,7 @@ class ResilientChatModel(BaseChatModel):
                     reraise=True,
                 ):
                     with attempt:
-                        message = model.invoke(messages, stop=stop, **kwargs)
+                        message = model.invoke(messages, _child(run_manager), stop=stop, **kwargs)
                 return ChatResult(generations=[ChatGeneration(message=message)])
             except Exception as exc:
                 if not is_transient(exc):
