@@ -19,7 +19,14 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 NAMESPACE = "llmchain"
-SECRET_KEYS = ("openaiApiKey", "apiKeys")
+# Secret stack keys and the service setting each becomes (through the cloud's secret store).
+SECRET_SETTINGS = {
+    "openaiApiKey": "LLMCHAIN_OPENAI_API_KEY",
+    "apiKeys": "LLMCHAIN_API_KEYS",
+    "langsmithApiKey": "LANGSMITH_API_KEY",
+    "redisUrl": "LLMCHAIN_REDIS_URL",
+}
+SECRET_KEYS = tuple(SECRET_SETTINGS)
 
 
 class ConfigError(Exception):
@@ -135,6 +142,49 @@ def _tags(value: dict[str, str]) -> dict[str, str]:
                 "digits and _.:/=+-@; values at most 63 characters (the strictest cloud's rule)"
             )
     return value
+
+
+# Service settings (docs/settings.md) a stack may pass through `llmchain:appSettings`; those
+# the program sets itself are refused there, pointing at the key that owns them.
+_APP_SETTING = re.compile(r"^(LLMCHAIN|OTEL|LANGSMITH)_[A-Z0-9_]+$")
+OWNED_SETTINGS = {
+    "LLMCHAIN_HOST": "the program (the container listens on all interfaces)",
+    "LLMCHAIN_PORT": "the program",
+    "LLMCHAIN_PROVIDER": "llmchain:llm.provider",
+    "LLMCHAIN_MODEL": "llmchain:llm.model",
+    "LLMCHAIN_TEMPERATURE": "llmchain:llm.temperature",
+    "LLMCHAIN_BASE_URL": "llmchain:llm.baseUrl",
+    "LLMCHAIN_MEMORY_BACKEND": "llmchain:memory.backend",
+    "LLMCHAIN_MEMORY_URL": "the program (the database it creates)",
+    "LLMCHAIN_SHUTDOWN_GRACE_S": "the program (it matches the platform's stop timeout)",
+    "LLMCHAIN_SECRETS_DIR": "the program (where the cloud's secret store is mounted)",
+    "LLMCHAIN_GCP_PROJECT": "gcp:project",
+    "LLMCHAIN_GCP_LOCATION": "gcp:region",
+    "LLMCHAIN_AWS_REGION": "aws:region",
+    "LLMCHAIN_AZURE_OPENAI_ENDPOINT": "the program (the Azure OpenAI account it creates)",
+    "LLMCHAIN_AZURE_OPENAI_DEPLOYMENT": "the program (the deployment it creates)",
+    **{env: f"the secret llmchain:{key}" for key, env in SECRET_SETTINGS.items()},
+}
+_SECRET_NAME = re.compile(r"(KEY|TOKEN|PASSWORD|SECRET|HEADERS)")
+
+
+def _app_settings(value: dict[str, Any]) -> dict[str, str]:
+    settings: dict[str, str] = {}
+    for name, item in value.items():
+        if not _APP_SETTING.match(name):
+            raise ValueError(
+                f"{name!r}: only service settings (LLMCHAIN_*, OTEL_*, LANGSMITH_*) may be set here"
+            )
+        if name in OWNED_SETTINGS:
+            raise ValueError(f"{name!r} is set by {OWNED_SETTINGS[name]}")
+        if _SECRET_NAME.search(name):
+            raise ValueError(
+                f"{name!r} looks secret; plain config is stored in clear text in the stack file"
+            )
+        if isinstance(item, dict | list) or item is None:
+            raise ValueError(f"{name!r}: a string, number or boolean, not {item!r}")
+        settings[name] = str(item).lower() if isinstance(item, bool) else str(item)
+    return settings
 
 
 class _Section(BaseModel):
@@ -255,6 +305,10 @@ class StackConfig(_Section):
     azure: AzureConfig = AzureConfig()
     gcp: GcpConfig = GcpConfig()
     tags: Annotated[dict[str, str], AfterValidator(_tags)] = Field(default_factory=dict)
+    # Other service settings, e.g. {"LLMCHAIN_RATE_LIMIT_PER_MINUTE": 120}.
+    app_settings: Annotated[dict[str, Any], AfterValidator(_app_settings)] = Field(
+        default_factory=dict
+    )
 
     @model_validator(mode="after")
     def _fits_the_cloud(self, info: ValidationInfo) -> StackConfig:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pulumi
 
-from infra.config import DEFAULT_MODELS, Backend, Provider, StackConfig
+from infra.config import DEFAULT_MODELS, SECRET_SETTINGS, Backend, Provider, StackConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_DIR = ROOT / "app"
@@ -122,13 +122,12 @@ def build_spec(config: StackConfig, stack: str, secrets: pulumi.Config) -> Workl
         env["LLMCHAIN_BASE_URL"] = config.llm.base_url
     if config.memory.backend is Backend.SQLITE:
         env["LLMCHAIN_MEMORY_URL"] = SQLITE_PATH
+    env.update(config.app_settings)  # validated: none of the above can be overridden
     secret_env: dict[str, pulumi.Output[str]] = {}
-    openai_key = secrets.get_secret("openaiApiKey")
-    if openai_key is not None:
-        secret_env["LLMCHAIN_OPENAI_API_KEY"] = openai_key
-    api_keys = secrets.get_secret("apiKeys")
-    if api_keys is not None:
-        secret_env["LLMCHAIN_API_KEYS"] = api_keys
+    for key, name in SECRET_SETTINGS.items():
+        value = secrets.get_secret(key)
+        if value is not None:
+            secret_env[name] = value
     return WorkloadSpec(
         name=f"llmchain-{stack}",
         image=ImageBuild(

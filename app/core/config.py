@@ -213,6 +213,22 @@ def describe_settings_error(exc: ValidationError) -> str:
     return "invalid settings:\n  " + "\n  ".join(lines)
 
 
+LIBRARY_SECRET_PREFIXES = ("LANGSMITH_",)
+
+
+def export_library_secrets(secrets_dir: Path) -> list[str]:
+    """Put mounted secrets that libraries read from the environment (LangSmith's) there.
+
+    The environment wins: a variable already set is left alone. Returns the names exported.
+    """
+    exported = []
+    for path in sorted(secrets_dir.iterdir()):
+        if path.name.startswith(LIBRARY_SECRET_PREFIXES) and path.name not in os.environ:
+            os.environ[path.name] = path.read_text().strip()
+            exported.append(path.name)
+    return exported
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Read and validate the settings; raise ConfigError with a readable message.
 
@@ -223,6 +239,8 @@ def load_settings(**overrides: Any) -> Settings:
     secrets_dir = os.environ.get(f"{ENV_PREFIX}SECRETS_DIR")
     if secrets_dir and not Path(secrets_dir).is_dir():
         raise ConfigError(f"{ENV_PREFIX}SECRETS_DIR={secrets_dir!r} is not a directory")
+    if secrets_dir:
+        export_library_secrets(Path(secrets_dir))
     try:
         if secrets_dir:
             return Settings(_secrets_dir=secrets_dir, **overrides)  # type: ignore[call-arg]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from app.core.config import MemoryBackend, Provider, load_settings
@@ -113,6 +115,24 @@ def test_secrets_can_come_from_files(monkeypatch: pytest.MonkeyPatch, tmp_path) 
     assert settings.api_key_values() == [b"k1", b"k2"]
     monkeypatch.setenv("LLMCHAIN_API_KEYS", "from-env")  # the environment still wins
     assert load_settings().api_key_values() == [b"from-env"]
+
+
+def test_mounted_langsmith_key_reaches_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    """LangSmith reads only its environment: a mounted LANGSMITH_API_KEY is exported there."""
+    (tmp_path / "LANGSMITH_API_KEY").write_text("ls-from-file\n")
+    (tmp_path / "LANGSMITH_PROJECT").write_text("kept-from-env")
+    (tmp_path / "OTHER_SECRET").write_text("not exported")
+    monkeypatch.setenv("LLMCHAIN_SECRETS_DIR", str(tmp_path))
+    for name in ("LANGSMITH_API_KEY", "OTHER_SECRET"):  # unset now, restored afterwards
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("LANGSMITH_PROJECT", "from-env")
+    load_settings()
+    assert os.environ["LANGSMITH_API_KEY"] == "ls-from-file"
+    assert os.environ["LANGSMITH_PROJECT"] == "from-env"  # the environment wins
+    assert "OTHER_SECRET" not in os.environ
 
 
 def test_missing_secrets_dir_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:

@@ -40,6 +40,11 @@ def refused(stack: str, overrides: dict, secrets: dict | None = None) -> str:
         ({"llmchain:image.platform": "windows/amd64"}, "llmchain:image.platform='windows/amd64': String should match pattern"),
         ({"llmchain:scalling": 3}, "llmchain:scalling=3: unknown key (a typo?)"),
         ({"llmchain:scaling.maximum": 3}, "llmchain:scaling.maximum=3: unknown key (a typo?)"),
+        ({"llmchain:appSettings": {"PATH": "/tmp"}}, "llmchain:appSettings: Value error, 'PATH': only service settings (LLMCHAIN_*, OTEL_*, LANGSMITH_*) may be set here"),
+        ({"llmchain:appSettings": {"LLMCHAIN_MODEL": "gpt-4o"}}, "'LLMCHAIN_MODEL' is set by llmchain:llm.model"),
+        ({"llmchain:appSettings": {"LLMCHAIN_REDIS_URL": "redis://h"}}, "'LLMCHAIN_REDIS_URL' is set by the secret llmchain:redisUrl"),
+        ({"llmchain:appSettings": {"OTEL_EXPORTER_OTLP_HEADERS": "a=b"}}, "'OTEL_EXPORTER_OTLP_HEADERS' looks secret"),
+        ({"llmchain:appSettings": {"LLMCHAIN_RETRY_ATTEMPTS": [1]}}, "'LLMCHAIN_RETRY_ATTEMPTS': a string, number or boolean"),
     ],
 )  # fmt: skip
 def test_bad_key_is_named_and_nothing_is_registered(overrides: dict, expected: str) -> None:
@@ -73,3 +78,36 @@ def test_openai_with_its_secret_is_accepted() -> None:
     )
     image = plan.one("docker-build:index:Image")
     assert image.inputs["buildArgs"] == {"PROVIDERS": "openai"}
+
+
+def test_app_settings_reach_the_service() -> None:
+    plan = run_plan(
+        "dev",
+        {
+            "llmchain:appSettings": {
+                "LLMCHAIN_RATE_LIMIT_PER_MINUTE": 120,
+                "LLMCHAIN_FALLBACK_MODELS": "fake:fake-backup",
+                "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318",
+                "LANGSMITH_TRACING": True,
+            }
+        },
+    )
+    envs = plan.one("docker:index/container:Container").inputs["envs"]
+    for expected in (
+        "LLMCHAIN_RATE_LIMIT_PER_MINUTE=120",
+        "LLMCHAIN_FALLBACK_MODELS=fake:fake-backup",
+        "OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4318",
+        "LANGSMITH_TRACING=true",
+    ):
+        assert expected in envs
+
+
+def test_library_secrets_go_to_the_clouds_secret_store() -> None:
+    plan = run_plan(
+        "aws",
+        {},
+        {"llmchain:langsmithApiKey": "ls-test", "llmchain:redisUrl": "redis://:pw@cache:6379"},
+    )
+    names = {s.inputs["name"] for s in plan.of_type("aws:secretsmanager/secret:Secret")}
+    assert {"llmchain-aws/langsmith-api-key", "llmchain-aws/llmchain-redis-url"} <= names
+    assert "ls-test" not in str(plan.resources) and "pw@cache" not in str(plan.resources)
