@@ -63,6 +63,7 @@ fmt: $(DEV_STAMP)  ## format and auto-fix
 
 bench: $(DEV_STAMP)  ## measure serving performance; writes docs/benchmarks.md
 	$(PY) -m benchmarks.serving
+	$(PY) -m benchmarks.resilience
 
 image:  ## build app/ into an image (override IMAGE, PROVIDERS, BASE_IMAGE)
 	@test -n "$(ENGINE)" || { echo "make image: no container engine (docker or podman)" >&2; exit 1; }
