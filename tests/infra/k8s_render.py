@@ -31,11 +31,13 @@ def write_manifests(objects: list[dict[str, Any]], directory: Path) -> Path:
     return path
 
 
-def checkov_failures(directory: Path, skip: list[str]) -> list[dict[str, Any]]:
-    """Failed checkov checks on the manifests in a directory (the accepted ones skipped)."""
+def checkov_failures(
+    directory: Path, skip: list[str], framework: str = "kubernetes"
+) -> list[dict[str, Any]]:
+    """Failed checkov checks on the files in a directory (the accepted ones skipped)."""
     checkov = str(CHECKOV) if CHECKOV.exists() else shutil.which("checkov")
     assert checkov, "checkov is not installed: make venv (it lives in venv/checkov)"
-    command = [checkov, "-d", str(directory), "--framework", "kubernetes"]
+    command = [checkov, "-d", str(directory), "--framework", framework]
     command += ["--output", "json", "--quiet", "--compact"]
     if skip:
         command += ["--skip-check", ",".join(skip)]
