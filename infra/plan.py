@@ -316,6 +316,27 @@ def _pairs(items: list[str], flag: str) -> dict[str, str]:
     return pairs
 
 
+def check_policy(plan: Plan, config_file: str | None = None) -> int:
+    """Print what the policy pack says of the plan; 1 when a mandatory rule is violated."""
+    from policy.guardrails import Resource as PolicyResource
+    from policy.guardrails import evaluate
+
+    config = json.loads(Path(config_file).read_text()) if config_file else None
+    found = evaluate(
+        [PolicyResource(r.type, r.name, r.inputs, r.urn) for r in plan.resources if r.custom],
+        config,
+    )
+    for violation in found:
+        name = violation.resource.rsplit("::", 1)[-1]
+        print(f"{violation.level:<9} {violation.rule}: {name}: {violation.message}")
+    mandatory = sum(v.level == "mandatory" for v in found)
+    print(
+        f"{len(plan.resources)} resources, {mandatory} mandatory and "
+        f"{len(found) - mandatory} advisory findings"
+    )
+    return 1 if mandatory else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """The command line; a configuration error exits 2 with its message."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
@@ -325,6 +346,12 @@ def main(argv: list[str] | None = None) -> int:
     out = parser.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true")
     out.add_argument("--mermaid", action="store_true")
+    out.add_argument(
+        "--policy", action="store_true", help="check the plan against policy/ (exit 1: mandatory)"
+    )
+    parser.add_argument(
+        "--policy-config", metavar="FILE", help="a pack config, e.g. policy/dev.json"
+    )
     args = parser.parse_args(argv)
     try:
         overrides = {k: parse_value(v) for k, v in _pairs(args.set, "--set").items()}
@@ -332,6 +359,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"llmchain: {exc}", file=sys.stderr)
         return 2
+    if args.policy:
+        return check_policy(plan, args.policy_config)
     if args.json:
         print(json.dumps(plan.to_json(), indent=2, sort_keys=True))
     elif args.mermaid:

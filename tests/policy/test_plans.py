@@ -127,3 +127,18 @@ def test_with_a_domain_http_must_redirect(
         weakened.append(resource)
     found = [v for v in evaluate(weakened) if v.rule == "https-when-domain"]
     assert found and all("does not redirect to HTTPS" in v.message for v in found)
+
+
+def test_the_plan_command_checks_a_stack_against_the_pack(
+    capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    from infra.plan import main
+
+    assert main(["--stack", "azure", "--policy"]) == 0
+    out = capsys.readouterr().out
+    assert "advisory  registry-scanning-gaps: llmchain-azure-acr: ACR has no scan-on-push" in out
+    assert "0 mandatory and 1 advisory findings" in out
+    strict = tmp_path / "strict.json"
+    strict.write_text('{"registry-scanning-gaps": "mandatory"}')
+    assert main(["--stack", "azure", "--policy", "--policy-config", str(strict)]) == 1
+    assert "1 mandatory and 0 advisory findings" in capsys.readouterr().out
