@@ -145,3 +145,41 @@ def test_a_whole_gcp_stack_through_analyze_stack(mode: str) -> None:
         if finding[1] == "mandatory"
     ]
     assert mandatory == []
+
+
+def test_the_pack_served_as_the_cli_starts_it() -> None:
+    """`python __main__.py` in policy/ prints its port; the engine then talks gRPC to it."""
+    import subprocess
+    import sys
+
+    import grpc
+    from google.protobuf import empty_pb2
+    from pulumi.runtime.proto import analyzer_pb2_grpc
+
+    proc = subprocess.Popen(
+        [sys.executable, "__main__.py"],
+        cwd=ROOT / "policy",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        port = int(proc.stdout.readline().strip())
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            grpc.channel_ready_future(channel).result(timeout=15)
+            stub = analyzer_pb2_grpc.AnalyzerStub(channel)
+            info = stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=15)
+            assert info.name == "llmchain-guardrails"
+            assert [p.name for p in info.policies] == [r.name for r in RULES]
+            request = analyzer_pb2.AnalyzeRequest(
+                type="aws:ec2/launchTemplate:LaunchTemplate",
+                properties=struct({"metadataOptions": {"httpTokens": "optional"}}),
+                urn="urn:pulumi:s::p::aws:ec2/launchTemplate:LaunchTemplate::lt",
+                name="lt",
+            )
+            response = stub.Analyze(request, timeout=15)
+            assert [d.policyName for d in response.diagnostics] == ["ec2-imdsv2-required"]
+    finally:
+        proc.kill()
+        proc.wait(10)
