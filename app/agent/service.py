@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,14 +75,7 @@ class AgentService:
             checkpointer=store.saver,
             name="llmchain-agent",
         )
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-
-    def _lock(self, session_id: str) -> asyncio.Lock:
-        lock = self._locks.get(session_id)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[session_id] = lock
-        return lock
+        self.locks = store.locks  # one turn at a time per session, across replicas too
 
     @staticmethod
     def _config(session_id: str) -> RunnableConfig:
@@ -96,7 +87,7 @@ class AgentService:
 
     async def run(self, session_id: str, message: str) -> AgentReply:
         """One turn: the agent thinks, calls tools, answers; stored when it is done."""
-        async with self._lock(session_id):
+        async with self.locks.hold(THREAD_PREFIX + session_id):
             since = await self._history_length(session_id)
             state = await self.graph.ainvoke(
                 {"messages": [HumanMessage(message)]}, self._config(session_id), durability="sync"
@@ -105,7 +96,7 @@ class AgentService:
 
     async def stream(self, session_id: str, message: str) -> AsyncIterator[str]:
         """The answer's tokens as they come (tool calls and results are not streamed)."""
-        async with self._lock(session_id):
+        async with self.locks.hold(THREAD_PREFIX + session_id):
             async for chunk, _meta in self.graph.astream(
                 {"messages": [HumanMessage(message)]},
                 self._config(session_id),

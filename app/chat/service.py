@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import weakref
 from collections.abc import AsyncIterator
 from typing import Any, TypedDict
 
@@ -58,9 +56,8 @@ class ChatService:
         graph.add_edge(START, "respond")
         graph.add_edge("respond", END)
         self.graph = graph.compile(checkpointer=store.saver)
-        # One turn at a time per session: two concurrent turns would fork the same
-        # checkpoint and the later write would drop the earlier, acknowledged turn.
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        # One turn at a time per session (app/memory/locks.py says why and how).
+        self.locks = store.locks
 
     async def _respond(self, state: ChatState) -> dict[str, list[BaseMessage]]:
         """The graph's node: answer the new message given the (trimmed) history."""
@@ -75,13 +72,6 @@ class ChatService:
         reply = await self.model.ainvoke([SystemMessage(self.system_prompt), *history])
         return {"messages": [question, reply]}
 
-    def _lock(self, session_id: str) -> asyncio.Lock:
-        lock = self._locks.get(session_id)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[session_id] = lock
-        return lock
-
     @staticmethod
     def _config(session_id: str, extra: RunnableConfig | None) -> RunnableConfig:
         config: RunnableConfig = dict(extra or {})  # type: ignore[assignment]
@@ -92,7 +82,7 @@ class ChatService:
         self, session_id: str, message: str, config: RunnableConfig | None = None
     ) -> AIMessage:
         """Answer one message; returns only after the turn is durably stored."""
-        async with self._lock(session_id):
+        async with self.locks.hold("chat:" + session_id):
             state = await self.graph.ainvoke(
                 TurnInput(message=message),
                 self._config(session_id, config),
@@ -106,7 +96,7 @@ class ChatService:
         self, session_id: str, message: str, config: RunnableConfig | None = None
     ) -> AsyncIterator[str]:
         """Answer one message token by token; the turn is stored when the stream ends."""
-        async with self._lock(session_id):
+        async with self.locks.hold("chat:" + session_id):
             async for chunk, _meta in self.graph.astream(
                 TurnInput(message=message),
                 self._config(session_id, config),
@@ -126,7 +116,7 @@ class ChatService:
 
     async def delete(self, session_id: str) -> None:
         """Forget a session."""
-        async with self._lock(session_id):
+        async with self.locks.hold("chat:" + session_id):
             await self.store.saver.adelete_thread(session_id)
 
 

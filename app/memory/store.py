@@ -7,12 +7,13 @@ import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from app.core.config import MemoryBackend, Settings
+from app.memory.locks import PostgresLeases, ProcessLocks, SessionLocks
 
 log = logging.getLogger(__name__)
 
@@ -21,12 +22,13 @@ PING_TIMEOUT_S = 2.0
 
 @dataclass
 class MemoryStore:
-    """A checkpointer, the name of what backs it, and a reachability check."""
+    """A checkpointer, the name of what backs it, a reachability check, and session locks."""
 
     backend: MemoryBackend
     saver: BaseCheckpointSaver[str]
     location: str
     _ping: Callable[[], Awaitable[object]]
+    locks: SessionLocks = field(default_factory=ProcessLocks)
 
     async def ping(self) -> None:
         """Raise if the store cannot answer a trivial query within a short time."""
@@ -83,7 +85,12 @@ async def _postgres(settings: Settings) -> AsyncIterator[MemoryStore]:
             async with pool.connection(timeout=PING_TIMEOUT_S) as conn:
                 await conn.execute("SELECT 1")
 
-        yield MemoryStore(MemoryBackend.POSTGRES, saver, redact_url(settings.memory_url), ping)
+        # Replicas share this store: a turn also holds a lease row, so two replicas never
+        # run turns of one session at once. It outlives any turn (the request time limit).
+        leases = PostgresLeases(pool, lease_s=settings.request_timeout_s + 30)
+        await leases.setup()
+        location = redact_url(settings.memory_url)
+        yield MemoryStore(MemoryBackend.POSTGRES, saver, location, ping, leases)
     finally:
         await pool.close()
 

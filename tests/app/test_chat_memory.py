@@ -152,3 +152,48 @@ def test_history_limit_trims_what_the_model_sees(servers: ServerFactory, backend
         # Three messages at most reach the model: two turns' worth, starting on a user message.
         assert "turn 2: m3" in reply
         assert len(client.get("/v1/chat/long").json()["messages"]) == 8  # all are stored
+
+
+def test_two_replicas_on_one_postgres_never_lose_a_turn(
+    servers: ServerFactory, postgres: PostgresServer
+) -> None:
+    """Concurrent turns of one session through two replicas: each is stored, none forks."""
+    env = {
+        "LLMCHAIN_MEMORY_BACKEND": "postgres",
+        "LLMCHAIN_MEMORY_URL": postgres.url,
+        "LLMCHAIN_FAKE_LATENCY_MS": "150",  # long enough for turns to overlap
+    }
+    replicas = [servers.start(env), servers.start(env)]
+    session = "shared-across-replicas"
+    httpx.delete(f"{replicas[0].url}/v1/chat/{session}", timeout=30)
+    agent_session = "agent-across-replicas"
+
+    def send(n: int) -> tuple[str, str]:
+        server = replicas[n % 2]
+        message = f"message {n}"
+        response = httpx.post(
+            f"{server.url}/v1/chat", json={"session_id": session, "message": message}, timeout=60
+        )
+        assert response.status_code == 200, response.text
+        return message, response.json()["reply"]
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(send, range(8)))
+    history = httpx.get(f"{replicas[1].url}/v1/chat/{session}", timeout=30).json()["messages"]
+    users = [m["content"] for m in history if m["role"] == "user"]
+    assert sorted(users) == sorted(message for message, _ in results)  # all 8, once each
+    # Turns ran one after another: each saw all the turns before it.
+    turns = sorted(int(reply.split("turn ", 1)[1].split(":", 1)[0]) for _, reply in results)
+    assert turns == list(range(1, 9))
+
+    def ask(n: int) -> int:
+        response = httpx.post(
+            f"{replicas[n % 2].url}/v1/agent",
+            json={"session_id": agent_session, "message": f"hello {n}"},
+            timeout=60,
+        )
+        assert response.status_code == 200, response.text
+        return int(response.json()["reply"].split("turn ", 1)[1].split(":", 1)[0])
+
+    with ThreadPoolExecutor(4) as pool:
+        assert sorted(pool.map(ask, range(4))) == [1, 2, 3, 4]
