@@ -83,6 +83,11 @@ class Resource:
     inputs: dict[str, Any]
     shaped: dict[str, Any] = field(default_factory=dict, repr=False)  # secrets' leaves hidden
     provider: str | None = None  # `<provider urn>::<id>` when one was given explicitly
+    # What the engine waits for before creating this resource: explicit `depends_on` and the
+    # resources behind its Output inputs (components expanded to their custom children).
+    dependencies: list[str] = field(default_factory=list)
+    # input property -> the resources its value came from
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -103,6 +108,32 @@ class Plan:
         assert len(found) == 1, f"expected one {type_token}, found {len(found)}"
         return found[0]
 
+    def by_urn(self) -> dict[str, Resource]:
+        """Every resource keyed by its URN."""
+        return {r.urn: r for r in self.resources}
+
+    def depends_on(self, resource: Resource, other: Resource) -> bool:
+        """True when the engine creates `other` before `resource` (directly or transitively)."""
+        return other.urn in self.ancestors(resource)
+
+    def ancestors(self, resource: Resource) -> set[str]:
+        """The URNs of everything created before `resource`: its dependencies, transitively."""
+        cache = self.__dict__.setdefault("_ancestors", {})
+        if resource.urn in cache:
+            return cache[resource.urn]  # type: ignore[no-any-return]
+        known = self.by_urn()
+        seen: set[str] = set()
+        stack = list(resource.dependencies)
+        while stack:
+            urn = stack.pop()
+            if urn in seen:
+                continue
+            seen.add(urn)
+            if urn in known:
+                stack.extend(known[urn].dependencies)
+        cache[resource.urn] = seen
+        return seen
+
     def to_json(self) -> dict[str, Any]:
         """The `--json` document."""
         return {
@@ -114,6 +145,9 @@ class Plan:
                     "parent": r.parent,
                     "custom": r.custom,
                     "inputs": r.inputs,
+                    "provider": r.provider,
+                    "dependencies": r.dependencies,
+                    "property_dependencies": r.property_dependencies,
                 }
                 for r in self.resources
             ],
@@ -153,6 +187,12 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     inputs=readable(raw),
                     shaped=readable(raw, keep_shape=True),
                     provider=request.provider or None,
+                    dependencies=sorted(set(request.dependencies)),
+                    property_dependencies={
+                        key: sorted(deps.urns)
+                        for key, deps in sorted(request.propertyDependencies.items())
+                        if deps.urns
+                    },
                 )
             )
         return response
