@@ -2,7 +2,8 @@
 
     python -m infra.plan --stack dev                 # the resource tree and the outputs
     python -m infra.plan --stack aws --json          # machine-readable, secrets as "[secret]"
-    python -m infra.plan --stack dev --mermaid       # a diagram of resources and parents
+    python -m infra.plan --stack dev --mermaid       # a diagram: parents, and what waits for what
+    python -m infra.plan --stack aws --check         # readiness rules: exit 1 on a finding
     python -m infra.plan --stack aws --set llmchain:compute=vm --secret llmchain:openaiApiKey=sk-x
 
 This module is also the infra tests' harness (`run_plan`).
@@ -97,6 +98,8 @@ class Plan:
     stack: str
     resources: list[Resource] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+    # URN -> ancestors; a plan is read, not changed, once the program has run.
+    _ancestors: dict[str, set[str]] = field(default_factory=dict, repr=False, compare=False)
 
     def of_type(self, type_token: str) -> list[Resource]:
         """The resources of one type token."""
@@ -118,9 +121,9 @@ class Plan:
 
     def ancestors(self, resource: Resource) -> set[str]:
         """The URNs of everything created before `resource`: its dependencies, transitively."""
-        cache = self.__dict__.setdefault("_ancestors", {})
+        cache = self._ancestors
         if resource.urn in cache:
-            return cache[resource.urn]  # type: ignore[no-any-return]
+            return cache[resource.urn]
         known = self.by_urn()
         seen: set[str] = set()
         stack = list(resource.dependencies)
@@ -337,12 +340,19 @@ def render_tree(plan: Plan) -> str:
 
 
 def render_mermaid(plan: Plan) -> str:
-    """A Mermaid flowchart of resources under their parents, for the docs."""
+    """A Mermaid flowchart: resources under their parents (solid), dependencies (dotted).
+
+    A dotted arrow `a -.-> b` says b waits for a: the order the engine creates them in.
+    """
     ids = {r.urn: f"r{i}" for i, r in enumerate(plan.resources)}
     lines = ["flowchart TD", f'  stack(["stack {plan.stack}"])']
     for r in plan.resources:
         lines.append(f'  {ids[r.urn]}["{r.type}<br/>{r.name}"]')
         lines.append(f"  {ids.get(r.parent or '', 'stack')} --> {ids[r.urn]}")
+    for r in plan.resources:
+        for dep in r.dependencies:
+            if dep in ids and dep != r.parent:
+                lines.append(f"  {ids[dep]} -.-> {ids[r.urn]}")
     return "\n".join(lines)
 
 
@@ -377,6 +387,17 @@ def check_policy(plan: Plan, config_file: str | None = None) -> int:
     return 1 if mandatory else 0
 
 
+def check_readiness(plan: Plan) -> int:
+    """Print one line per readiness finding (infra/readiness); 1 when there is any."""
+    from infra.readiness import check
+
+    findings = check(plan)
+    for finding in findings:
+        print(finding.line())
+    print(f"{len(plan.resources)} resources, {len(findings)} readiness findings")
+    return 1 if findings else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """The command line; a configuration error exits 2 with its message."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
@@ -388,6 +409,9 @@ def main(argv: list[str] | None = None) -> int:
     out.add_argument("--mermaid", action="store_true")
     out.add_argument(
         "--policy", action="store_true", help="check the plan against policy/ (exit 1: mandatory)"
+    )
+    out.add_argument(
+        "--check", action="store_true", help="run the readiness rules (exit 1: a finding)"
     )
     parser.add_argument(
         "--policy-config", metavar="FILE", help="a pack config, e.g. policy/dev.json"
@@ -401,6 +425,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.policy:
         return check_policy(plan, args.policy_config)
+    if args.check:
+        return check_readiness(plan)
     if args.json:
         print(json.dumps(plan.to_json(), indent=2, sort_keys=True))
     elif args.mermaid:

@@ -1,0 +1,73 @@
+"""The stack x compute x variant matrix the readiness rules run over."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from infra.config import COMPUTE_BY_CLOUD, DOMAIN_SUPPORT, Cloud, Compute
+from infra.plan import ROOT
+
+DOMAIN = "api.example.com"
+# What each variant changes on top of the stack file.
+VARIANTS: dict[str, dict[str, Any]] = {
+    "public": {},
+    "private": {"llmchain:ingress.public": False},
+    "domain": {"llmchain:ingress.domain": DOMAIN},
+    "ha": {"llmchain:ha": True},
+}
+# Provider settings the user must set before a stack plans at all.
+REQUIRED: dict[Cloud, dict[str, Any]] = {Cloud.GCP: {"gcp:project": "demo-project"}}
+EXTRA_FOR_DOMAIN: dict[Cloud, dict[str, Any]] = {
+    Cloud.AWS: {"llmchain:aws.hostedZoneId": "Z0123456789ABCDEFGHIJ"}
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One stack, compute mode and variant, with the config it sets."""
+
+    stack: str
+    cloud: Cloud
+    compute: Compute
+    variant: str
+    overrides: dict[str, Any] = field(hash=False, compare=False)
+
+    @property
+    def id(self) -> str:
+        """`aws-vm-private`: how tests and the report name the case."""
+        return f"{self.stack}-{self.compute.value}-{self.variant}"
+
+
+def stack_cloud(stack: str) -> Cloud:
+    """The cloud a stack file deploys to."""
+    config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    return Cloud(config["llmchain:cloud"])
+
+
+def stacks() -> list[str]:
+    """Every stack that has a file."""
+    return sorted(p.name.split(".")[1] for p in ROOT.glob("Pulumi.*.yaml"))
+
+
+def matrix(only_stack: str | None = None) -> list[Case]:
+    """Every case that the configuration accepts (domains only where the target sets them up)."""
+    cases = []
+    for stack in stacks():
+        if only_stack and stack != only_stack:
+            continue
+        cloud = stack_cloud(stack)
+        for compute in COMPUTE_BY_CLOUD[cloud]:
+            for variant, changes in VARIANTS.items():
+                if variant == "domain" and compute not in DOMAIN_SUPPORT.get(cloud, ()):
+                    continue
+                overrides = {
+                    **REQUIRED.get(cloud, {}),
+                    "llmchain:compute": compute.value,
+                    **changes,
+                    **(EXTRA_FOR_DOMAIN.get(cloud, {}) if variant == "domain" else {}),
+                }
+                cases.append(Case(stack, cloud, compute, variant, overrides))
+    return cases
