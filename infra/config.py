@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 import re
 from enum import StrEnum
 from typing import Annotated, Any
@@ -17,6 +18,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic.alias_generators import to_camel
+
+from infra import limits
 
 NAMESPACE = "llmchain"
 # Secret stack keys and the service setting each becomes (through the cloud's secret store).
@@ -230,7 +233,8 @@ class IngressConfig(_Section):
 
     public: bool = True
     domain: Annotated[str | None, AfterValidator(_domain)] = None
-    port: int = Field(default=8000, ge=1024, le=65535, description="local: host port")
+    # 8080, not 8000: `make run` serves on 8000, and both may run on one laptop.
+    port: int = Field(default=8080, ge=1024, le=65535, description="local: host port")
 
 
 class AlertsConfig(_Section):
@@ -279,11 +283,47 @@ class GcpConfig(_Section):
     deletion_protection: bool = True  # Cloud Run service and GKE cluster
 
 
+# An image reference, [registry[:port]/]name[:tag][@sha256:digest]: a slightly looser form of
+# the grammar in https://github.com/distribution/reference/blob/main/reference.go (read
+# 2026-11-29: lowercase path components, tags [\w][\w.-]{0,127}, names up to 255 characters).
+_IMAGE_REF = (
+    r"^([a-zA-Z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*"
+    r"(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$"
+)
+_MACHINES = {"x86_64": "linux/amd64", "amd64": "linux/amd64", "aarch64": "linux/arm64",
+             "arm64": "linux/arm64"}  # fmt: skip
+
+
+def _pullable(value: str | None) -> str | None:
+    """A base image the builder can pull: pulumi-docker-build builds in a BuildKit container.
+
+    That builder does not see the engine's own images (moby/buildkit#2343, open, read
+    2026-11-29), so `localhost/<name>` (a local-only name) would be looked up on a registry.
+    """
+    if value is not None and value.startswith("localhost/"):
+        raise ValueError(
+            "a local-only image cannot be a base: the build runs in a BuildKit container that "
+            "pulls FROM images from a registry; push it to one (e.g. localhost:5000/...) first"
+        )
+    return value
+
+
+def host_platform(machine: str | None = None) -> str:
+    """This machine's image platform (`platform.machine()`); linux/amd64 when not one we build."""
+    return _MACHINES.get((machine or platform.machine()).lower(), "linux/amd64")
+
+
 class ImageConfig(_Section):
     """`llmchain:image`: how the app image is built."""
 
-    platform: str = Field(default="linux/amd64", pattern=r"^linux/(amd64|arm64)$")
+    # None: linux/amd64 in the clouds, this machine's platform for the local engine (no
+    # emulation on Apple silicon or arm64 Linux); see StackConfig.platform.
+    platform: str | None = Field(default=None, pattern=r"^linux/(amd64|arm64)$")
     providers: str | None = Field(default=None, pattern=r"^[a-z-]+(,[a-z-]+)*$")
+    # The Dockerfile's BASE_IMAGE build argument; None keeps the Dockerfile's default.
+    base_image: Annotated[str | None, AfterValidator(_pullable)] = Field(
+        default=None, max_length=255, pattern=_IMAGE_REF
+    )
 
 
 class StackConfig(_Section):
@@ -368,6 +408,9 @@ class StackConfig(_Section):
         if self.scaling.min > self.scaling.max:
             limit = f"must not exceed llmchain:scaling.max ({self.scaling.max})"
             raise _KeyError("scaling.min", self.scaling.min, limit)
+        refusals = _api_refusals(self, compute)
+        if refusals:
+            raise ValueError("\n  ".join(refusals))  # each line names its key (infra/limits.py)
         for key, value in fill.items():
             object.__setattr__(self, key, value)  # frozen model: filling its own defaults
         return self
@@ -376,6 +419,40 @@ class StackConfig(_Section):
     def providers(self) -> str:
         """The provider packages the image carries (the image's PROVIDERS build argument)."""
         return self.image.providers or str(self.llm.provider)
+
+    @property
+    def platform(self) -> str:
+        """The image's platform: `llmchain:image.platform`, else the host's (local) or amd64."""
+        if self.image.platform:
+            return self.image.platform
+        return host_platform() if self.cloud is Cloud.LOCAL else "linux/amd64"
+
+
+def _api_refusals(stack: StackConfig, compute: Compute) -> list[str]:
+    """Combinations the cloud's API (or the runtime) refuses, one `llmchain:` line each."""
+    cloud = stack.cloud.value
+    if stack.cloud is Cloud.LOCAL:
+        return []
+    types = {
+        "aws.instanceType": stack.aws.instance_type,
+        "aws.nodeInstanceType": stack.aws.node_instance_type,
+        "azure.vmSize": stack.azure.vm_size,
+        "azure.nodeVmSize": stack.azure.node_vm_size,
+        "gcp.machineType": stack.gcp.machine_type,
+    }
+    default_instance = ""
+    if stack.cloud is Cloud.AZURE and stack.ha and not stack.database.instance:
+        from infra.azure.database import DEFAULT_SKU  # the SKU the program would send
+
+        default_instance = DEFAULT_SKU
+    return [
+        *limits.resource_refusals(cloud, compute, stack.resources.cpu, stack.resources.memory),
+        *limits.architecture_refusals(
+            cloud, compute, stack.image.platform or limits.AMD64, types
+        ),
+        *limits.ha_refusals(cloud, stack.ha, stack.database.instance, default_instance),
+        *limits.tag_refusals(cloud, compute, stack.tags),
+    ]
 
 
 class _KeyError(ValueError):
@@ -440,6 +517,17 @@ def load_stack_config() -> StackConfig:
         stack = StackConfig.model_validate(raw, context={"secrets": secrets})
     except ValidationError as exc:
         raise ConfigError(describe(exc)) from None
+    # The stack name goes into physical names and labels; refuse those the clouds refuse.
+    name = pulumi.get_stack()
+    problems = limits.name_problems(name, stack.cloud.value, str(stack.compute))
+    if problems:
+        longest = limits.longest_stack(stack.cloud.value, str(stack.compute))
+        raise ConfigError(
+            "invalid stack configuration:\n  "
+            + "\n  ".join(f"stack {name!r}: {problem}" for problem in problems)
+            + f"\n  allowed on {stack.cloud.value} {stack.compute}: stack names of lowercase "
+            f"letters, digits and single hyphens, at most {longest} characters"
+        )
     missing = [key for key in PROVIDER_KEYS[stack.cloud] if not _provider_setting(key)]
     if missing:
         raise ConfigError(

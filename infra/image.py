@@ -1,4 +1,4 @@
-"""The app image: built from app/, pushed to the target's registry, referenced by digest."""
+"""The app image, built from app/: pushed and run by digest, or loaded and run by its tag."""
 
 from __future__ import annotations
 
@@ -33,7 +33,11 @@ class AppImageArgs:
 
 
 class AppImage(pulumi.ComponentResource):
-    """`pulumi_docker_build.Image` of the app, exposing `ref`: the image pinned by digest."""
+    """`pulumi_docker_build.Image` of the app, exposing `ref`: what a workload runs.
+
+    Pushed: `<repository>@<digest>`. Loaded into the local engine: `<repository>:<tag>`, the
+    tag being a digest over every build input (infra.spec.image_tag).
+    """
 
     ref: pulumi.Output[str]
 
@@ -60,7 +64,7 @@ class AppImage(pulumi.ComponentResource):
             context=docker_build.BuildContextArgs(location=str(build.context)),
             dockerfile=docker_build.DockerfileArgs(location=str(build.dockerfile)),
             platforms=[docker_build.Platform(build.platform)],
-            build_args={"PROVIDERS": build.providers},
+            build_args=build.build_args,
             tags=[tag],
             push=pushed,
             # Not pushed: load into the local engine, where the container will find it.
@@ -69,10 +73,21 @@ class AppImage(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         # Pushed: `<repository>@sha256:...`, immutable whatever happens to the tag.
-        # Loaded: the image ID (also a sha256 digest), which the local engine resolves.
+        # Loaded: the tag, NOT `digest`. For a load the provider's `digest` is the manifest
+        # digest; it exports with BuildKit and hands the result to `docker load`, and the
+        # classic (overlay2) image store names a loaded image by its config digest and keeps
+        # no repo digest for it, so `image=<digest>` (or `ref`, `<tag>@<digest>`) is not
+        # found and the engine tries to pull "sha256" from Docker Hub: "pull access denied".
+        # pulumi/pulumi-docker-build#260 (closed by design), and the `digest`/`ref` docs in
+        # https://github.com/pulumi/pulumi-docker-build/blob/main/provider/internal/image.go
+        # (read 2026-11-29). The tag resolves on both image stores, and the docker provider's
+        # container reads back Config.Image for a tag reference, so there is no perpetual
+        # diff: https://github.com/kreuzwerker/terraform-provider-docker/blob/master/internal/provider/resource_docker_container_funcs.go
+        # (read 2026-11-29). Taken from the image's own `tags` output so that the container
+        # still waits for the build.
         self.ref = (
             pulumi.Output.concat(args.repository, "@", self.image.digest)
             if pushed
-            else self.image.digest
+            else self.image.tags.apply(lambda tags: (tags or [""])[0])
         )
         self.register_outputs({"ref": self.ref})

@@ -19,9 +19,19 @@ def fake_digest(seed: str) -> str:
 
 
 def _docker_build_image(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
-    digest = fake_digest(name)
-    tags = inputs.get("tags") or [f"{name}:latest"]
-    ref = f"{tags[0].rsplit(':', 1)[0]}@{digest}" if inputs.get("push") else tags[0]
+    """As pulumi-docker-build computes them (provider/internal/image.go, read 2026-11-29).
+
+    `digest` is the exporter's *manifest* digest, for a push and for a load alike
+    (pulumi/pulumi-docker-build#260): a classic-store engine cannot resolve it as an image
+    id, so the mock names it `manifest-...` and it never equals a loaded image's id. `ref`
+    is the first tag with that digest appended whenever something was exported, else the tag.
+    """
+    tags = inputs.get("tags") or []
+    exported = bool(inputs.get("push") or inputs.get("load") or inputs.get("exports"))
+    digest = fake_digest(f"manifest-{name}") if exported else ""
+    ref = tags[0] if tags else ""
+    if digest and tags:
+        ref = f"{tags[0]}@{digest}"
     return {"digest": digest, "ref": ref, "contextHash": fake_digest(f"ctx-{name}")[7:]}
 
 

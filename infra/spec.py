@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pulumi
@@ -18,10 +20,11 @@ SHUTDOWN_GRACE_S = 30
 # Files of the build context that do not change the image (mirrors app/.dockerignore).
 _IGNORED_PARTS = {"__pycache__", ".data"}
 _IGNORED_SUFFIXES = {".pyc", ".sqlite"}
+TAG_LENGTH = 16  # hex digits of the tag: 64 bits, no collision among one repository's images
 
 
-def context_digest(context: Path = APP_DIR) -> str:
-    """A digest of the build context's files: the image tag, so tags stay immutable."""
+def _context_hash(context: Path) -> hashlib._Hash:
+    """sha256 over the build context's files (paths and contents), build leftovers skipped."""
     digest = hashlib.sha256()
     for path in sorted(context.rglob("*")):
         rel = path.relative_to(context)
@@ -30,18 +33,59 @@ def context_digest(context: Path = APP_DIR) -> str:
         if path.suffix in _IGNORED_SUFFIXES or ".sqlite-" in path.name:
             continue
         digest.update(str(rel).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
+    return digest
+
+
+def context_digest(context: Path = APP_DIR) -> str:
+    """A digest of the build context's files alone (one of the inputs of `image_tag`)."""
+    return _context_hash(context).hexdigest()[:16]
+
+
+def image_tag(
+    context: Path, dockerfile: Path, platforms: Sequence[str], build_args: Mapping[str, str]
+) -> str:
+    """The image tag: a digest over every build input, so a tag never names two images.
+
+    Registries with immutable tags (ECR here) refuse a second push under an existing tag, and
+    a mutable one would silently serve whichever came last; so whatever changes the image
+    (the context's files, the Dockerfile, the platform, the build arguments: providers, base
+    image) changes the tag. Paths are not hashed: the same inputs give the same tag anywhere.
+    """
+    inputs = {
+        "context": _context_hash(context).hexdigest(),
+        "dockerfile": hashlib.sha256(dockerfile.read_bytes()).hexdigest(),
+        "platforms": sorted(platforms),
+        "build_args": dict(sorted(build_args.items())),
+    }
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:TAG_LENGTH]
 
 
 @dataclass(frozen=True)
 class ImageBuild:
-    """What to build: the context, its Dockerfile, the platform and the provider packages."""
+    """What to build: the context, its Dockerfile, the platform, providers and base image.
+
+    `tag` is computed from all of them (`image_tag`), never given: it cannot go stale.
+    """
 
     context: Path
     dockerfile: Path
     platform: str
     providers: str
-    tag: str
+    base_image: str | None = None  # None: the Dockerfile's own default (its ARG BASE_IMAGE)
+    tag: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        """Compute the tag from the inputs just given."""
+        tag = image_tag(self.context, self.dockerfile, [self.platform], self.build_args)
+        object.__setattr__(self, "tag", tag)  # frozen: set once, here
+
+    @property
+    def build_args(self) -> dict[str, str]:
+        """The Dockerfile's build arguments (ARG PROVIDERS, ARG BASE_IMAGE)."""
+        args = {"PROVIDERS": self.providers}
+        if self.base_image:
+            args["BASE_IMAGE"] = self.base_image
+        return args
 
 
 @dataclass(frozen=True)
@@ -133,9 +177,9 @@ def build_spec(config: StackConfig, stack: str, secrets: pulumi.Config) -> Workl
         image=ImageBuild(
             context=APP_DIR,
             dockerfile=APP_DIR / "Dockerfile",
-            platform=config.image.platform,
+            platform=config.platform,
             providers=config.providers,
-            tag=context_digest(APP_DIR),
+            base_image=config.image.base_image,
         ),
         port=PORT,
         cpu=config.resources.cpu,

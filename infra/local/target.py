@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_docker as docker
+import pulumi_docker_build as docker_build
 
 from infra.image import AppImage, AppImageArgs
 from infra.spec import WorkloadSpec
@@ -15,10 +16,14 @@ APP_UID = "10001:10001"  # the image's non-root user (app/Dockerfile)
 
 
 def healthcheck_command(port: int, path: str) -> list[str]:
-    """The container's health check: the image has python3 but no curl."""
-    probe = (
-        f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{port}{path}', timeout=2)"
-    )
+    """The container's health check, exec form, with no whitespace in any argument.
+
+    The image has python3 but no curl. Podman's Docker-compatible API joins and re-splits
+    the probe on whitespace, so a one-liner with spaces reaches python3 in pieces and the
+    container never turns healthy; one expression without a space survives any splitting.
+    """
+    url = f"http://127.0.0.1:{port}{path}"
+    probe = f"__import__('urllib.request').request.urlopen('{url}',timeout=2)"
     return ["CMD", "python3", "-c", probe]
 
 
@@ -33,9 +38,10 @@ def env_list(spec: WorkloadSpec) -> pulumi.Output[list[str]]:
 
 @dataclass
 class LocalTargetArgs:
-    """The workload to run."""
+    """The workload to run, and the Docker engine to run it on (infra.local.engine)."""
 
     spec: WorkloadSpec
+    docker_host: str
 
 
 class LocalTarget(pulumi.ComponentResource):
@@ -48,8 +54,14 @@ class LocalTarget(pulumi.ComponentResource):
     ) -> None:
         super().__init__("llmchain:local:LocalTarget", name, {}, opts)
         spec = args.spec
-        child = pulumi.ResourceOptions(parent=self)
         labels = sorted(spec.labels.items())
+        # One engine for the build and the container, given explicitly to both providers.
+        parented = pulumi.ResourceOptions(parent=self)
+        self.docker = docker.Provider(f"{name}-docker", host=args.docker_host, opts=parented)
+        self.builder = docker_build.Provider(
+            f"{name}-docker-build", host=args.docker_host, opts=parented
+        )
+        child = pulumi.ResourceOptions(parent=self, provider=self.docker)
 
         self.network = docker.Network(
             f"{name}-net",
@@ -66,7 +78,9 @@ class LocalTarget(pulumi.ComponentResource):
                 name=f"{name}-data",
                 labels=[docker.VolumeLabelArgs(label=k, value=v) for k, v in labels],
                 # Chat memory lives here: `pulumi destroy` must not take it by surprise.
-                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+                opts=pulumi.ResourceOptions(
+                    parent=self, provider=self.docker, retain_on_delete=True
+                ),
             )
             mounts.append(
                 docker.ContainerVolumeArgs(volume_name=self.volume.name, container_path="/data")
@@ -74,7 +88,7 @@ class LocalTarget(pulumi.ComponentResource):
         self.image = AppImage(
             f"{name}-app",
             AppImageArgs(build=spec.image, repository=f"localhost/{name}"),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, providers=[self.builder]),
         )
         bind = "0.0.0.0" if spec.ingress.public else "127.0.0.1"
         self.container = docker.Container(

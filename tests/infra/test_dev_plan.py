@@ -6,8 +6,10 @@ import json
 
 import pytest
 
+from infra.config import host_platform
+from infra.local.engine import resolve_host
 from infra.plan import Plan, main, run_plan
-from infra.spec import APP_DIR, context_digest
+from infra.spec import APP_DIR, image_tag
 
 SECRET = "sk-never-in-plain-text"
 
@@ -21,24 +23,56 @@ def test_image_is_built_from_app_and_loaded_not_pushed(plan: Plan) -> None:
     image = plan.one("docker-build:index:Image")
     assert image.inputs["context"] == {"location": str(APP_DIR)}
     assert image.inputs["dockerfile"] == {"location": str(APP_DIR / "Dockerfile")}
-    assert image.inputs["platforms"] == ["linux/amd64"]
+    # The laptop's own platform: no emulation on Apple silicon or arm64 Linux.
+    assert image.inputs["platforms"] == [host_platform()]
     assert image.inputs["buildArgs"] == {"PROVIDERS": "fake,openai"}
     assert image.inputs["push"] is False
     assert image.inputs["load"] is True
-    assert image.inputs["tags"] == [f"localhost/llmchain-dev:{context_digest()}"]
+    tag = image_tag(
+        APP_DIR, APP_DIR / "Dockerfile", [host_platform()], {"PROVIDERS": "fake,openai"}
+    )
+    assert image.inputs["tags"] == [f"localhost/llmchain-dev:{tag}"]
     assert image.parent == plan.one("llmchain:image:AppImage").urn
 
 
-def test_container_runs_that_image_by_digest(plan: Plan) -> None:
+def test_container_runs_the_loaded_tag_not_the_build_digest(plan: Plan) -> None:
+    # A classic-store engine knows a loaded image by the tags it was loaded with and by its
+    # config digest; the build's `digest` is the manifest digest, which it cannot resolve
+    # (pulumi/pulumi-docker-build#260): `image=<digest>` ends in "pull access denied".
     container = plan.one("docker:index/container:Container")
-    assert container.inputs["image"].startswith("sha256:")
-    assert container.inputs["image"] == plan.outputs["image_ref"]
+    image = plan.one("docker-build:index:Image")
+    ref = container.inputs["image"]
+    assert ref in image.inputs["tags"]
+    assert not ref.startswith("sha256:") and "@" not in ref
+    assert ref == plan.outputs["image_ref"]
     assert container.parent == plan.one("llmchain:local:LocalTarget").urn
+    assert image.urn in container.dependencies  # created after the build has loaded it
+
+
+def test_build_and_container_use_one_engine(plan: Plan) -> None:
+    resources = plan.by_urn()
+
+    def host_of(resource_type: str) -> str:
+        provider = plan.one(resource_type).provider
+        assert provider is not None, f"{resource_type} uses the ambient provider"
+        return str(resources[provider.rsplit("::", 1)[0]].inputs["host"])
+
+    hosts = {
+        host_of(kind)
+        for kind in (
+            "docker-build:index:Image",
+            "docker:index/container:Container",
+            "docker:index/network:Network",
+            "docker:index/volume:Volume",
+        )
+    }
+    assert hosts == {resolve_host()}
 
 
 def test_container_is_hardened_and_published_on_loopback(plan: Plan) -> None:
     inputs = plan.one("docker:index/container:Container").inputs
-    assert inputs["ports"] == [{"internal": 8000, "external": 8000, "ip": "127.0.0.1"}]
+    # Host port 8080: `make run` has 8000 and both may run at once.
+    assert inputs["ports"] == [{"internal": 8000, "external": 8080, "ip": "127.0.0.1"}]
     assert inputs["user"] == "10001:10001"
     assert inputs["readOnly"] is True
     assert "/tmp" in inputs["tmpfs"]
@@ -51,8 +85,8 @@ def test_container_is_hardened_and_published_on_loopback(plan: Plan) -> None:
 
 def test_health_check_probes_healthz(plan: Plan) -> None:
     check = plan.one("docker:index/container:Container").inputs["healthcheck"]
-    assert check["tests"][:2] == ["CMD", "python3"]
-    assert "http://127.0.0.1:8000/healthz" in check["tests"][-1]
+    assert check["tests"][:3] == ["CMD", "python3", "-c"]
+    assert "'http://127.0.0.1:8000/healthz'" in check["tests"][-1]
     assert check["retries"] == 3
 
 
@@ -82,8 +116,8 @@ def test_env_without_secrets_is_plain_and_complete() -> None:
 
 def test_outputs_contract(plan: Plan) -> None:
     assert set(plan.outputs) == {"url", "image_ref", "health_url", "dashboard_url", "memory_store"}
-    assert plan.outputs["url"] == "http://127.0.0.1:8000"
-    assert plan.outputs["health_url"] == "http://127.0.0.1:8000/healthz"
+    assert plan.outputs["url"] == "http://127.0.0.1:8080"
+    assert plan.outputs["health_url"] == "http://127.0.0.1:8080/healthz"
     assert plan.outputs["dashboard_url"] is None  # Docker has no dashboard
 
 
@@ -116,7 +150,7 @@ def test_cli_json_mermaid_and_errors(capsys: pytest.CaptureFixture[str]) -> None
     assert main(["--stack", "dev", "--json", "--secret", f"llmchain:apiKeys={SECRET}"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert set(document) == {"resources", "outputs"}
-    assert {"urn", "type", "name", "parent", "custom", "inputs"} == set(document["resources"][0])
+    assert {"urn", "type", "name", "parent", "custom", "inputs"} <= set(document["resources"][0])
     assert SECRET not in json.dumps(document)
     assert main(["--stack", "dev", "--mermaid"]) == 0
     assert capsys.readouterr().out.startswith("flowchart TD")
