@@ -41,11 +41,15 @@ Rule = Callable[["Plan"], list[Finding]]
 def rules() -> dict[str, Rule]:
     """Every readiness rule by name (imported here so each module stays independent)."""
     from infra.readiness.names import unique_names
+    from infra.readiness.network_azure import azure_network_paths
+    from infra.readiness.network_kubernetes import kubernetes_network_paths
     from infra.readiness.order import creation_order
 
     found: dict[str, Rule] = {
         "unique-names": unique_names,
         "creation-order": creation_order,
+        "network-azure": azure_network_paths,
+        "network-kubernetes": kubernetes_network_paths,
     }
     return found
 
