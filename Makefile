@@ -1,5 +1,9 @@
 # llmchain: `make run` serves the app on this machine, `make test` proves it, offline.
-# Every target creates or reuses the virtualenv venv/ (the one Pulumi.yaml names too).
+# Every target creates or reuses the virtualenv venv/, the one Pulumi.yaml names too, and
+# leaves it complete for the Pulumi program: Pulumi installs requirements.txt only into a
+# venv it creates itself, so a venv made here without them would fail `pulumi up` with
+# "Pulumi SDK has not been installed" (the language host only creates a missing venv, it
+# does not sync one: https://github.com/pulumi/pulumi/pull/20808, read 2026-11-29).
 
 PYTHON ?= python3
 VENV   ?= venv
@@ -29,8 +33,8 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(RUN_STAMP): $(PY) $(APP_REQS)
-	$(PY) -m pip install --quiet -r app/requirements.txt
+$(RUN_STAMP): $(PY) $(APP_REQS) requirements.txt
+	$(PY) -m pip install --quiet -r app/requirements.txt -r requirements.txt
 	touch $@
 
 $(DEV_STAMP): $(PY) $(APP_REQS) requirements.txt requirements-dev.txt requirements-checkov.txt
@@ -42,7 +46,7 @@ $(DEV_STAMP): $(PY) $(APP_REQS) requirements.txt requirements-dev.txt requiremen
 
 venv: $(DEV_STAMP)  ## create venv/ with everything the tests and tools need
 
-run: $(RUN_STAMP)  ## serve on http://127.0.0.1:$(PORT) (fake model, SQLite memory in .data/)
+run: $(RUN_STAMP)  ## serve on http://127.0.0.1:$(PORT) (fake model, SQLite in .data/); venv/ serves `pulumi up` too
 	PORT=$(PORT) $(PY) -m app
 
 test: $(DEV_STAMP)  ## every test, offline (starts its own servers and PostgreSQL)
