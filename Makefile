@@ -24,7 +24,7 @@ ENGINE     ?= $(shell if docker info >/dev/null 2>&1; then echo docker; \
 # podman drops HEALTHCHECK unless the image is in docker format.
 ENGINE_FLAGS = $(if $(filter podman,$(ENGINE)),--format docker)
 
-.PHONY: help venv run test lint types check fmt bench policy image base-image clean
+.PHONY: help venv run test lint types check fmt bench policy readiness image base-image clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -74,6 +74,9 @@ policy: $(DEV_STAMP)  ## check every stack's offline plan against the policy pac
 	$(PY) -m infra.plan --stack aws --policy
 	$(PY) -m infra.plan --stack azure --policy
 	$(PY) -m infra.plan --stack gcp --set gcp:project=demo-project --policy
+
+readiness: $(DEV_STAMP)  ## readiness rules over every stack x mode x variant (docs/deploy-readiness.md)
+	$(PY) -m infra.readiness
 
 image:  ## build app/ into an image (override IMAGE, PROVIDERS, BASE_IMAGE)
 	@test -n "$(ENGINE)" || { echo "make image: no container engine (docker or podman)" >&2; exit 1; }
