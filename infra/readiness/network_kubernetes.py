@@ -16,10 +16,11 @@ The model, from the Kubernetes and cloud documentation (read 2026-11-29):
   https://cloud.google.com/kubernetes-engine/docs/concepts/workload-identity#limitations
   https://cloud.google.com/kubernetes-engine/docs/how-to/network-policy
 - EKS, IAM roles for service accounts: the SDK exchanges the projected token with STS
-  (AssumeRoleWithWebIdentity) over HTTPS; IMDS is not needed. EKS Pod Identity instead asks
-  the node's agent at 169.254.170.23 on TCP 80.
+  (AssumeRoleWithWebIdentity) over HTTPS; IMDS is not needed.
   https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts.html
-  https://docs.aws.amazon.com/eks/latest/userguide/pod-id-how-it-works.html
+  EKS Pod Identity instead asks the node's agent, which "uses the loopback (localhost) IP
+  address 169.254.170.23" (the SDKs call http://169.254.170.23/v1/credentials: TCP 80).
+  https://docs.aws.amazon.com/eks/latest/userguide/pod-id-agent-setup.html
 - AKS workload identity: the pod exchanges its projected token with Microsoft Entra ID over
   HTTPS (login.microsoftonline.com:443).
   https://learn.microsoft.com/azure/aks/workload-identity-overview
