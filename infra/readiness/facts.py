@@ -105,10 +105,10 @@ FACTS: tuple[Fact, ...] = (
         "switching.",
     ),
     # --- Azure OpenAI: retirement schedule (page dated 2026-09-02). The app sends
-    # `temperature` and `max_tokens`. Microsoft's GPT-5 migration post says every GPT-4-family
-    # bump was additive and GPT-5.x is the first to refuse parameters (reasoning models:
-    # temperature other than 1 and `max_tokens` are refused, by the errors users report), so
-    # GPT-5.x is not a one-line change.
+    # `temperature` and `max_tokens`. A Microsoft Tech Community GPT-5 migration post says
+    # every GPT-4-family bump was additive and GPT-5.x is the first to refuse parameters
+    # (temperature other than 1 and `max_tokens`, by the errors users report), so GPT-5.x is
+    # not a one-line change.
     Fact(
         "azure-openai", "model", "gpt-4o-mini", "2024-07-18",
         retires=date(2027, 4, 14),
