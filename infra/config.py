@@ -122,7 +122,7 @@ PROVIDER_KEYS: dict[Cloud, dict[str, str]] = {
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_TAG_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.:/=+-@]{0,62}$")
+_TAG_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.:/=+@-]{0,62}$")  # "-" last: not a range
 
 
 def _domain(value: str | None) -> str | None:
@@ -441,16 +441,16 @@ def _api_refusals(stack: StackConfig, compute: Compute) -> list[str]:
         "gcp.machineType": stack.gcp.machine_type,
     }
     default_instance = ""
-    if stack.cloud is Cloud.AZURE and stack.ha and not stack.database.instance:
+    backend = stack.memory.backend or BACKENDS_BY_CLOUD[stack.cloud][0]
+    ha_database = stack.ha and backend is Backend.POSTGRES
+    if stack.cloud is Cloud.AZURE and ha_database and not stack.database.instance:
         from infra.azure.database import DEFAULT_SKU  # the SKU the program would send
 
         default_instance = DEFAULT_SKU
     return [
         *limits.resource_refusals(cloud, compute, stack.resources.cpu, stack.resources.memory),
-        *limits.architecture_refusals(
-            cloud, compute, stack.image.platform or limits.AMD64, types
-        ),
-        *limits.ha_refusals(cloud, stack.ha, stack.database.instance, default_instance),
+        *limits.architecture_refusals(cloud, compute, stack.image.platform or limits.AMD64, types),
+        *limits.ha_refusals(cloud, ha_database, stack.database.instance, default_instance),
         *limits.tag_refusals(cloud, compute, stack.tags),
     ]
 
