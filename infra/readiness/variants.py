@@ -20,8 +20,11 @@ VARIANTS: dict[str, dict[str, Any]] = {
 }
 # Provider settings the user must set before a stack plans at all.
 REQUIRED: dict[Cloud, dict[str, Any]] = {Cloud.GCP: {"gcp:project": "demo-project"}}
-EXTRA_FOR_DOMAIN: dict[Cloud, dict[str, Any]] = {
-    Cloud.AWS: {"llmchain:aws.hostedZoneId": "Z0123456789ABCDEFGHIJ"}
+# What a user must set with a variant on some clouds (the configuration says so if not).
+EXTRA: dict[tuple[str, Cloud], dict[str, Any]] = {
+    ("domain", Cloud.AWS): {"llmchain:aws.hostedZoneId": "Z0123456789ABCDEFGHIJ"},
+    # Zone-redundant HA is refused on the Burstable tier the Azure database defaults to.
+    ("ha", Cloud.AZURE): {"llmchain:database.instance": "Standard_D2ds_v5"},
 }
 
 
@@ -67,7 +70,7 @@ def matrix(only_stack: str | None = None) -> list[Case]:
                     **REQUIRED.get(cloud, {}),
                     "llmchain:compute": compute.value,
                     **changes,
-                    **(EXTRA_FOR_DOMAIN.get(cloud, {}) if variant == "domain" else {}),
+                    **EXTRA.get((variant, cloud), {}),
                 }
                 cases.append(Case(stack, cloud, compute, variant, overrides))
     return cases

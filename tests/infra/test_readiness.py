@@ -180,6 +180,13 @@ EXPECTED: dict[tuple[str, str, str, str], str] = {
     ("aws", "*", "*", "creation-order"): AWS,
     ("azure", "*", "*", "creation-order"): AZURE,
     ("gcp", "*", "*", "creation-order"): GCP,
+    ("aws", "*", "*", "dated-facts"): AWS,
+    ("azure", "*", "*", "dated-facts"): AZURE,
+    ("gcp", "*", "*", "dated-facts"): GCP,
+    ("azure", "vm", "public", "network-azure"): AZURE,
+    ("azure", "vm", "ha", "network-azure"): AZURE,
+    ("azure", "cluster", "*", "network-azure"): AZURE,
+    ("gcp", "cluster", "*", "network-kubernetes"): GCP,
 }
 
 
