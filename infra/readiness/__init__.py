@@ -40,16 +40,24 @@ Rule = Callable[["Plan"], list[Finding]]
 
 def rules() -> dict[str, Rule]:
     """Every readiness rule by name (imported here so each module stays independent)."""
+    from infra.readiness.facts import dated_facts
+    from infra.readiness.images import image_tags
     from infra.readiness.names import unique_names
+    from infra.readiness.network_aws import aws_network_paths
     from infra.readiness.network_azure import azure_network_paths
+    from infra.readiness.network_gcp import gcp_network_paths
     from infra.readiness.network_kubernetes import kubernetes_network_paths
     from infra.readiness.order import creation_order
 
     found: dict[str, Rule] = {
         "unique-names": unique_names,
         "creation-order": creation_order,
+        "network-aws": aws_network_paths,
         "network-azure": azure_network_paths,
+        "network-gcp": gcp_network_paths,
         "network-kubernetes": kubernetes_network_paths,
+        "dated-facts": dated_facts,
+        "image-tags": image_tags,
     }
     return found
 
