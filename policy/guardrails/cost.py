@@ -16,6 +16,8 @@ DEFAULTS: dict[str, Any] = {
         "t3.micro", "t3.small", "t3.medium", "t3.large", "t4g.*",
         "db.t3.*", "db.t4g.*",
         "Standard_B*", "Standard_D2s_v5", "Standard_D2as_v5",
+        # The smallest General Purpose PostgreSQL server: Azure refuses HA on Burstable.
+        "Standard_D2ds_v5",
         "e2-*", "db-f1-micro", "db-g1-small", "db-custom-1-*", "db-custom-2-*",
     ],
 }  # fmt: skip

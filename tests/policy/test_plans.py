@@ -30,7 +30,13 @@ STACKS: list[tuple[str, dict[str, Any]]] = [
     ("gcp", {**GCP, "llmchain:compute": "serverless", "llmchain:ingress.public": False}),
     (
         "azure",
-        {"llmchain:compute": "serverless", "llmchain:ingress.public": False, "llmchain:ha": True},
+        {
+            "llmchain:compute": "serverless",
+            "llmchain:ingress.public": False,
+            "llmchain:ha": True,
+            # Zone-redundant HA needs a General Purpose server; the config refuses Burstable.
+            "llmchain:database.instance": "Standard_D2ds_v5",
+        },
     ),
     (
         "aws",
