@@ -98,6 +98,9 @@ class Plan:
     stack: str
     resources: list[Resource] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+    # The stack's config as the program saw it (secrets as given to the mocks): what the
+    # user asked for, so rules can compare it with what the program built.
+    config: dict[str, Any] = field(default_factory=dict, repr=False)
     # URN -> ancestors; a plan is read, not changed, once the program has run.
     _ancestors: dict[str, set[str]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -281,7 +284,7 @@ def plan_program(
     """Run any Pulumi program function under the recording mocks; what it registered."""
     wired, secret_keys = wire_config(config or {}, secrets or {})
     offline.enabled = True  # helpers that would reach a network answer with placeholders
-    plan = Plan(stack=stack)
+    plan = Plan(stack=stack, config={k: v for k, v in (config or {}).items()})
     asyncio.set_event_loop(asyncio.new_event_loop())
     pulumi_settings.set_root_resource(None)  # type: ignore[arg-type]
     mocks = PlanMocks()

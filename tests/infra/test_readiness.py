@@ -187,6 +187,7 @@ EXPECTED: dict[tuple[str, str, str, str], str] = {
     ("azure", "vm", "ha", "network-azure"): AZURE,
     ("azure", "cluster", "*", "network-azure"): AZURE,
     ("gcp", "cluster", "*", "network-kubernetes"): GCP,
+    ("gcp", "vm", "private", "network-gcp"): GCP,  # the global LB is external whatever is asked
 }
 
 
@@ -229,3 +230,9 @@ def test_every_case_passes_every_rule(
         request.applymarker(pytest.mark.xfail(strict=True, reason=issue))
     found = [f for f in _findings(case.id, case.stack, case.overrides) if f.rule == rule]
     assert found == [], "\n".join(f.line() for f in found)
+
+
+def test_the_plan_keeps_the_config_it_ran_with() -> None:
+    plan = run_plan("gcp", {"gcp:project": "demo-project", "llmchain:ingress.public": False})
+    assert plan.config["llmchain:ingress"]["public"] is False
+    assert plan.config["gcp:project"] == "demo-project"
