@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pulumi
+
 from infra.config import StackConfig
-from infra.local.engine import resolve_host
+from infra.local.engine import EngineError, resolve_host
 from infra.local.target import LocalTarget, LocalTargetArgs
 from infra.spec import WorkloadSpec
 from infra.targets import TargetOutputs
@@ -11,5 +13,9 @@ from infra.targets import TargetOutputs
 
 def deploy(config: StackConfig, spec: WorkloadSpec) -> TargetOutputs:
     """Build the local target and return the output contract."""
-    target = LocalTarget(spec.name, LocalTargetArgs(spec=spec, docker_host=resolve_host()))
+    try:
+        host = resolve_host()  # before any resource: a wrong context stops `up` cleanly
+    except EngineError as exc:
+        raise pulumi.RunError(str(exc)) from None  # the message, without a traceback
+    target = LocalTarget(spec.name, LocalTargetArgs(spec=spec, docker_host=host))
     return target.outputs

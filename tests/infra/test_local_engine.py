@@ -21,6 +21,7 @@ from infra.local.engine import (
     resolve_host,
 )
 from infra.local.target import healthcheck_command
+from infra.plan import PlanConfigError, run_plan
 
 COLIMA = "unix:///Users/me/.colima/default/docker.sock"
 DESKTOP = "unix:///home/me/.docker/desktop/docker.sock"
@@ -129,3 +130,22 @@ def test_probe_survives_splitting_on_whitespace(server: int) -> None:
     resplit = " ".join(command).split()
     assert resplit == command
     assert run_probe(resplit) == 0
+
+
+# --- the program ---------------------------------------------------------------------------
+
+
+def test_the_plan_follows_the_context_and_stops_on_a_missing_one(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(home))
+    use_context(home / ".docker", "colima")
+    plan = run_plan("dev")
+    hosts = {r.inputs["host"] for r in plan.resources if r.type.startswith("pulumi:providers:")}
+    assert hosts == {COLIMA}
+    use_context(home / ".docker", "gone")
+    with pytest.raises(PlanConfigError, match="the Docker context 'gone' does not exist") as info:
+        run_plan("dev")
+    assert info.value.registered == []  # nothing half-made
