@@ -33,6 +33,12 @@ _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.+?)\s*$", 
 
 DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 IMAGE_ID = re.compile(r"^sha256:[0-9a-f]{64}$")  # a local engine's image id: content-addressed
+# A local Docker container runs the image the stack loaded under a tag that is a digest of
+# every build input (infra/spec.py `image_tag`). It cannot run by the build's digest: for a
+# loaded image that is the manifest digest, which a classic-store engine does not know as an
+# image id ("pull access denied for sha256", pulumi/pulumi-docker-build#260). Never pushed,
+# `localhost/` only, at least 16 hex digits.
+LOCAL_CONTENT_TAG = re.compile(r"^localhost/[a-z0-9._/-]+:[0-9a-f]{16,64}$")
 # Images of the registries the stacks create, as a VM's user data names them.
 REGISTRY_IMAGE = re.compile(
     r"[a-z0-9.-]+\.(?:dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com|azurecr\.io|pkg\.dev)/[^\s'\"]+"
@@ -93,10 +99,15 @@ def decoded(text: Any) -> str:
     return text
 
 
-def pinned(image: Any) -> bool | None:
-    """True when an image reference is by digest; None when it is unknown (preview)."""
+def pinned(image: Any, local: bool = False) -> bool | None:
+    """True when an image reference is by digest; None when it is unknown (preview).
+
+    local: the reference is for the local engine, where a loaded image's content tag counts.
+    """
     if not isinstance(image, str) or not image:
         return None
+    if local and LOCAL_CONTENT_TAG.match(image):
+        return True
     return bool(DIGEST.search(image) or IMAGE_ID.match(image))
 
 

@@ -133,12 +133,13 @@ def check_image_digests(resource: Resource, config: Mapping[str, Any]) -> Iterat
     images: list[tuple[str, Any]] = [
         (f"container {c.name!r}", c.image) for c in containers(resource)
     ]
-    if resource.type == DOCKER_CONTAINER:
+    local = resource.type == DOCKER_CONTAINER
+    if local:
         images.append(("container", resource.props.get("image")))
     for where, text in user_data(resource):
         images += [(where, ref) for ref in REGISTRY_IMAGE.findall(text)]
     for where, image in images:
-        if pinned(image) is False:
+        if pinned(image, local=local) is False:
             yield f"{where}: image {image!r} is a tag, not a digest (@sha256:...)"
 
 
