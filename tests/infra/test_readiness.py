@@ -183,9 +183,13 @@ EXPECTED: dict[tuple[str, str, str, str], str] = {
     ("aws", "*", "*", "dated-facts"): AWS,
     ("azure", "*", "*", "dated-facts"): AZURE,
     ("gcp", "*", "*", "dated-facts"): GCP,
+    # The VM subnet's NSG admits 8000 from AzureLoadBalancer (the probe) and the VNet only.
     ("azure", "vm", "public", "network-azure"): AZURE,
     ("azure", "vm", "ha", "network-azure"): AZURE,
+    # The AKS subnet's NSG denies the internet in front of the LoadBalancer Service; a
+    # private stack puts the internal-LB annotation on a ClusterIP Service.
     ("azure", "cluster", "*", "network-azure"): AZURE,
+    # The shared NetworkPolicy blocks the GKE metadata server (Workload Identity).
     ("gcp", "cluster", "*", "network-kubernetes"): GCP,
     ("gcp", "vm", "private", "network-gcp"): GCP,  # the global LB is external whatever is asked
 }

@@ -8,16 +8,12 @@ from typing import Any
 
 import pytest
 
-from infra.plan import Plan, Resource, run_plan
+from infra.plan import Plan, Resource
 from infra.readiness import Finding, rules
 from infra.readiness.network_aws import aws_network_paths
 from infra.readiness.network_gcp import gcp_network_paths
-from infra.readiness.variants import Case, matrix
 from tests.infra.readiness_fixtures import plan_of, res
 
-GCP_ISSUE = (
-    "GCP: `pulumi up` succeeds from a fresh project and the service answers, in all three modes"
-)
 VPC_CIDR = "10.40.0.0/16"
 
 
@@ -632,7 +628,7 @@ def test_gcp_cloud_run_needs_vpc_access_for_cloud_sql_private_ip() -> None:
     ]
 
 
-# --- registered, and every AWS / GCP mode x variant ------------------------------------
+# --- registered (today's real plans: the matrix in test_readiness.py) -----------------
 
 
 def test_rules_are_registered() -> None:
@@ -642,26 +638,3 @@ def test_rules_are_registered() -> None:
 def test_other_clouds_are_left_alone() -> None:
     assert aws_network_paths(_gcp_vm()) == []
     assert gcp_network_paths(_aws()) == []
-
-
-# Real defects in today's program, fixed by the cloud issues (strict: remove once fixed).
-EXPECTED = {
-    # infra/gcp/vm.py always builds an EXTERNAL_MANAGED global forwarding rule; with
-    # ingress.public=false the "private" service is still on the internet
-    # (https://cloud.google.com/load-balancing/docs/application-load-balancer, read 2026-11-29).
-    "gcp-vm-private": GCP_ISSUE,
-}
-
-REAL = [pytest.param(case, id=case.id) for case in matrix() if case.stack in ("aws", "gcp")]
-
-
-@pytest.mark.parametrize("case", REAL)
-def test_real_plans_admit_the_paths_and_nothing_else(
-    case: Case, request: pytest.FixtureRequest
-) -> None:
-    if case.id in EXPECTED:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=EXPECTED[case.id]))
-    plan = run_plan(case.stack, case.overrides)
-    public = case.variant != "private"
-    found = aws_network_paths(plan, public=public) + gcp_network_paths(plan, public=public)
-    assert found == [], _text(found)

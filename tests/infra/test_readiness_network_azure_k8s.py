@@ -7,9 +7,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-import pytest
-
-from infra.plan import Plan, PlanConfigError, Resource, run_plan
+from infra.plan import Plan, Resource
 from infra.readiness import Finding, rules
 from infra.readiness.network_azure import (
     AZURE_DNS,
@@ -21,7 +19,6 @@ from infra.readiness.network_azure import (
     traverse,
 )
 from infra.readiness.network_kubernetes import kubernetes_network_paths
-from infra.readiness.variants import Case, matrix
 from tests.infra.readiness_fixtures import plan_of, res
 
 NSG = "azure-native:network:NetworkSecurityGroup"
@@ -37,12 +34,6 @@ POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 SERVICE = "kubernetes:core/v1:Service"
 ACCOUNT = "kubernetes:core/v1:ServiceAccount"
-
-AZURE = (
-    "Azure: `pulumi up` succeeds from a fresh subscription and the service answers, "
-    "in all three modes"
-)
-GCP = "GCP: `pulumi up` succeeds from a fresh project and the service answers, in all three modes"
 
 
 def rule(
@@ -561,64 +552,3 @@ def test_policy_without_egress_types_leaves_egress_open() -> None:
 def test_rules_are_registered() -> None:
     assert rules()["network-azure"] is azure_network_paths
     assert rules()["network-kubernetes"] is kubernetes_network_paths
-
-
-# --- today's real plans -----------------------------------------------------------------
-
-# The HA variant needs a database tier that supports HA once the config refuses Burstable+HA.
-HA_DATABASE = {"llmchain:database.instance": "Standard_D2ds_v5"}
-
-# (stack, compute, variant) -> the open issue whose fix makes the rule pass there.
-EXPECTED: dict[tuple[str, str, str, str], str] = {
-    # The VM subnet's NSG admits 8000 from AzureLoadBalancer (the probe) and the VNet only.
-    ("azure", "vm", "public", "network-azure"): AZURE,
-    ("azure", "vm", "ha", "network-azure"): AZURE,
-    # The AKS subnet's NSG denies the internet in front of the LoadBalancer Service...
-    ("azure", "cluster", "public", "network-azure"): AZURE,
-    ("azure", "cluster", "ha", "network-azure"): AZURE,
-    # ...and a private stack puts the internal-LB annotation on a ClusterIP Service.
-    ("azure", "cluster", "private", "network-azure"): AZURE,
-    # The shared NetworkPolicy blocks the GKE metadata server.
-    ("gcp", "cluster", "public", "network-kubernetes"): GCP,
-    ("gcp", "cluster", "private", "network-kubernetes"): GCP,
-    ("gcp", "cluster", "ha", "network-kubernetes"): GCP,
-}
-
-CASES = [
-    pytest.param(case, name, id=f"{case.id}-{name}")
-    for case in matrix()
-    for name in ("network-azure", "network-kubernetes")
-    if (name == "network-azure" and case.stack == "azure")
-    or (name == "network-kubernetes" and case.compute.value == "cluster")
-]
-_found: dict[str, list[Finding]] = {}
-
-
-def _plan_findings(case: Case) -> list[Finding]:
-    if case.id not in _found:
-        try:
-            plan = run_plan(case.stack, case.overrides)
-        except PlanConfigError:
-            if case.variant != "ha":
-                raise
-            plan = run_plan(case.stack, {**case.overrides, **HA_DATABASE})
-        _found[case.id] = azure_network_paths(plan) + kubernetes_network_paths(plan)
-    return _found[case.id]
-
-
-def test_real_cases_cover_every_azure_mode_and_every_cluster() -> None:
-    ids = {p.id for p in CASES}
-    for compute in ("serverless", "vm", "cluster"):
-        for variant in ("public", "private", "ha"):
-            assert f"azure-{compute}-{variant}-network-azure" in ids
-    for stack in ("aws", "azure", "gcp"):
-        assert f"{stack}-cluster-public-network-kubernetes" in ids
-
-
-@pytest.mark.parametrize(("case", "name"), CASES)
-def test_real_plans(case: Case, name: str, request: pytest.FixtureRequest) -> None:
-    issue = EXPECTED.get((case.stack, case.compute.value, case.variant, name))
-    if issue:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=issue))
-    found = [f for f in _plan_findings(case) if f.rule == name]
-    assert found == [], "\n".join(f.line() for f in found)
