@@ -1,7 +1,7 @@
 """Run every readiness rule over every stack x compute x variant: `python -m infra.readiness`.
 
-    python -m infra.readiness               # one line per finding, then a count per case
-    python -m infra.readiness --stack aws   # one stack's cases
+python -m infra.readiness               # one line per finding, then a count per case
+python -m infra.readiness --stack aws   # one stack's cases
 """
 
 from __future__ import annotations
