@@ -105,20 +105,33 @@ def dashboard_body(region: str, alarms: Sequence[dict[str, Any]]) -> str:
     return json.dumps({"widgets": widgets})
 
 
+def app_log_group(
+    name: str, retention_days: int, opts: pulumi.ResourceOptions
+) -> aws.cloudwatch.LogGroup:
+    """The app's one log group: tasks, instances and the dashboard all use this one.
+
+    Log group names are unique per account and region: a second group asking for the same
+    name fails with ResourceAlreadyExistsException
+    (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html,
+    read 2026-11-29), so exactly one resource owns it.
+    """
+    return aws.cloudwatch.LogGroup(
+        f"{name}-logs", name=f"/llmchain/{name}/app", retention_in_days=retention_days, opts=opts
+    )
+
+
 @dataclass
 class MonitoringArgs:
-    """Retention, who is told, and what is watched."""
+    """Who is told, and what is watched."""
 
     region: str
-    log_retention_days: int
     email: str | None
     alarms: list[Alarm] = field(default_factory=list)
 
 
 class Monitoring(pulumi.ComponentResource):
-    """Log group, SNS topic (+ email), one CloudWatch alarm per Alarm, one dashboard."""
+    """SNS topic (+ email), one CloudWatch alarm per Alarm, one dashboard."""
 
-    log_group: aws.cloudwatch.LogGroup
     topic: aws.sns.Topic
     dashboard_url: pulumi.Output[str]
 
@@ -127,12 +140,6 @@ class Monitoring(pulumi.ComponentResource):
     ) -> None:
         super().__init__("llmchain:aws:Monitoring", name, {}, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs",
-            name=f"/llmchain/{name}/app",
-            retention_in_days=args.log_retention_days,
-            opts=child,
-        )
         self.topic = aws.sns.Topic(f"{name}-alarms", kms_master_key_id="alias/aws/sns", opts=child)
         if args.email:
             aws.sns.TopicSubscription(

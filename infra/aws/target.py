@@ -11,7 +11,14 @@ from infra.aws import iam
 from infra.aws.cluster import Cluster, ClusterArgs
 from infra.aws.database import Database, DatabaseArgs
 from infra.aws.loadbalancer import LoadBalancer, LoadBalancerArgs
-from infra.aws.monitoring import Alarm, Monitoring, MonitoringArgs, alb_alarms, utilisation_alarms
+from infra.aws.monitoring import (
+    Alarm,
+    Monitoring,
+    MonitoringArgs,
+    alb_alarms,
+    app_log_group,
+    utilisation_alarms,
+)
 from infra.aws.network import VPC_CIDR, Network, NetworkArgs
 from infra.aws.registry import Registry
 from infra.aws.secrets import Secrets
@@ -75,12 +82,7 @@ class AwsTarget(pulumi.ComponentResource):
             ),
             child,
         )
-        logs = aws.cloudwatch.LogGroup(
-            f"{name}-logs",
-            name=f"/llmchain/{name}/app",
-            retention_in_days=config.monitoring.log_retention_days,
-            opts=child,
-        )
+        logs = app_log_group(name, config.monitoring.log_retention_days, child)
         policy = app_policy(config, spec, region, account)
         compute = config.compute
         alarms: list[Alarm] = []
@@ -196,7 +198,6 @@ class AwsTarget(pulumi.ComponentResource):
             name,
             MonitoringArgs(
                 region=region,
-                log_retention_days=config.monitoring.log_retention_days,
                 email=config.alerts.email,
                 alarms=alarms,
             ),
