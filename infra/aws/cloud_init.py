@@ -49,6 +49,10 @@ def cloud_init(
         fetch.append(f"chown {APP_UID}:{APP_UID} {target} && chmod 0400 {target}")
     env_file = "".join(f"{k}={v}\n" for k, v in sorted(env.items()))
     env_file += f"LLMCHAIN_SECRETS_DIR={CONTAINER_SECRETS_DIR}\n"
+    # Fargate and EKS put AWS_REGION in the container's environment; plain `docker run` on
+    # EC2 does not, and the AWS SDK (boto3, the Bedrock client) reads the region from it.
+    # https://docs.aws.amazon.com/sdkref/latest/guide/feature-region.html (read 2026-11-29)
+    env_file += f"AWS_REGION={region}\n"
     run = " ".join(
         [
             "/usr/bin/docker run --rm --name llmchain",
