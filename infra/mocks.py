@@ -254,6 +254,8 @@ COMPUTED: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
     "aws:ecs/service:Service": _named,
     "aws:autoscaling/group:Group": _named,
     "aws:cloudwatch/logGroup:LogGroup": _named,
+    # Pulumi auto-names an IAM role before create, so its name is known at preview.
+    "aws:iam/role:Role": _named,
     "aws:cloudwatch/dashboard:Dashboard": lambda n, i: {"dashboardName": i.get("dashboardName", n)},
     "random:index/randomPassword:RandomPassword": lambda n, i: {
         "result": "mock-Password-0123456789abcdef"

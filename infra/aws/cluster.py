@@ -17,8 +17,14 @@ from infra.spec import WorkloadSpec
 
 KUBERNETES_VERSION = "1.33"
 CLUSTER_POLICY = "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"
+# The node role's managed policies. The EKS node IAM role page requires the worker-node policy
+# and ECR pull permissions: EKS's own add-on images (VPC CNI, kube-proxy, CoreDNS, the
+# CloudWatch agent) live in AWS's ECR accounts, not the app's repository, so a role that can
+# pull only the app's image leaves them in ImagePullBackOff - no pod network, no DNS.
+# https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html (read 2026-11-29)
 NODE_POLICIES = (
     "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+    "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
     "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
     "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",  # Container Insights
 )
@@ -87,7 +93,7 @@ class Cluster(pulumi.ComponentResource):
         cluster_role = aws.iam.Role(
             f"{name}-cluster", assume_role_policy=json.dumps(iam.assume_role("eks")), opts=child
         )
-        aws.iam.RolePolicyAttachment(
+        cluster_grant = aws.iam.RolePolicyAttachment(
             f"{name}-cluster", role=cluster_role.name, policy_arn=CLUSTER_POLICY, opts=child
         )
         key = aws.kms.Key(
@@ -113,16 +119,19 @@ class Cluster(pulumi.ComponentResource):
             access_config=aws.eks.ClusterAccessConfigArgs(
                 authentication_mode="API", bootstrap_cluster_creator_admin_permissions=True
             ),
-            opts=child,
+            # EKS needs the role's policy to create the cluster (and to delete it cleanly).
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster_grant]),
         )
         node_role = aws.iam.Role(
             f"{name}-node", assume_role_policy=json.dumps(iam.assume_role("ec2")), opts=child
         )
-        for index, policy in enumerate(NODE_POLICIES):
+        node_grants: list[pulumi.Resource] = [
             aws.iam.RolePolicyAttachment(
                 f"{name}-node-{index}", role=node_role.name, policy_arn=policy, opts=child
             )
-        aws.iam.RolePolicy(
+            for index, policy in enumerate(NODE_POLICIES)
+        ]
+        node_pull = aws.iam.RolePolicy(
             f"{name}-node-pull",
             role=node_role.id,
             policy=pulumi.Output.from_input(args.repository_arn).apply(
@@ -146,6 +155,27 @@ class Cluster(pulumi.ComponentResource):
             ],
             opts=child,
         )
+        issuer = self.cluster.identities[0].oidcs[0].issuer
+        oidc = aws.iam.OpenIdConnectProvider(
+            f"{name}-oidc", url=issuer, client_id_lists=["sts.amazonaws.com"], opts=child
+        )
+        app_role = aws.iam.Role(
+            f"{name}-app",
+            assume_role_policy=pulumi.Output.all(oidc.arn, issuer).apply(
+                lambda a: json.dumps(iam.irsa_trust(a[0], a[1], spec.name, spec.name))
+            ),
+            opts=child,
+        )
+        # The pods' role ARN, handed out only once its grant exists: the service account (and
+        # so every pod) waits for it.
+        self.app_role_arn: pulumi.Output[str] = app_role.arn
+        app_grants: list[pulumi.Resource] = []
+        if args.app_policy is not None:
+            grant = aws.iam.RolePolicy(
+                f"{name}-app", role=app_role.id, policy=args.app_policy, opts=child
+            )
+            app_grants.append(grant)
+            self.app_role_arn = pulumi.Output.all(app_role.arn, grant.id).apply(lambda a: a[0])
         nodes = aws.eks.NodeGroup(
             f"{name}-nodes",
             cluster_name=self.cluster.name,
@@ -162,7 +192,14 @@ class Cluster(pulumi.ComponentResource):
                 id=template.id, version=template.latest_version.apply(str)
             ),
             update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["scalingConfig.desiredSize"]),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                ignore_changes=["scalingConfig.desiredSize"],
+                # Nodes join only with their role's policies attached (the EKS node-role page);
+                # they also wait for the pods' grant, so nothing scheduled on them runs before
+                # every IAM grant of the cluster exists (seconds, against minutes for nodes).
+                depends_on=[*node_grants, node_pull, *app_grants],
+            ),
         )
         aws.eks.Addon(
             f"{name}-insights",
@@ -170,19 +207,6 @@ class Cluster(pulumi.ComponentResource):
             addon_name="amazon-cloudwatch-observability",
             opts=pulumi.ResourceOptions(parent=self, depends_on=[nodes]),
         )
-        issuer = self.cluster.identities[0].oidcs[0].issuer
-        oidc = aws.iam.OpenIdConnectProvider(
-            f"{name}-oidc", url=issuer, client_id_lists=["sts.amazonaws.com"], opts=child
-        )
-        app_role = aws.iam.Role(
-            f"{name}-app",
-            assume_role_policy=pulumi.Output.all(oidc.arn, issuer).apply(
-                lambda a: json.dumps(iam.irsa_trust(a[0], a[1], spec.name, spec.name))
-            ),
-            opts=child,
-        )
-        if args.app_policy is not None:
-            aws.iam.RolePolicy(f"{name}-app", role=app_role.id, policy=args.app_policy, opts=child)
         config = pulumi.Output.all(
             self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data
         ).apply(lambda a: json.dumps(kubeconfig(a[0], a[1], a[2], args.region)))
@@ -214,7 +238,7 @@ class Cluster(pulumi.ComponentResource):
                 spec=spec,
                 image_ref=image_ref,
                 provider=self.provider,
-                service_account_annotations={"eks.amazonaws.com/role-arn": self.app_role.arn},
+                service_account_annotations={"eks.amazonaws.com/role-arn": self.app_role_arn},
                 service_annotations=annotations,
                 automount_token=False,  # the IRSA webhook projects its own token
                 extra_env={"AWS_REGION": region},
