@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from infra.plan import Plan, Resource, run_plan
+from infra.readiness.facts import lookup
 
 PULL_ONLY = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly"
 WORKER = "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"
@@ -61,3 +64,11 @@ def test_pods_wait_for_their_bedrock_grant(plan: Plan) -> None:
         if "bedrock:InvokeModel" in str(r.inputs.get("policy"))
     ]
     assert grant.urn in plan.ancestors(deployment)
+
+
+def test_eks_version_is_in_standard_support(plan: Plan) -> None:
+    # Past standard support EKS bills extended support per cluster hour, then force-upgrades.
+    version = plan.one("aws:eks/cluster:Cluster").inputs["version"]
+    fact = lookup("eks", version)
+    assert fact is not None and fact.retires is not None
+    assert fact.retires > date.today(), f"EKS {version} left standard support {fact.retires}"
