@@ -36,6 +36,10 @@ class LoadBalancer(pulumi.ComponentResource):
     security_group: aws.ec2.SecurityGroup
     target_group: aws.lb.TargetGroup
     alb: aws.lb.LoadBalancer
+    # The workload waits for these: ECS refuses a service whose target group has no listener
+    # yet ("does not have an associated load balancer"), and with a domain the HTTPS listener
+    # waits minutes for ACM validation.
+    listeners: list[aws.lb.Listener]
 
     def __init__(
         self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None
@@ -104,7 +108,7 @@ class LoadBalancer(pulumi.ComponentResource):
             aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=self.target_group.arn)
         ]
         if not https:
-            aws.lb.Listener(
+            http = aws.lb.Listener(
                 f"{name}-http",
                 load_balancer_arn=self.alb.arn,
                 port=80,
@@ -112,10 +116,11 @@ class LoadBalancer(pulumi.ComponentResource):
                 default_actions=forward,
                 opts=child,
             )
+            self.listeners = [http]
             self.url = pulumi.Output.concat("http://", self.alb.dns_name)
         else:
             certificate_arn = self._certificate(name, args, child)
-            aws.lb.Listener(
+            secure = aws.lb.Listener(
                 f"{name}-https",
                 load_balancer_arn=self.alb.arn,
                 port=443,
@@ -128,7 +133,7 @@ class LoadBalancer(pulumi.ComponentResource):
             redirect = aws.lb.ListenerDefaultActionRedirectArgs(
                 protocol="HTTPS", port="443", status_code="HTTP_301"
             )
-            aws.lb.Listener(
+            redirecting = aws.lb.Listener(
                 f"{name}-http",
                 load_balancer_arn=self.alb.arn,
                 port=80,
@@ -138,6 +143,7 @@ class LoadBalancer(pulumi.ComponentResource):
                 ],
                 opts=child,
             )
+            self.listeners = [secure, redirecting]
             self.url = pulumi.Output.from_input(f"https://{args.domain}")
         self.register_outputs({"url": self.url})
 

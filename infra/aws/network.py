@@ -35,6 +35,9 @@ class Network(pulumi.ComponentResource):
     vpc: aws.ec2.Vpc
     public_subnet_ids: list[pulumi.Output[str]]
     private_subnet_ids: list[pulumi.Output[str]]
+    # The private subnets' way out (route table with the NAT route, associated): tasks and
+    # instances wait for it, or their first image pull and secret fetch have no route.
+    private_routes: list[aws.ec2.RouteTableAssociation]
 
     def __init__(
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
@@ -65,6 +68,7 @@ class Network(pulumi.ComponentResource):
         )
         public: list[aws.ec2.Subnet] = []
         private: list[aws.ec2.Subnet] = []
+        self.private_routes = []
         for index in range(ZONES):
             zone = zones[index]
             subnet = aws.ec2.Subnet(
@@ -120,11 +124,13 @@ class Network(pulumi.ComponentResource):
                 tags={"Name": f"{name}-private-{index}"},
                 opts=child,
             )
-            aws.ec2.RouteTableAssociation(
-                f"{name}-private-{index}",
-                subnet_id=subnet.id,
-                route_table_id=route_table.id,
-                opts=child,
+            self.private_routes.append(
+                aws.ec2.RouteTableAssociation(
+                    f"{name}-private-{index}",
+                    subnet_id=subnet.id,
+                    route_table_id=route_table.id,
+                    opts=child,
+                )
             )
             private.append(subnet)
         # The default security group of a VPC allows all traffic between its members: empty it.

@@ -15,7 +15,10 @@ def secret_name(prefix: str, env_name: str) -> str:
 
 
 class Secrets(pulumi.ComponentResource):
-    """One secret (and its current value) per secret setting; `arns` maps setting -> ARN."""
+    """One secret (and its current value) per secret setting; `arns` maps setting -> ARN.
+
+    Each ARN depends on the secret's version, not just the secret: a consumer waits for the value.
+    """
 
     arns: dict[str, pulumi.Output[str]]
 
@@ -37,11 +40,17 @@ class Secrets(pulumi.ComponentResource):
                 recovery_window_in_days=7,
                 opts=child,
             )
-            aws.secretsmanager.SecretVersion(
+            version = aws.secretsmanager.SecretVersion(
                 f"{name}-{env_name.lower()}",
                 secret_id=secret.id,
                 secret_string=pulumi.Output.secret(value),
                 opts=child,
             )
-            self.arns[env_name] = secret.arn
+            # The ARN is handed out once the value exists (the database URL waits minutes for
+            # RDS): whatever reads it by ARN — a task definition, a launch template — is then
+            # created after the value. A task whose secret has no value yet fails to start
+            # with ResourceInitializationError
+            # (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html,
+            # read 2026-11-29).
+            self.arns[env_name] = pulumi.Output.all(secret.arn, version.id).apply(lambda a: a[0])
         self.register_outputs({})

@@ -99,6 +99,10 @@ class ServerlessArgs:
     subnet_ids: Sequence[pulumi.Input[str]]
     security_group_id: pulumi.Input[str]
     target_group_arn: pulumi.Input[str]
+    # Created before the service: the listener(s) in front of the target group, and the
+    # private subnets' routes to the NAT gateway (image pull, secrets, logs, the model).
+    listeners: Sequence[pulumi.Resource] = ()
+    routes: Sequence[pulumi.Resource] = ()
 
 
 class Serverless(pulumi.ComponentResource):
@@ -120,16 +124,20 @@ class Serverless(pulumi.ComponentResource):
         )
         trust = json.dumps(iam.assume_role("ecs-tasks"))
         execution = aws.iam.Role(f"{name}-execution", assume_role_policy=trust, opts=child)
-        aws.iam.RolePolicy(
-            f"{name}-execution",
-            role=execution.id,
-            policy=runtime_policy(args.repository_arn, args.log_group_arn, args.secret_arns),
-            opts=child,
-        )
+        grants = [
+            aws.iam.RolePolicy(
+                f"{name}-execution",
+                role=execution.id,
+                policy=runtime_policy(args.repository_arn, args.log_group_arn, args.secret_arns),
+                opts=child,
+            )
+        ]
         task_role = aws.iam.Role(f"{name}-task", assume_role_policy=trust, opts=child)
         if args.task_policy is not None:
-            aws.iam.RolePolicy(
-                f"{name}-task", role=task_role.id, policy=args.task_policy, opts=child
+            grants.append(
+                aws.iam.RolePolicy(
+                    f"{name}-task", role=task_role.id, policy=args.task_policy, opts=child
+                )
             )
         cpu, memory = fargate_size(spec.cpu, spec.memory_mib)
         definitions = pulumi.Output.all(
@@ -191,8 +199,19 @@ class Serverless(pulumi.ComponentResource):
             health_check_grace_period_seconds=60,
             enable_execute_command=False,
             propagate_tags="SERVICE",
-            # The autoscaler owns the count once the service runs.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCount"]),
+            # `up` fails when the tasks never become healthy, instead of reporting success
+            # while the circuit breaker stops the deployment (pulumi-aws 7.51.1 schema:
+            # waitForSteadyState, "like aws ecs wait services-stable").
+            wait_for_steady_state=True,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                # The autoscaler owns the count once the service runs.
+                ignore_changes=["desiredCount"],
+                # The roles' policies: tasks start with them, and on destroy the service is
+                # removed before them (else it can hang in DRAINING, pulumi-aws 7.51.1
+                # ecs.Service docs). The listener and the NAT routes: see ServerlessArgs.
+                depends_on=[*grants, *args.listeners, *args.routes],
+            ),
         )
         target = aws.appautoscaling.Target(
             f"{name}-scaling",

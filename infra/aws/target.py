@@ -124,6 +124,8 @@ class AwsTarget(pulumi.ComponentResource):
                         subnet_ids=network.private_subnet_ids,
                         security_group_id=workload_sg.id,
                         target_group_arn=lb.target_group.arn,
+                        listeners=lb.listeners,
+                        routes=network.private_routes,
                     ),
                     child,
                 )
@@ -147,6 +149,8 @@ class AwsTarget(pulumi.ComponentResource):
                         subnet_ids=network.private_subnet_ids,
                         security_group_id=workload_sg.id,
                         target_group_arn=lb.target_group.arn,
+                        listeners=lb.listeners,
+                        routes=network.private_routes,
                     ),
                     child,
                 )

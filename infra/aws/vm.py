@@ -38,6 +38,10 @@ class VmArgs:
     subnet_ids: Sequence[pulumi.Input[str]]
     security_group_id: pulumi.Input[str]
     target_group_arn: pulumi.Input[str]
+    # Created before the group: the listener(s) in front of the target group, and the private
+    # subnets' routes to the NAT gateway (the first boot installs packages and pulls the image).
+    listeners: Sequence[pulumi.Resource] = ()
+    routes: Sequence[pulumi.Resource] = ()
 
 
 class Vm(pulumi.ComponentResource):
@@ -53,17 +57,23 @@ class Vm(pulumi.ComponentResource):
             f"{name}-instance", assume_role_policy=json.dumps(iam.assume_role("ec2")), opts=child
         )
         # Session Manager replaces SSH: no key pair, no port 22, every session audited.
-        aws.iam.RolePolicyAttachment(f"{name}-ssm", role=role.name, policy_arn=SSM_CORE, opts=child)
-        aws.iam.RolePolicy(
-            f"{name}-instance",
-            role=role.id,
-            policy=runtime_policy(
-                args.repository_arn, args.log_group_arn, args.secret_arns, agent_metrics=True
+        grants: list[pulumi.Resource] = [
+            aws.iam.RolePolicyAttachment(
+                f"{name}-ssm", role=role.name, policy_arn=SSM_CORE, opts=child
             ),
-            opts=child,
-        )
+            aws.iam.RolePolicy(
+                f"{name}-instance",
+                role=role.id,
+                policy=runtime_policy(
+                    args.repository_arn, args.log_group_arn, args.secret_arns, agent_metrics=True
+                ),
+                opts=child,
+            ),
+        ]
         if args.task_policy is not None:
-            aws.iam.RolePolicy(f"{name}-app", role=role.id, policy=args.task_policy, opts=child)
+            grants.append(
+                aws.iam.RolePolicy(f"{name}-app", role=role.id, policy=args.task_policy, opts=child)
+            )
         profile = aws.iam.InstanceProfile(f"{name}-profile", role=role.name, opts=child)
         arch = "arm64" if spec.image.platform.endswith("arm64") else "x86_64"
         ami = aws.ssm.get_parameter_output(
@@ -143,7 +153,13 @@ class Vm(pulumi.ComponentResource):
                 aws.autoscaling.Metric.GROUP_IN_SERVICE_INSTANCES,
                 aws.autoscaling.Metric.GROUP_DESIRED_CAPACITY,
             ],
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCapacity"]),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                ignore_changes=["desiredCapacity"],
+                # The first boot pulls the image and reads secrets with the instance role's
+                # policies; the target group needs its listener; the subnets need their route.
+                depends_on=[*grants, *args.listeners, *args.routes],
+            ),
         )
         aws.autoscaling.Policy(
             f"{name}-cpu",

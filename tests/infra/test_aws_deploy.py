@@ -50,3 +50,56 @@ def test_one_app_log_group_and_every_writer_uses_it(plan: Plan) -> None:
         (container,) = json.loads(task.inputs["containerDefinitions"])
         assert container["logConfiguration"]["options"]["awslogs-group"] == group.inputs["name"]
         assert plan.depends_on(task, group)
+
+
+# --- items 5, 6, 17: the workload waits for what it needs to start --------------------------
+
+VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
+LISTENER = "aws:lb/listener:Listener"
+ROUTES = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+GRANTS = ("aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+
+
+def workload(plan: Plan) -> Resource:
+    return plan.one(SERVICE) if plan.of_type(SERVICE) else plan.one(GROUP)
+
+
+@pytest.mark.parametrize("mode", ["serverless", "vm"])
+@pytest.mark.parametrize("domain", [False, True])
+def test_workload_waits_for_secret_values_listeners_grants_and_nat_routes(
+    mode: str, domain: bool
+) -> None:
+    extra = (
+        {"llmchain:ingress.domain": "api.example.com", "llmchain:aws.hostedZoneId": "Z0123456789"}
+        if domain
+        else {}
+    )
+    plan = plan_for(mode, **extra)
+    runs = workload(plan)
+    versions = plan.of_type(VERSION)
+    assert any(v.name.endswith("llmchain_memory_url") for v in versions)
+    for version in versions:  # the value, not just the secret (the database URL waits for RDS)
+        assert plan.depends_on(runs, version), version.name
+    listeners = {r.name for r in plan.of_type(LISTENER)}
+    assert listeners == (
+        {"llmchain-aws-https", "llmchain-aws-http"} if domain else {"llmchain-aws-http"}
+    )
+    for listener in plan.of_type(LISTENER):
+        assert plan.depends_on(runs, listener), listener.name
+    private = [r for r in plan.of_type(ROUTES) if "-private-" in r.name]
+    assert len(private) == 2
+    for association in private:  # and through it the route table's NAT route
+        assert plan.depends_on(runs, association), association.name
+    nat = plan.one("aws:ec2/natGateway:NatGateway")
+    assert plan.depends_on(runs, nat)
+    role_of = "llmchain-aws-execution" if mode == "serverless" else "llmchain-aws-instance"
+    grants = [g for t in GRANTS for g in plan.of_type(t)]
+    assert any(g.name == role_of for g in grants)
+    for grant in grants:
+        if grant.name in (role_of, "llmchain-aws-task", "llmchain-aws-app", "llmchain-aws-ssm"):
+            assert plan.depends_on(runs, grant), grant.name
+
+
+def test_service_waits_for_steady_state(serverless: Plan) -> None:
+    # `up` fails when the first deployment's tasks never become healthy.
+    assert serverless.one(SERVICE).inputs["waitForSteadyState"] is True
