@@ -120,17 +120,56 @@ def app_log_group(
     )
 
 
+def alarm_topic_key_policy(account: str, region: str, alarm_prefix: str) -> dict[str, Any]:
+    """The alarm topic's key: the account administers it, CloudWatch alarms may publish with it.
+
+    CloudWatch can publish to an encrypted topic only when the topic's key is customer managed
+    and its key policy gives `cloudwatch.amazonaws.com` `kms:GenerateDataKey*` and
+    `kms:Decrypt`, best conditioned on `aws:SourceAccount` / `aws:SourceArn`; the AWS managed
+    `alias/aws/sns` key's policy cannot be changed, so alarms cannot use it
+    (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html, "Enable compatibility
+    between event sources from AWS services and encrypted topics", read 2026-11-29). The first
+    statement is KMS's default key policy: without it no one could manage the key
+    (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html).
+    """
+    alarms = f"arn:aws:cloudwatch:{region}:{account}:alarm:{alarm_prefix}*"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountAdministersKey",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "CloudWatchAlarmsPublish",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account},
+                    "ArnLike": {"aws:SourceArn": alarms},
+                },
+            },
+        ],
+    }
+
+
 @dataclass
 class MonitoringArgs:
     """Who is told, and what is watched."""
 
     region: str
+    account: pulumi.Input[str]
     email: str | None
     alarms: list[Alarm] = field(default_factory=list)
 
 
 class Monitoring(pulumi.ComponentResource):
-    """SNS topic (+ email), one CloudWatch alarm per Alarm, one dashboard."""
+    """SNS topic (own KMS key, + email), one CloudWatch alarm per Alarm, one dashboard."""
 
     topic: aws.sns.Topic
     dashboard_url: pulumi.Output[str]
@@ -140,7 +179,18 @@ class Monitoring(pulumi.ComponentResource):
     ) -> None:
         super().__init__("llmchain:aws:Monitoring", name, {}, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.topic = aws.sns.Topic(f"{name}-alarms", kms_master_key_id="alias/aws/sns", opts=child)
+        # Alarms are autonamed `<name>-<key>-<suffix>`: the key admits exactly those.
+        key = aws.kms.Key(
+            f"{name}-alarms",
+            description=f"{name}: the alarm topic (CloudWatch alarms publish with it)",
+            enable_key_rotation=True,
+            deletion_window_in_days=7,
+            policy=pulumi.Output.from_input(args.account).apply(
+                lambda acct: json.dumps(alarm_topic_key_policy(acct, args.region, f"{name}-"))
+            ),
+            opts=child,
+        )
+        self.topic = aws.sns.Topic(f"{name}-alarms", kms_master_key_id=key.arn, opts=child)
         if args.email:
             aws.sns.TopicSubscription(
                 f"{name}-alarms-email",

@@ -202,6 +202,7 @@ class AwsTarget(pulumi.ComponentResource):
             name,
             MonitoringArgs(
                 region=region,
+                account=account,
                 email=config.alerts.email,
                 alarms=alarms,
             ),

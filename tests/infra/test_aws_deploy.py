@@ -103,3 +103,29 @@ def test_workload_waits_for_secret_values_listeners_grants_and_nat_routes(
 def test_service_waits_for_steady_state(serverless: Plan) -> None:
     # `up` fails when the first deployment's tasks never become healthy.
     assert serverless.one(SERVICE).inputs["waitForSteadyState"] is True
+
+
+# --- item 8: CloudWatch alarms can publish to the encrypted topic ---------------------------
+
+
+def test_alarm_topic_key_is_customer_managed_and_admits_cloudwatch(plan: Plan) -> None:
+    topic = plan.one("aws:sns/topic:Topic")
+    key = named(plan, "aws:kms/key:Key", "llmchain-aws-alarms")
+    # alias/aws/sns's policy cannot admit CloudWatch: notifications would be dropped.
+    assert topic.inputs["kmsMasterKeyId"] == f"arn:aws:kms:us-east-1:123456789012:key/{key.name}"
+    assert plan.depends_on(topic, key)
+    assert key.inputs["enableKeyRotation"] is True
+    statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
+    admin = statements["AccountAdministersKey"]
+    assert admin["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+    publish = statements["CloudWatchAlarmsPublish"]
+    assert publish["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert sorted(publish["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert publish["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
+    pattern = publish["Condition"]["ArnLike"]["aws:SourceArn"]
+    assert pattern == "arn:aws:cloudwatch:us-east-1:123456789012:alarm:llmchain-aws-*"
+    alarms = plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert alarms
+    for alarm in alarms:  # autonamed <logical name>-<suffix>: inside the pattern
+        assert alarm.name.startswith("llmchain-aws-") and "name" not in alarm.inputs
+        assert plan.depends_on(alarm, topic)
