@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,13 @@ NODE_POLICIES = (
 )
 
 
+# The kubeconfig's credential plugin: the AWS CLI mints a short-lived token from the deployer's
+# own credentials at each call, so nothing long-lived is stored in the state. Needs AWS CLI
+# v2.12.3+ or v1.27.160+ on the machine that runs `pulumi`.
+# https://docs.aws.amazon.com/eks/latest/userguide/create-kubeconfig.html (read 2026-11-29)
+KUBECONFIG_COMMAND = "aws"
+
+
 def kubeconfig(cluster: str, endpoint: str, ca_data: str, region: str) -> dict[str, Any]:
     """A kubeconfig that authenticates with `aws eks get-token` (no static credentials)."""
     return {
@@ -55,7 +63,7 @@ def kubeconfig(cluster: str, endpoint: str, ca_data: str, region: str) -> dict[s
                 "user": {
                     "exec": {
                         "apiVersion": "client.authentication.k8s.io/v1beta1",
-                        "command": "aws",
+                        "command": KUBECONFIG_COMMAND,
                         "args": ["eks", "get-token", "--cluster-name", cluster, "--region", region],
                     }
                 },
@@ -182,6 +190,22 @@ class Cluster(pulumi.ComponentResource):
             )
             app_grants.append(grant)
             self.app_role_arn = pulumi.Output.all(app_role.arn, grant.id).apply(lambda a: a[0])
+        # The VPC CNI as a managed add-on with network policy on: EKS accepts NetworkPolicy
+        # objects either way but enforces none unless the add-on's `enableNetworkPolicy` is
+        # "true" (the agent needs VPC CNI 1.14+, kernel 5.10+: every AL2023 node). EKS installed
+        # the CNI self-managed with the cluster, so the managed add-on takes its fields over;
+        # it comes before the nodes so their aws-node pods start with the policy agent.
+        # https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html
+        # (read 2026-11-29)
+        cni = aws.eks.Addon(
+            f"{name}-vpc-cni",
+            cluster_name=self.cluster.name,
+            addon_name="vpc-cni",
+            configuration_values=json.dumps({"enableNetworkPolicy": "true"}),
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE",
+            opts=child,
+        )
         nodes = aws.eks.NodeGroup(
             f"{name}-nodes",
             cluster_name=self.cluster.name,
@@ -204,7 +228,7 @@ class Cluster(pulumi.ComponentResource):
                 # Nodes join only with their role's policies attached (the EKS node-role page);
                 # they also wait for the pods' grant, so nothing scheduled on them runs before
                 # every IAM grant of the cluster exists (seconds, against minutes for nodes).
-                depends_on=[*node_grants, node_pull, *app_grants],
+                depends_on=[*node_grants, node_pull, *app_grants, cni],
             ),
         )
         aws.eks.Addon(
@@ -213,6 +237,25 @@ class Cluster(pulumi.ComponentResource):
             addon_name="amazon-cloudwatch-observability",
             opts=pulumi.ResourceOptions(parent=self, depends_on=[nodes]),
         )
+        # The HPA scales on the Metrics API, which EKS does not serve until metrics-server
+        # runs; EKS offers it as a community add-on (kube-system, no IAM). It is a Deployment,
+        # so it waits for nodes. https://docs.aws.amazon.com/eks/latest/userguide/community-addons.html,
+        # https://docs.aws.amazon.com/eks/latest/userguide/metrics-server.html (read 2026-11-29)
+        aws.eks.Addon(
+            f"{name}-metrics-server",
+            cluster_name=self.cluster.name,
+            addon_name="metrics-server",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[nodes]),
+        )
+        if shutil.which(KUBECONFIG_COMMAND) is None:
+            # The provider runs it for every Kubernetes call of `up`, `refresh` and `destroy`.
+            pulumi.log.warn(
+                f"llmchain:compute=cluster: the Kubernetes provider authenticates with "
+                f"`{KUBECONFIG_COMMAND} eks get-token`, and `{KUBECONFIG_COMMAND}` is not on "
+                "PATH: install the AWS CLI (v2.12.3+ or v1.27.160+) before `pulumi up` "
+                "(docs/aws.md)",
+                resource=self,
+            )
         config = pulumi.Output.all(
             self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data
         ).apply(lambda a: json.dumps(kubeconfig(a[0], a[1], a[2], args.region)))

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+import infra.aws.cluster as cluster_module
+from infra.aws.cluster import KUBECONFIG_COMMAND, kubeconfig
 from infra.plan import Plan, Resource, run_plan
 from infra.readiness.facts import lookup
 
@@ -72,3 +76,49 @@ def test_eks_version_is_in_standard_support(plan: Plan) -> None:
     fact = lookup("eks", version)
     assert fact is not None and fact.retires is not None
     assert fact.retires > date.today(), f"EKS {version} left standard support {fact.retires}"
+
+
+def _addon(plan: Plan, name: str) -> Resource:
+    (addon,) = [a for a in plan.of_type("aws:eks/addon:Addon") if a.inputs["addonName"] == name]
+    return addon
+
+
+def test_network_policy_is_enforced_by_the_vpc_cni(plan: Plan) -> None:
+    # Without the add-on setting, EKS stores the workload's NetworkPolicy and enforces nothing.
+    cni = _addon(plan, "vpc-cni")
+    assert json.loads(cni.inputs["configurationValues"])["enableNetworkPolicy"] == "true"
+    assert cni.inputs["resolveConflictsOnCreate"] == "OVERWRITE"  # EKS installed it itself
+    assert cni.urn in plan.ancestors(plan.one("aws:eks/nodeGroup:NodeGroup"))
+    assert plan.one("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+
+
+def test_the_hpa_has_a_metrics_server(plan: Plan) -> None:
+    # The workload's HPA reads CPU from the Metrics API, which only metrics-server serves.
+    assert plan.one("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
+    server = _addon(plan, "metrics-server")
+    assert plan.one("aws:eks/nodeGroup:NodeGroup").urn in plan.ancestors(server)
+
+
+def _prerequisites() -> str:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "aws.md").read_text()
+    return text.split("## Prerequisites", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_kubeconfig_command_is_a_documented_prerequisite() -> None:
+    config = kubeconfig("c", "https://example.eks.amazonaws.com", "Y2E=", "us-east-1")
+    command = config["users"][0]["user"]["exec"]["command"]
+    assert command == KUBECONFIG_COMMAND
+    prerequisites = _prerequisites()
+    assert f"`{command} eks get-token`" in prerequisites and "AWS CLI" in prerequisites
+
+
+def test_preview_warns_when_the_kubeconfig_command_is_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    warnings: list[str] = []
+    monkeypatch.setattr(cluster_module.shutil, "which", lambda _: None)
+    monkeypatch.setattr(
+        cluster_module.pulumi.log, "warn", lambda message, *a, **k: warnings.append(message)
+    )
+    run_plan("aws", {"llmchain:compute": "cluster"})
+    assert any("eks get-token" in w and "AWS CLI" in w for w in warnings), warnings
