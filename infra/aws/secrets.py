@@ -10,7 +10,7 @@ import pulumi_aws as aws
 
 
 def secret_name(prefix: str, env_name: str) -> str:
-    """`llmchain-aws/llmchain-openai-api-key` for LLMCHAIN_OPENAI_API_KEY."""
+    """`llmchain-aws/llmchain-openai-api-key` for LLMCHAIN_OPENAI_API_KEY (a name's prefix)."""
     return f"{prefix}/{re.sub(r'[^a-z0-9]+', '-', env_name.lower()).strip('-')}"
 
 
@@ -35,7 +35,14 @@ class Secrets(pulumi.ComponentResource):
             slug = secret_name(name, env_name)
             secret = aws.secretsmanager.Secret(
                 f"{name}-{env_name.lower()}",
-                name=slug,
+                # A unique name per create (`<slug>-<timestamp>`), never a fixed one: a deleted
+                # secret keeps its name for the recovery window (7 days at least), and even a
+                # forced delete is asynchronous ("back off and retry" before re-creating the
+                # name), so `destroy` then `up` with a fixed name fails; with a fresh name it
+                # cannot, and a mistaken destroy stays restorable for 7 days
+                # (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteSecret.html,
+                # read 2026-11-29).
+                name_prefix=f"{slug}-",
                 description=f"llmchain setting {env_name}",
                 recovery_window_in_days=7,
                 opts=child,

@@ -252,8 +252,8 @@ def test_registry_scans_keeps_tags_immutable_and_expires_old_images(plans: dict[
 
 def test_secrets_live_in_secrets_manager_and_reach_tasks_by_arn(plans: dict[str, Plan]) -> None:
     plan = plans["serverless"]
-    names = {s.inputs["name"] for s in plan.of_type("aws:secretsmanager/secret:Secret")}
-    assert names == {"llmchain-aws/llmchain-api-keys", "llmchain-aws/llmchain-memory-url"}
+    names = {s.inputs["namePrefix"] for s in plan.of_type("aws:secretsmanager/secret:Secret")}
+    assert names == {"llmchain-aws/llmchain-api-keys-", "llmchain-aws/llmchain-memory-url-"}
     assert all(
         v.inputs["secretString"] == "[secret]"
         for v in plan.of_type("aws:secretsmanager/secretVersion:SecretVersion")
@@ -384,8 +384,8 @@ def test_openai_provider_gets_its_key_from_secrets_manager_and_no_bedrock() -> N
         {"llmchain:llm.provider": "openai", "llmchain:image.providers": "openai"},
         {"llmchain:openaiApiKey": OPENAI_KEY},
     )
-    names = {s.inputs["name"] for s in plan.of_type("aws:secretsmanager/secret:Secret")}
-    assert "llmchain-aws/llmchain-openai-api-key" in names
+    names = {s.inputs["namePrefix"] for s in plan.of_type("aws:secretsmanager/secret:Secret")}
+    assert "llmchain-aws/llmchain-openai-api-key-" in names
     assert not [
         s
         for p in policies(plan)

@@ -129,3 +129,18 @@ def test_alarm_topic_key_is_customer_managed_and_admits_cloudwatch(plan: Plan) -
     for alarm in alarms:  # autonamed <logical name>-<suffix>: inside the pattern
         assert alarm.name.startswith("llmchain-aws-") and "name" not in alarm.inputs
         assert plan.depends_on(alarm, topic)
+
+
+# --- item 15: `destroy` then `up` does not collide with secrets awaiting deletion -----------
+
+
+@pytest.mark.parametrize("mode", ["serverless", "vm"])  # EKS pods read Kubernetes secrets
+def test_secret_names_are_fresh_per_create_and_deletion_stays_recoverable(mode: str) -> None:
+    secrets = plan_for(mode).of_type("aws:secretsmanager/secret:Secret")
+    assert any(s.name.endswith("llmchain_memory_url") for s in secrets)
+    for secret in secrets:
+        # A fixed name is held for the recovery window after destroy: the next up would fail.
+        assert "name" not in secret.inputs, secret.name
+        assert secret.inputs["namePrefix"].startswith("llmchain-aws/")
+        assert secret.inputs["namePrefix"].endswith("-")
+        assert secret.inputs["recoveryWindowInDays"] == 7

@@ -108,6 +108,6 @@ def test_library_secrets_go_to_the_clouds_secret_store() -> None:
         {},
         {"llmchain:langsmithApiKey": "ls-test", "llmchain:redisUrl": "redis://:pw@cache:6379"},
     )
-    names = {s.inputs["name"] for s in plan.of_type("aws:secretsmanager/secret:Secret")}
-    assert {"llmchain-aws/langsmith-api-key", "llmchain-aws/llmchain-redis-url"} <= names
+    names = {s.inputs["namePrefix"] for s in plan.of_type("aws:secretsmanager/secret:Secret")}
+    assert {"llmchain-aws/langsmith-api-key-", "llmchain-aws/llmchain-redis-url-"} <= names
     assert "ls-test" not in str(plan.resources) and "pw@cache" not in str(plan.resources)
