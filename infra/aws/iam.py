@@ -7,8 +7,11 @@ from typing import Any
 Document = dict[str, Any]
 GEO_PREFIXES = ("us.", "eu.", "apac.", "jp.", "au.", "ca.", "global.")
 
-# Actions AWS does not let you scope to a resource: `*` is the only valid Resource.
-UNSCOPABLE = {"ecr:GetAuthorizationToken", "cloudwatch:PutMetricData"}
+# Actions AWS does not let you scope to a resource: `*` is the only valid Resource. EC2
+# actions missing from EC2's resource-level table take only `*`, DescribeTags among them
+# (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-supported-iam-actions-resources.html,
+# read 2026-11-29).
+UNSCOPABLE = {"ecr:GetAuthorizationToken", "cloudwatch:PutMetricData", "ec2:DescribeTags"}
 
 
 def _doc(*statements: Document) -> Document:
@@ -108,7 +111,14 @@ def write_logs(log_group_arn: str) -> Document:
 
 
 def put_agent_metrics() -> Document:
-    """The CloudWatch agent's metrics, into its own namespace only (a condition, not an ARN)."""
+    """The CloudWatch agent's metrics, into its own namespace only (a condition, not an ARN).
+
+    The agent resolves `${aws:AutoScalingGroupName}` from the instance's
+    `aws:autoscaling:groupName` tag with EC2 DescribeTags, and sends no metric until that call
+    succeeds ("The IAM User or Role making the calls must have permissions to call the EC2
+    DescribeTags API", aws/amazon-cloudwatch-agent plugins/processors/ec2tagger/README.md and
+    ec2tagger.go, read 2026-11-29): without it the memory alarm never sees a datapoint.
+    """
     return _doc(
         {
             "Sid": "AgentMetrics",
@@ -116,7 +126,13 @@ def put_agent_metrics() -> Document:
             "Action": ["cloudwatch:PutMetricData"],
             "Resource": "*",
             "Condition": {"StringEquals": {"cloudwatch:namespace": "CWAgent"}},
-        }
+        },
+        {
+            "Sid": "AgentReadsInstanceTags",
+            "Effect": "Allow",
+            "Action": ["ec2:DescribeTags"],
+            "Resource": "*",
+        },
     )
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
 
+from infra.aws import iam
 from infra.plan import Plan, Resource, run_plan
 
 MODES = ["serverless", "vm", "cluster"]
@@ -144,3 +146,27 @@ def test_secret_names_are_fresh_per_create_and_deletion_stays_recoverable(mode: 
         assert secret.inputs["namePrefix"].startswith("llmchain-aws/")
         assert secret.inputs["namePrefix"].endswith("-")
         assert secret.inputs["recoveryWindowInDays"] == 7
+
+
+# --- item 12: the CloudWatch agent can name its Auto Scaling group --------------------------
+
+
+def statements(plan: Plan, name: str) -> list[dict]:
+    policy = named(plan, "aws:iam/rolePolicy:RolePolicy", name)
+    return list(json.loads(policy.inputs["policy"])["Statement"])
+
+
+def test_instance_role_lets_the_agent_read_its_tags_and_nothing_more(
+    vm: Plan, serverless: Plan
+) -> None:
+    # The agent's config names ${aws:AutoScalingGroupName}: resolved with ec2:DescribeTags.
+    launch = vm.one("aws:ec2/launchTemplate:LaunchTemplate").inputs["userData"]
+    assert "aws:AutoScalingGroupName" in base64.b64decode(launch).decode()
+    (tags,) = [
+        s for s in statements(vm, "llmchain-aws-instance") if "ec2:DescribeTags" in s["Action"]
+    ]
+    assert tags["Action"] == ["ec2:DescribeTags"] and tags["Resource"] == "*"
+    assert iam.violations({"Statement": [tags]}) == []
+    # Tasks run no agent: their roles get no EC2 read.
+    for policy in serverless.of_type("aws:iam/rolePolicy:RolePolicy"):
+        assert "ec2:DescribeTags" not in policy.inputs["policy"], policy.name
