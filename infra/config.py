@@ -264,6 +264,9 @@ class AwsConfig(_Section):
     hosted_zone_id: str | None = Field(default=None, pattern=r"^Z[A-Z0-9]{4,31}$")
     instance_type: str = Field(default="t3.small", pattern=r"^[a-z0-9-]+\.[a-z0-9]+$")
     node_instance_type: str = Field(default="t3.medium", pattern=r"^[a-z0-9-]+\.[a-z0-9]+$")
+    # Percent of ECS tasks on Fargate Spot (serverless): cheaper, interruptible at two
+    # minutes' notice; a cost option for non-production stacks.
+    fargate_spot: int = Field(default=0, ge=0, le=100)
 
 
 class AzureConfig(_Section):

@@ -36,6 +36,25 @@ def fargate_size(cpu: float, memory_mib: int) -> tuple[int, int]:
     raise ValueError(f"no Fargate size has {cpu} vCPU and {memory_mib} MiB")
 
 
+def capacity_strategy(spot_percent: int) -> list[dict[str, Any]]:
+    """How tasks split between Fargate and Fargate Spot: `spot_percent` of them on Spot.
+
+    Below 100 % the first task always runs on regular Fargate (`base`), so a Spot
+    interruption (two minutes' notice) never takes every task at once. Both capacity
+    providers exist in every account and need only be associated with the cluster
+    (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-capacity-providers.html,
+    read 2026-11-29).
+    """
+    if not 0 <= spot_percent <= 100:
+        raise ValueError(f"spot_percent {spot_percent} is not a percentage")
+    strategy: list[dict[str, Any]] = []
+    if spot_percent < 100:
+        strategy.append({"capacity_provider": "FARGATE", "base": 1, "weight": 100 - spot_percent})
+    if spot_percent > 0:
+        strategy.append({"capacity_provider": "FARGATE_SPOT", "weight": spot_percent})
+    return strategy
+
+
 def container_definitions(
     *,
     image: str,
@@ -103,6 +122,7 @@ class ServerlessArgs:
     # private subnets' routes to the NAT gateway (image pull, secrets, logs, the model).
     listeners: Sequence[pulumi.Resource] = ()
     routes: Sequence[pulumi.Resource] = ()
+    spot_percent: int = 0  # llmchain:aws.fargateSpot
 
 
 class Serverless(pulumi.ComponentResource):
@@ -120,6 +140,13 @@ class Serverless(pulumi.ComponentResource):
         self.cluster = aws.ecs.Cluster(
             f"{name}-cluster",
             settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
+            opts=child,
+        )
+        # A service's capacity providers must be associated with its cluster first.
+        providers = aws.ecs.ClusterCapacityProviders(
+            f"{name}-capacity",
+            cluster_name=self.cluster.name,
+            capacity_providers=["FARGATE", "FARGATE_SPOT"],
             opts=child,
         )
         trust = json.dumps(iam.assume_role("ecs-tasks"))
@@ -178,7 +205,14 @@ class Serverless(pulumi.ComponentResource):
             cluster=self.cluster.arn,
             task_definition=task.arn,
             desired_count=spec.min_replicas,
-            launch_type="FARGATE",
+            # A capacity provider strategy instead of launch_type (the two conflict): the
+            # Fargate/Fargate Spot split is a setting; changing a strategy needs a new
+            # deployment (pulumi-aws 7.51.1 ecs.Service: capacityProviderStrategies).
+            capacity_provider_strategies=[
+                aws.ecs.ServiceCapacityProviderStrategyArgs(**item)
+                for item in capacity_strategy(args.spot_percent)
+            ],
+            force_new_deployment=True,
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                 subnets=args.subnet_ids,
                 security_groups=[args.security_group_id],
@@ -210,7 +244,7 @@ class Serverless(pulumi.ComponentResource):
                 # The roles' policies: tasks start with them, and on destroy the service is
                 # removed before them (else it can hang in DRAINING, pulumi-aws 7.51.1
                 # ecs.Service docs). The listener and the NAT routes: see ServerlessArgs.
-                depends_on=[*grants, *args.listeners, *args.routes],
+                depends_on=[*grants, *args.listeners, *args.routes, providers],
             ),
         )
         target = aws.appautoscaling.Target(

@@ -126,6 +126,7 @@ class AwsTarget(pulumi.ComponentResource):
                         target_group_arn=lb.target_group.arn,
                         listeners=lb.listeners,
                         routes=network.private_routes,
+                        spot_percent=config.aws.fargate_spot,
                     ),
                     child,
                 )

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from infra.aws import iam
+from infra.config import ConfigError
 from infra.plan import Plan, Resource, run_plan
 
 MODES = ["serverless", "vm", "cluster"]
@@ -170,3 +171,44 @@ def test_instance_role_lets_the_agent_read_its_tags_and_nothing_more(
     # Tasks run no agent: their roles get no EC2 read.
     for policy in serverless.of_type("aws:iam/rolePolicy:RolePolicy"):
         assert "ec2:DescribeTags" not in policy.inputs["policy"], policy.name
+
+
+# --- Also: Fargate Spot as a setting --------------------------------------------------------
+
+
+def strategy(plan: Plan) -> list[dict]:
+    return list(plan.one(SERVICE).inputs["capacityProviderStrategies"])
+
+
+def test_cluster_offers_fargate_and_spot_and_the_service_waits_for_them(serverless: Plan) -> None:
+    providers = serverless.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
+    assert sorted(providers.inputs["capacityProviders"]) == ["FARGATE", "FARGATE_SPOT"]
+    assert serverless.depends_on(providers, serverless.one("aws:ecs/cluster:Cluster"))
+    service = serverless.one(SERVICE)
+    assert serverless.depends_on(service, providers)
+    assert "launchType" not in service.inputs  # conflicts with a capacity provider strategy
+    assert service.inputs["forceNewDeployment"] is True  # a changed strategy needs one
+    assert strategy(serverless) == [{"capacityProvider": "FARGATE", "base": 1, "weight": 100}]
+
+
+@pytest.mark.parametrize(
+    ("percent", "expected"),
+    [
+        (
+            70,
+            [
+                {"capacityProvider": "FARGATE", "base": 1, "weight": 30},
+                {"capacityProvider": "FARGATE_SPOT", "weight": 70},
+            ],
+        ),
+        (100, [{"capacityProvider": "FARGATE_SPOT", "weight": 100}]),
+    ],
+)
+def test_fargate_spot_setting_moves_tasks_to_spot(percent: int, expected: list[dict]) -> None:
+    plan = plan_for("serverless", **{"llmchain:aws.fargateSpot": percent})
+    assert strategy(plan) == expected
+
+
+def test_fargate_spot_setting_is_a_percentage() -> None:
+    with pytest.raises(ConfigError, match=r"aws\.fargateSpot"):
+        plan_for("serverless", **{"llmchain:aws.fargateSpot": 101})
