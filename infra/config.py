@@ -105,7 +105,14 @@ DEFAULT_MODELS = {
     Provider.OPENAI: "gpt-4o-mini",
     Provider.OPENAI_COMPATIBLE: "llama3.1",
     Provider.AZURE_OPENAI: "gpt-4o-mini",
-    Provider.BEDROCK: "anthropic.claude-3-5-haiku-20241022-v1:0",
+    # Claude Haiku 4.5 by its US cross-Region inference profile: newer Claude models refuse
+    # on-demand calls by bare id, and Haiku 4.5 takes the app's temperature (Haiku 5.5 thinks
+    # adaptively by default and refuses it). A stack in another geography sets its own
+    # profile (`eu.`...); the AWS target refuses a mismatch with aws:region and asks Bedrock
+    # at preview. Model card (Active, model and profile ids):
+    # https://docs.aws.amazon.com/bedrock/latest/userguide/model-card-anthropic-claude-haiku-4-5.html
+    # (read 2026-11-29; dates in infra/readiness/facts.py)
+    Provider.BEDROCK: "us.anthropic.claude-haiku-4-5-20251001-v1:0",
     Provider.VERTEXAI: "gemini-2.5-flash",
 }
 

@@ -13,6 +13,14 @@ REGION = "us-east-1"
 UNKNOWN_INVOKE = "the offline plan has no answer for invoke"
 
 
+class InvokeFailure(Exception):
+    """A data source's own error (not found, invalid id): the program sees it, as from a cloud."""
+
+    def __init__(self, message: str, prop: str) -> None:
+        super().__init__(message)
+        self.prop = prop  # the argument it is about
+
+
 def fake_digest(seed: str) -> str:
     """A stable `sha256:...` digest for a name."""
     return "sha256:" + hashlib.sha256(seed.encode()).hexdigest()
@@ -267,6 +275,86 @@ COMPUTED: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
     },
 }
 
+
+def _bedrock_rows(model_id: str) -> tuple[bool, bool]:
+    """(served as an inference profile, served on demand by its bare id) per the facts table.
+
+    A row past its retirement date is served no more: Bedrock removes a model at end of life.
+    """
+    from datetime import date
+
+    from infra.aws.model import BedrockModel
+    from infra.readiness.facts import FACTS
+
+    profile, bare = False, False
+    base = model_id.partition(".")[2] if BedrockModel(model_id, "").profile_prefix else model_id
+    for fact in FACTS:
+        if fact.provider != "bedrock" or (fact.deadline and fact.deadline <= date.today()):
+            continue
+        is_profile = BedrockModel(fact.id, "").profile_prefix is not None
+        if (fact.id.partition(".")[2] if is_profile else fact.id) == base:
+            profile, bare = profile or is_profile, bare or not is_profile
+    return profile, bare
+
+
+def _bedrock_inference_profile(args: dict[str, Any]) -> dict[str, Any]:
+    """GetInferenceProfile: a facts-table model in a profile of the region's geography."""
+    from infra.aws.model import GEOGRAPHIES, BedrockModel
+
+    profile_id = str(args.get("inferenceProfileId"))
+    region = str(args.get("region") or REGION)
+    prefix = BedrockModel(profile_id, "").profile_prefix
+    in_geography = prefix == "global" or region.startswith(GEOGRAPHIES.get(prefix or "", ("-",)))
+    if not (prefix and in_geography and _bedrock_rows(profile_id)[0]):
+        # As the Terraform provider reports a failed GetInferenceProfile.
+        raise InvokeFailure(
+            f"error reading inference profile: {profile_id}: ResourceNotFoundException "
+            f"(offline plan: no current Bedrock row of infra/readiness/facts.py is offered "
+            f"as this profile from {region})",
+            "inferenceProfileId",
+        )
+    base = profile_id.partition(".")[2]
+    return {
+        "id": profile_id,
+        "inferenceProfileId": profile_id,
+        "inferenceProfileArn": f"arn:aws:bedrock:{region}:{ACCOUNT}:inference-profile/{profile_id}",
+        "inferenceProfileName": profile_id,
+        "models": [{"modelArn": f"arn:aws:bedrock:{region}::foundation-model/{base}"}],
+        "status": "ACTIVE",
+        "type": "SYSTEM_DEFINED",
+        "region": region,
+        "createdAt": "2025-10-16T00:00:00Z",
+        "updatedAt": "2025-10-16T00:00:00Z",
+        "description": "",
+    }
+
+
+def _bedrock_foundation_model(args: dict[str, Any]) -> dict[str, Any]:
+    """GetFoundationModel: ON_DEMAND for a bare facts-table id, profile-only for newer ones."""
+    model_id = str(args.get("modelId"))
+    region = str(args.get("region") or REGION)
+    profile, bare = _bedrock_rows(model_id)
+    if not (profile or bare):
+        raise InvokeFailure(
+            f"reading Bedrock Foundation Model: ValidationException: {model_id} (offline "
+            "plan: no current Bedrock row of infra/readiness/facts.py)",
+            "modelId",
+        )
+    return {
+        "id": model_id,
+        "modelId": model_id,
+        "modelArn": f"arn:aws:bedrock:{region}::foundation-model/{model_id}",
+        "modelName": model_id,
+        "providerName": model_id.split(".")[0],
+        "inferenceTypesSupporteds": ["ON_DEMAND"] if bare else ["INFERENCE_PROFILE"],
+        "inputModalities": ["TEXT"],
+        "outputModalities": ["TEXT"],
+        "customizationsSupporteds": [],
+        "responseStreamingSupported": True,
+        "region": region,
+    }
+
+
 # invoke token -> its answer
 INVOKES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "gcp:organizations/getClientConfig:getClientConfig": lambda a: {
@@ -317,6 +405,8 @@ INVOKES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
         "expiresAt": "2030-01-01T00:00:00Z",
         "id": ACCOUNT,
     },
+    "aws:bedrock/getInferenceProfile:getInferenceProfile": _bedrock_inference_profile,
+    "aws:bedrockfoundation/getModel:getModel": _bedrock_foundation_model,
     "aws:ssm/getParameter:getParameter": lambda a: {
         "name": a.get("name"),
         "value": "ami-0123456789abcdef0",
@@ -349,4 +439,7 @@ class PlanMocks(pulumi.runtime.Mocks):
         answer = INVOKES.get(args.token)
         if answer is None:
             raise NotImplementedError(f"{UNKNOWN_INVOKE} {args.token!r}: add it to infra/mocks.py")
-        return answer(args.args), []
+        try:
+            return answer(args.args), []
+        except InvokeFailure as exc:  # as a provider reports it: a failure the caller can catch
+            return {}, [(exc.prop, str(exc))]

@@ -49,7 +49,7 @@ DEFAULT_MODELS: dict[Provider, str] = {
     Provider.OPENAI: "gpt-4o-mini",
     Provider.OPENAI_COMPATIBLE: "llama3.1",
     Provider.AZURE_OPENAI: "gpt-4o-mini",
-    Provider.BEDROCK: "anthropic.claude-3-5-haiku-20241022-v1:0",
+    Provider.BEDROCK: "us.anthropic.claude-haiku-4-5-20251001-v1:0",  # as infra/config.py
     Provider.VERTEXAI: "gemini-2.5-flash",
 }
 
@@ -60,6 +60,9 @@ DEFAULT_PRICES: dict[str, tuple[float, float]] = {
     "gpt-4o-mini": (0.15, 0.60),
     "gpt-4o": (2.50, 10.00),
     "anthropic.claude-3-5-haiku-20241022-v1:0": (0.80, 4.00),
+    # Claude Haiku 4.5: Anthropic's list price, $1 / $5 (read 2026-11-29 at
+    # https://platform.claude.com/docs/zh-CN/models/haiku-4-5/overview); Bedrock's may differ.
+    "us.anthropic.claude-haiku-4-5-20251001-v1:0": (1.00, 5.00),
     "gemini-2.5-flash": (0.30, 2.50),
 }
 

@@ -11,6 +11,7 @@ from infra.aws import iam
 from infra.aws.cluster import Cluster, ClusterArgs
 from infra.aws.database import Database, DatabaseArgs
 from infra.aws.loadbalancer import LoadBalancer, LoadBalancerArgs
+from infra.aws.model import bedrock_models, check_models
 from infra.aws.monitoring import (
     Alarm,
     Monitoring,
@@ -24,7 +25,7 @@ from infra.aws.registry import Registry
 from infra.aws.secrets import Secrets
 from infra.aws.serverless import Serverless, ServerlessArgs
 from infra.aws.vm import Vm, VmArgs
-from infra.config import Compute, Provider, StackConfig
+from infra.config import Compute, StackConfig
 from infra.image import AppImage, AppImageArgs
 from infra.spec import WorkloadSpec
 from infra.targets import TargetOutputs
@@ -33,12 +34,12 @@ from infra.targets import TargetOutputs
 def app_policy(
     config: StackConfig, spec: WorkloadSpec, region: str, account: pulumi.Input[str]
 ) -> pulumi.Output[str] | None:
-    """What the app itself may do: invoke the configured Bedrock model, and nothing else."""
-    if config.llm.provider is not Provider.BEDROCK:
+    """What the app itself may do: invoke its Bedrock models (fallbacks too), nothing else."""
+    models = [m.id for m in bedrock_models(spec)]
+    if not models:
         return None
-    model = spec.env["LLMCHAIN_MODEL"]
     return pulumi.Output.from_input(account).apply(
-        lambda acct: json.dumps(iam.bedrock_invoke(region, acct, [model]))
+        lambda acct: json.dumps(iam.bedrock_invoke(region, acct, models))
     )
 
 
@@ -83,6 +84,8 @@ class AwsTarget(pulumi.ComponentResource):
             child,
         )
         logs = app_log_group(name, config.monitoring.log_retention_days, child)
+        # A model the region's Bedrock does not serve fails here, at preview, naming its key.
+        check_models(bedrock_models(spec), region, provider, self)
         policy = app_policy(config, spec, region, account)
         compute = config.compute
         alarms: list[Alarm] = []

@@ -80,7 +80,7 @@ def test_bedrock_uses_converse_and_the_region() -> None:
     model = build(provider="bedrock", aws_region="eu-west-1", temperature=0.2)
     assert type(model).__name__ == "ChatBedrockConverse"
     assert model.region_name == "eu-west-1"
-    assert model.model_id.startswith("anthropic.")
+    assert "anthropic.claude" in model.model_id  # the default: a `us.anthropic...` profile
     assert model.temperature == 0.2
 
 

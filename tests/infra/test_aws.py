@@ -372,8 +372,11 @@ def test_bedrock_is_keyless_and_limited_to_the_model(mode: str, plans: dict[str,
         if s.get("Sid") == "InvokeConfiguredModels"
     ]
     assert statement["Action"] == ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+    # The default is a cross-Region inference profile: the profile, and the model it routes to.
     assert statement["Resource"] == [
-        "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0"
+        "arn:aws:bedrock:us-east-1:123456789012:inference-profile/"
+        "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+        "arn:aws:bedrock:*::foundation-model/anthropic.claude-haiku-4-5-20251001-v1:0",
     ]
     assert "LLMCHAIN_OPENAI_API_KEY" not in json.dumps(plan.to_json())
 

@@ -184,7 +184,6 @@ GCP = "GCP: `pulumi up` succeeds from a fresh project and the service answers, i
 EXPECTED: dict[tuple[str, str, str, str], str] = {
     ("azure", "*", "*", "creation-order"): AZURE,
     ("gcp", "*", "*", "creation-order"): GCP,
-    ("aws", "*", "*", "dated-facts"): AWS,
     ("azure", "*", "*", "dated-facts"): AZURE,
     ("gcp", "*", "*", "dated-facts"): GCP,
     # The VM subnet's NSG admits 8000 from AzureLoadBalancer (the probe) and the VNet only.

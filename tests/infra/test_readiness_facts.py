@@ -29,7 +29,6 @@ GCP = "GCP: `pulumi up` succeeds from a fresh project and the service answers, i
 # The defaults known to be past their date today, each fixed by its cloud issue; a default
 # that passes its date later is not listed, so its test fails.
 RETIRED_DEFAULTS = {
-    ("bedrock", "anthropic.claude-3-5-haiku-20241022-v1:0", None): AWS,
     ("azure-openai", "gpt-4o-mini", "2024-07-18"): AZURE,
     ("aks", "1.33", None): AZURE,
     ("vertexai", "gemini-2.5-flash", None): GCP,
