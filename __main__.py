@@ -2,6 +2,7 @@
 
 import pulumi
 
+from infra import access
 from infra.config import NAMESPACE, ConfigError, load_stack_config
 from infra.spec import build_spec
 from infra.targets import target_for
@@ -12,5 +13,11 @@ try:
 except ConfigError as exc:
     raise pulumi.RunError(str(exc)) from None  # the message, without a Python traceback
 
-spec = build_spec(config, pulumi.get_stack(), pulumi.Config(NAMESPACE))
-deploy(config, spec).export()
+stack, secrets = pulumi.get_stack(), pulumi.Config(NAMESPACE)
+has_keys = secrets.get_secret("apiKeys") is not None
+for warning in access.warnings(config, has_keys):
+    pulumi.log.warn(warning)  # shown by `pulumi preview` and `pulumi up`
+api_key = access.generated_api_key(stack) if access.needs_generated_key(config, has_keys) else None
+deploy(config, build_spec(config, stack, secrets, api_key)).export()
+if api_key is not None:
+    pulumi.export("api_key", api_key)  # pulumi stack output --show-secrets api_key

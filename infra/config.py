@@ -240,6 +240,9 @@ class IngressConfig(_Section):
 
     public: bool = True
     domain: Annotated[str | None, AfterValidator(_domain)] = None
+    # A public stack without `llmchain:apiKeys` gets a generated key (output `api_key`);
+    # true serves it to anyone, on purpose.
+    anonymous: bool = False
     # 8080, not 8000: `make run` serves on 8000, and both may run on one laptop.
     port: int = Field(default=8080, ge=1024, le=65535, description="local: host port")
 

@@ -357,6 +357,11 @@ def _bedrock_foundation_model(args: dict[str, Any]) -> dict[str, Any]:
 
 # invoke token -> its answer
 INVOKES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "docker:index/getRegistryImage:getRegistryImage": lambda a: {
+        "name": a.get("name"),
+        "sha256Digest": fake_digest(f"registry-{a.get('name')}"),
+        "id": a.get("name"),
+    },
     "gcp:organizations/getClientConfig:getClientConfig": lambda a: {
         "accessToken": "mock-gcp-access-token",
         "project": "demo-project",

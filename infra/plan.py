@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import runpy
 import sys
 from collections.abc import Callable
@@ -98,6 +99,8 @@ class Plan:
     stack: str
     resources: list[Resource] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+    # What the program told the user (`pulumi.log.warn`), as `pulumi preview` would show it.
+    warnings: list[str] = field(default_factory=list)
     # The stack's config as the program saw it (secrets as given to the mocks): what the
     # user asked for, so rules can compare it with what the program built.
     config: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -158,6 +161,7 @@ class Plan:
                 for r in self.resources
             ],
             "outputs": self.outputs,
+            "warnings": self.warnings,
         }
 
 
@@ -275,6 +279,26 @@ def _resolve_outputs() -> dict[str, Any]:
     return outputs
 
 
+class _Warnings(logging.Handler):
+    """Keeps the program's warnings on the plan."""
+
+    def __init__(self, plan: Plan) -> None:
+        super().__init__(logging.WARNING)
+        self.plan = plan
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Record one warning."""
+        self.plan.warnings.append(record.getMessage())
+
+
+def _recording_logger(plan: Plan) -> logging.Logger:
+    """A logger of this plan's own: the engine's warnings land in `plan.warnings`."""
+    logger = logging.getLogger(f"llmchain.plan.{id(plan)}")
+    logger.propagate = False
+    logger.handlers = [_Warnings(plan)]
+    return logger
+
+
 def plan_program(
     program: Callable[[], object],
     stack: str,
@@ -289,7 +313,12 @@ def plan_program(
     pulumi_settings.set_root_resource(None)  # type: ignore[arg-type]
     mocks = PlanMocks()
     pulumi.runtime.set_mocks(
-        mocks, project=PROJECT, stack=stack, preview=False, monitor=RecordingMonitor(mocks, plan)
+        mocks,
+        project=PROJECT,
+        stack=stack,
+        preview=False,
+        logger=_recording_logger(plan),
+        monitor=RecordingMonitor(mocks, plan),
     )
     set_all_config(wired, secret_keys)
     # A plan that failed may have left work behind: start from nothing.
@@ -339,6 +368,7 @@ def render_tree(plan: Plan) -> str:
     walk(None, 0)
     lines.append("outputs:")
     lines += [f"  {k}: {v}" for k, v in plan.outputs.items()]
+    lines += [f"warning: {w}" for w in plan.warnings]
     return "\n".join(lines)
 
 

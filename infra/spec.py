@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pulumi
 
+from infra.base_image import dockerfile_default, pin
 from infra.config import DEFAULT_MODELS, SECRET_SETTINGS, Backend, Provider, StackConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,8 +150,16 @@ def labels_for(config: StackConfig, stack: str) -> dict[str, str]:
     }
 
 
-def build_spec(config: StackConfig, stack: str, secrets: pulumi.Config) -> WorkloadSpec:
-    """Turn the validated config into the workload description."""
+def build_spec(
+    config: StackConfig,
+    stack: str,
+    secrets: pulumi.Config,
+    api_key: pulumi.Output[str] | None = None,
+) -> WorkloadSpec:
+    """Turn the validated config into the workload description.
+
+    api_key: a generated key the service requires when `llmchain:apiKeys` is not set.
+    """
     provider = str(config.llm.provider)
     env = {
         "LLMCHAIN_HOST": "0.0.0.0",
@@ -172,6 +181,8 @@ def build_spec(config: StackConfig, stack: str, secrets: pulumi.Config) -> Workl
         value = secrets.get_secret(key)
         if value is not None:
             secret_env[name] = value
+    if api_key is not None:
+        secret_env.setdefault(SECRET_SETTINGS["apiKeys"], api_key)
     return WorkloadSpec(
         name=f"llmchain-{stack}",
         image=ImageBuild(
@@ -179,7 +190,8 @@ def build_spec(config: StackConfig, stack: str, secrets: pulumi.Config) -> Workl
             dockerfile=APP_DIR / "Dockerfile",
             platform=config.platform,
             providers=config.providers,
-            base_image=config.image.base_image,
+            # Pinned by digest at preview: a moving tag would make builds unrepeatable.
+            base_image=pin(config.image.base_image or dockerfile_default(APP_DIR / "Dockerfile")),
         ),
         port=PORT,
         cpu=config.resources.cpu,

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import pytest
 import yaml
 
 from infra.aws import iam
 from infra.plan import Plan, run_plan
+
+PINNED = re.compile(r"python:3\.11-slim@sha256:[0-9a-f]{64}$")  # the base, by digest
 
 MODES = ["serverless", "vm", "cluster"]
 OPENAI_KEY = "sk-never-plain-0001"
@@ -247,7 +250,8 @@ def test_registry_scans_keeps_tags_immutable_and_expires_old_images(plans: dict[
     (registry,) = image["registries"]
     assert registry["address"] == "123456789012.dkr.ecr.us-east-1.amazonaws.com"
     assert registry["password"] == "[secret]"  # the ECR token travels as a secret
-    assert image["buildArgs"] == {"PROVIDERS": "bedrock"}
+    assert image["buildArgs"]["PROVIDERS"] == "bedrock"
+    assert PINNED.match(image["buildArgs"]["BASE_IMAGE"])
 
 
 def test_secrets_live_in_secrets_manager_and_reach_tasks_by_arn(plans: dict[str, Plan]) -> None:

@@ -77,7 +77,7 @@ def test_openai_with_its_secret_is_accepted() -> None:
         {"llmchain:openaiApiKey": "sk-test"},
     )
     image = plan.one("docker-build:index:Image")
-    assert image.inputs["buildArgs"] == {"PROVIDERS": "openai"}
+    assert image.inputs["buildArgs"]["PROVIDERS"] == "openai"
 
 
 def test_app_settings_reach_the_service() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -25,12 +26,14 @@ def test_image_is_built_from_app_and_loaded_not_pushed(plan: Plan) -> None:
     assert image.inputs["dockerfile"] == {"location": str(APP_DIR / "Dockerfile")}
     # The laptop's own platform: no emulation on Apple silicon or arm64 Linux.
     assert image.inputs["platforms"] == [host_platform()]
-    assert image.inputs["buildArgs"] == {"PROVIDERS": "fake,openai"}
+    assert image.inputs["buildArgs"]["PROVIDERS"] == "fake,openai"
+    # the Dockerfile's default base, pinned to the digest its registry names at preview
+    assert re.fullmatch(
+        r"python:3\.11-slim@sha256:[0-9a-f]{64}", image.inputs["buildArgs"]["BASE_IMAGE"]
+    )
     assert image.inputs["push"] is False
     assert image.inputs["load"] is True
-    tag = image_tag(
-        APP_DIR, APP_DIR / "Dockerfile", [host_platform()], {"PROVIDERS": "fake,openai"}
-    )
+    tag = image_tag(APP_DIR, APP_DIR / "Dockerfile", [host_platform()], image.inputs["buildArgs"])
     assert image.inputs["tags"] == [f"localhost/llmchain-dev:{tag}"]
     assert image.parent == plan.one("llmchain:image:AppImage").urn
 
@@ -149,7 +152,7 @@ def test_memory_backend_needs_no_volume() -> None:
 def test_cli_json_mermaid_and_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--stack", "dev", "--json", "--secret", f"llmchain:apiKeys={SECRET}"]) == 0
     document = json.loads(capsys.readouterr().out)
-    assert set(document) == {"resources", "outputs"}
+    assert set(document) == {"resources", "outputs", "warnings"}
     assert {"urn", "type", "name", "parent", "custom", "inputs"} <= set(document["resources"][0])
     assert SECRET not in json.dumps(document)
     assert main(["--stack", "dev", "--mermaid"]) == 0

@@ -155,7 +155,10 @@ def test_stack_config_reaches_the_tag() -> None:
         assert changed["tags"] != base["tags"], key
     plan = run_plan("aws", {"llmchain:image.baseImage": "python:3.12-slim"})
     build_args = plan.one("docker-build:index:Image").inputs["buildArgs"]
-    assert build_args["BASE_IMAGE"] == "python:3.12-slim"
+    assert build_args["BASE_IMAGE"].startswith("python:3.12-slim@sha256:")
+    held = "python:3.12-slim@sha256:" + "e" * 64  # a digest given is used as it is
+    plan = run_plan("aws", {"llmchain:image.baseImage": held})
+    assert plan.one("docker-build:index:Image").inputs["buildArgs"]["BASE_IMAGE"] == held
 
 
 # --- the platform ----------------------------------------------------------------------
