@@ -113,7 +113,12 @@ DEFAULT_MODELS = {
     # https://docs.aws.amazon.com/bedrock/latest/userguide/model-card-anthropic-claude-haiku-4-5.html
     # (read 2026-11-29; dates in infra/readiness/facts.py)
     Provider.BEDROCK: "us.anthropic.claude-haiku-4-5-20251001-v1:0",
-    Provider.VERTEXAI: "gemini-2.5-flash",
+    # Gemini 3.5 Flash-Lite: named on its model page as the replacement for Gemini 2.5 Flash
+    # (retired 2026-10-20); Gemini 3.x is served from Vertex AI's `global` endpoint, hence
+    # llmchain:gcp.modelLocation's default. It ignores a custom temperature (no error).
+    # https://docs.cloud.google.com/vertex-ai/generative-ai/docs/models/gemini/3-5-flash-lite
+    # (read 2026-11-29; dates in infra/readiness/facts.py)
+    Provider.VERTEXAI: "gemini-3.5-flash-lite",
 }
 
 # The cloud provider's own settings each cloud needs, and how to set them.
@@ -169,7 +174,7 @@ OWNED_SETTINGS = {
     "LLMCHAIN_SHUTDOWN_GRACE_S": "the program (it matches the platform's stop timeout)",
     "LLMCHAIN_SECRETS_DIR": "the program (where the cloud's secret store is mounted)",
     "LLMCHAIN_GCP_PROJECT": "gcp:project",
-    "LLMCHAIN_GCP_LOCATION": "gcp:region",
+    "LLMCHAIN_GCP_LOCATION": "llmchain:gcp.modelLocation",
     "LLMCHAIN_AWS_REGION": "aws:region",
     "LLMCHAIN_AZURE_OPENAI_ENDPOINT": "the program (the Azure OpenAI account it creates)",
     "LLMCHAIN_AZURE_OPENAI_DEPLOYMENT": "the program (the deployment it creates)",
@@ -294,6 +299,10 @@ class GcpConfig(_Section):
 
     machine_type: str = Field(default="e2-small", pattern=r"^[a-z0-9]+-[a-z0-9-]+$")
     deletion_protection: bool = True  # Cloud Run service and GKE cluster
+    # Where Vertex AI serves the model (LLMCHAIN_GCP_LOCATION): `global` (every Gemini 3.x
+    # model; https://docs.cloud.google.com/vertex-ai/generative-ai/docs/learn/locations, read
+    # 2026-11-29), a multi-region (`us`, `eu`) or a region such as `us-central1`.
+    model_location: str = Field(default="global", pattern=r"^(global|us|eu|[a-z]+-[a-z]+[0-9]+)$")
 
 
 # An image reference, [registry[:port]/]name[:tag][@sha256:digest]: a slightly looser form of

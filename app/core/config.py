@@ -50,7 +50,7 @@ DEFAULT_MODELS: dict[Provider, str] = {
     Provider.OPENAI_COMPATIBLE: "llama3.1",
     Provider.AZURE_OPENAI: "gpt-4o-mini",
     Provider.BEDROCK: "us.anthropic.claude-haiku-4-5-20251001-v1:0",  # as infra/config.py
-    Provider.VERTEXAI: "gemini-2.5-flash",
+    Provider.VERTEXAI: "gemini-3.5-flash-lite",  # as infra/config.py
 }
 
 
@@ -105,7 +105,7 @@ class Settings(BaseSettings):
     azure_openai_api_key: SecretStr | None = None
     aws_region: str | None = None
     gcp_project: str | None = None
-    gcp_location: str = "us-central1"
+    gcp_location: str = "global"  # Gemini 3.x is served from the global endpoint
     fake_latency_ms: int = Field(default=0, ge=0, le=600_000)
     fake_token_latency_ms: int = Field(default=0, ge=0, le=60_000)
     # Fault injection (fake provider, primary model only): for tests and drills.

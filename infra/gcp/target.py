@@ -117,7 +117,9 @@ class GcpTarget(pulumi.ComponentResource):
             secret_values["LLMCHAIN_MEMORY_URL"] = database.url
         extra_env: dict[str, pulumi.Input[str]] = {}
         if config.llm.provider is Provider.VERTEXAI:
-            extra_env.update(LLMCHAIN_GCP_PROJECT=project, LLMCHAIN_GCP_LOCATION=region)
+            extra_env.update(
+                LLMCHAIN_GCP_PROJECT=project, LLMCHAIN_GCP_LOCATION=config.gcp.model_location
+            )
         thresholds = (config.monitoring.error_rate_percent, config.monitoring.latency_p95_ms)
         policies: list[Policy] = []
         uptime_host: pulumi.Input[str] | None = None

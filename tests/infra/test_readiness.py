@@ -185,7 +185,6 @@ EXPECTED: dict[tuple[str, str, str, str], str] = {
     ("azure", "*", "*", "creation-order"): AZURE,
     ("gcp", "*", "*", "creation-order"): GCP,
     ("azure", "*", "*", "dated-facts"): AZURE,
-    ("gcp", "*", "*", "dated-facts"): GCP,
     # The VM subnet's NSG admits 8000 from AzureLoadBalancer (the probe) and the VNet only.
     ("azure", "vm", "public", "network-azure"): AZURE,
     ("azure", "vm", "ha", "network-azure"): AZURE,

@@ -31,7 +31,6 @@ GCP = "GCP: `pulumi up` succeeds from a fresh project and the service answers, i
 RETIRED_DEFAULTS = {
     ("azure-openai", "gpt-4o-mini", "2024-07-18"): AZURE,
     ("aks", "1.33", None): AZURE,
-    ("vertexai", "gemini-2.5-flash", None): GCP,
 }
 
 
