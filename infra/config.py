@@ -104,7 +104,12 @@ DEFAULT_MODELS = {
     Provider.FAKE: "fake-echo",
     Provider.OPENAI: "gpt-4o-mini",
     Provider.OPENAI_COMPATIBLE: "llama3.1",
-    Provider.AZURE_OPENAI: "gpt-4o-mini",
+    # GPT-4.1 mini (2025-04-14, llmchain:azure.openaiModelVersion): gpt-4o-mini 2024-07-18 is
+    # Deprecated (no new deployments since 2025-07-18); 4.1 mini is Legacy, which still admits
+    # new deployments, to 2027-04-14, and takes temperature and max_tokens (GPT-5.x refuses
+    # them). https://learn.microsoft.com/en-us/azure/foundry/openai/concepts/model-retirement-schedule
+    # (read 2026-11-29; dates in infra/readiness/facts.py)
+    Provider.AZURE_OPENAI: "gpt-4.1-mini",
     # Claude Haiku 4.5 by its US cross-Region inference profile: newer Claude models refuse
     # on-demand calls by bare id, and Haiku 4.5 takes the app's temperature (Haiku 5.5 thinks
     # adaptively by default and refuses it). A stack in another geography sets its own
@@ -290,8 +295,12 @@ class AzureConfig(_Section):
     vm_size: str = Field(default="Standard_B2s", pattern=r"^Standard_[A-Za-z0-9_]+$")
     node_vm_size: str = Field(default="Standard_D2s_v5", pattern=r"^Standard_[A-Za-z0-9_]+$")
     purge_protection: bool = True
-    openai_model_version: str = "2024-07-18"
+    # The model version for llmchain:llm.model (DEFAULT_MODELS' gpt-4.1-mini by default).
+    openai_model_version: str = Field(default="2025-04-14", pattern=r"^[0-9A-Za-z.-]+$")
     openai_capacity: int = Field(default=10, ge=1, le=1000, description="thousand tokens/minute")
+    # AKS's Kubernetes minor; None: KUBERNETES_VERSION in infra/azure/cluster.py (dated in
+    # infra/readiness/facts.py). AKS refuses new clusters on a minor past its support date.
+    kubernetes_version: str | None = Field(default=None, pattern=r"^1\.[0-9]+(\.[0-9]+)?$")
 
 
 class GcpConfig(_Section):

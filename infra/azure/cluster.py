@@ -14,7 +14,10 @@ from infra.azure.roles import ACR_PULL, grant
 from infra.kubernetes import KubernetesWorkload, KubernetesWorkloadArgs
 from infra.spec import WorkloadSpec
 
-KUBERNETES_VERSION = "1.33"
+# AKS's supported minors (https://learn.microsoft.com/en-us/azure/aks/supported-kubernetes-versions,
+# read 2026-11-29): 1.33 left support 2026-07-31 and new clusters on it are refused; 1.35 is
+# supported to 2027-03-31 (infra/readiness/facts.py). llmchain:azure.kubernetesVersion overrides.
+KUBERNETES_VERSION = "1.35"
 TOKEN_AUDIENCE = "api://AzureADTokenExchange"  # noqa: S105 - an audience name
 
 
@@ -33,6 +36,7 @@ class AksArgs:
     registry_id: pulumi.Input[str]
     subscription: pulumi.Input[str]
     identity_name: pulumi.Input[str]
+    kubernetes_version: str | None = None  # None: KUBERNETES_VERSION
 
 
 class Aks(pulumi.ComponentResource):
@@ -54,7 +58,7 @@ class Aks(pulumi.ComponentResource):
             resource_group_name=args.resource_group,
             location=args.location,
             dns_prefix=name,
-            kubernetes_version=KUBERNETES_VERSION,
+            kubernetes_version=args.kubernetes_version or KUBERNETES_VERSION,
             identity=azure.containerservice.ManagedClusterIdentityArgs(
                 type=azure.containerservice.ResourceIdentityType.SYSTEM_ASSIGNED
             ),

@@ -9,6 +9,8 @@ import pulumi_azure_native as azure
 
 from infra.azure.roles import OPENAI_USER, grant
 
+SKU = "GlobalStandard"  # the deployment type's SKU name in ARM
+
 
 @dataclass
 class OpenAiArgs:
@@ -61,7 +63,11 @@ class OpenAi(pulumi.ComponentResource):
                     format="OpenAI", name=args.model, version=args.model_version
                 )
             ),
-            sku=azure.cognitiveservices.SkuArgs(name="GlobalStandard", capacity=args.capacity),
+            # Global Standard: pay per token, the deployment type Microsoft recommends to start
+            # with; gpt-4.1-mini 2025-04-14 is offered as Global Standard in westeurope and most
+            # regions (https://learn.microsoft.com/en-us/azure/foundry/openai/concepts/models,
+            # model matrix "standard-global", and .../how-to/deployment-types; read 2026-11-29).
+            sku=azure.cognitiveservices.SkuArgs(name=SKU, capacity=args.capacity),
             opts=child,
         )
         grant(

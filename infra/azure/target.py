@@ -150,6 +150,7 @@ class AzureTarget(pulumi.ComponentResource):
                     registry_id=registry.registry.id,
                     subscription=subscription,
                     identity_name=identity.name,
+                    kubernetes_version=config.azure.kubernetes_version,
                 ),
                 child,
             )

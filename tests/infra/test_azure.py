@@ -323,11 +323,11 @@ def test_azure_openai_is_keyless_with_one_deployment(plans: dict[str, Plan]) -> 
     assert account["kind"] == "OpenAI"
     assert account["properties"]["disableLocalAuth"] is True
     deployment = plan.one("azure-native:cognitiveservices:Deployment").inputs
-    assert deployment["properties"]["model"]["name"] == "gpt-4o-mini"
+    assert deployment["properties"]["model"]["name"] == "gpt-4.1-mini"
     (container,) = plan.one("azure-native:app:ContainerApp").inputs["template"]["containers"]
     env = {e["name"]: e.get("value") for e in container["env"]}
     assert env["LLMCHAIN_AZURE_OPENAI_ENDPOINT"].startswith("https://")
-    assert env["LLMCHAIN_AZURE_OPENAI_DEPLOYMENT"] == "gpt-4o-mini"
+    assert env["LLMCHAIN_AZURE_OPENAI_DEPLOYMENT"] == "gpt-4.1-mini"
     assert env["AZURE_CLIENT_ID"] == "llmchain-azure-id-client"
     assert "LLMCHAIN_AZURE_OPENAI_API_KEY" not in env
 
