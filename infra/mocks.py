@@ -216,6 +216,7 @@ def _gcp(token: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
             "secretId": inputs.get("secretId", name),
             "name": f"projects/{project}/secrets/{inputs.get('secretId', name)}",
         },
+        "SecretVersion": {"version": "1"},  # Secret Manager numbers versions from 1
         "DatabaseInstance": {
             "privateIpAddress": "10.61.0.3",
             "connectionName": f"{project}:us-central1:{real}",

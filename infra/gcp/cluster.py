@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,14 +101,19 @@ class Gke(pulumi.ComponentResource):
         service_account: gcp.serviceaccount.Account,
         extra_env: Mapping[str, pulumi.Input[str]],
         secret_env: Mapping[str, pulumi.Input[str]],
+        needs: Sequence[pulumi.Resource],
     ) -> KubernetesWorkload:
         """The workload, its Kubernetes service account acting as the Google one."""
-        gcp.serviceaccount.IAMMember(
+        # The member names the project's workload identity pool, which the first cluster with
+        # Workload Identity creates: on a fresh project the binding fails before it exists
+        # ("Identity Pool does not exist"). https://cloud.google.com/kubernetes-engine/docs/how-to/workload-identity
+        # (read 2026-11-29)
+        binding = gcp.serviceaccount.IAMMember(
             f"{spec.name}-workload-identity",
             service_account_id=service_account.name,
             role="roles/iam.workloadIdentityUser",
             member=f"serviceAccount:{self.project}.svc.id.goog[{spec.name}/{spec.name}]",
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.cluster]),
         )
         annotations = {}
         if not spec.ingress.public:
@@ -126,6 +131,8 @@ class Gke(pulumi.ComponentResource):
                 automount_token=False,  # GKE's metadata server speaks for the pod
                 extra_env=dict(extra_env),
                 extra_secret_env=dict(secret_env),
+                # Pods started before their grants get 403s from Vertex AI and the registry.
+                depends_on=[*needs, binding],
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

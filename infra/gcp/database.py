@@ -69,21 +69,25 @@ class Database(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[args.peering]),
         )
-        gcp.sql.Database(f"{name}-db", name=DATABASE, instance=self.instance.name, opts=child)
-        gcp.sql.User(
+        database = gcp.sql.Database(
+            f"{name}-db", name=DATABASE, instance=self.instance.name, opts=child
+        )
+        user = gcp.sql.User(
             f"{name}-user",
             name=USER,
             instance=self.instance.name,
             password=secret_password,
             opts=child,
         )
+        # The URL names the user and the database: whatever reads it (the secret version, the
+        # Kubernetes Secret) waits for both, so the app never connects before they exist.
         self.url = pulumi.Output.secret(
             pulumi.Output.format(
                 "postgresql://{0}:{1}@{2}:5432/{3}?sslmode=require",
-                USER,
+                user.name,
                 password.result,
                 self.instance.private_ip_address,
-                DATABASE,
+                database.name,
             )
         )
         self.register_outputs({"instance": self.instance.name})

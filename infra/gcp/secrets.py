@@ -18,6 +18,8 @@ class Secrets(pulumi.ComponentResource):
     """Secrets, their current versions, and accessor bindings on each secret only."""
 
     ids: dict[str, pulumi.Output[str]]  # setting -> secret id (for references)
+    versions: dict[str, pulumi.Output[str]]  # setting -> the version this stack created
+    ready: list[pulumi.Resource]  # versions and accessor bindings: a reader waits for them
 
     def __init__(
         self,
@@ -29,6 +31,8 @@ class Secrets(pulumi.ComponentResource):
         super().__init__("llmchain:gcp:Secrets", name, {}, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.ids = {}
+        self.versions = {}
+        self.ready = []
         for env_name, value in sorted(values.items()):
             ident = secret_id(name, env_name)
             secret = gcp.secretmanager.Secret(
@@ -39,10 +43,10 @@ class Secrets(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
-            gcp.secretmanager.SecretVersion(
+            version = gcp.secretmanager.SecretVersion(
                 ident, secret=secret.id, secret_data=pulumi.Output.secret(value), opts=child
             )
-            gcp.secretmanager.SecretIamMember(
+            accessor = gcp.secretmanager.SecretIamMember(
                 f"{ident}-accessor",
                 secret_id=secret.id,
                 role="roles/secretmanager.secretAccessor",
@@ -50,4 +54,6 @@ class Secrets(pulumi.ComponentResource):
                 opts=child,
             )
             self.ids[env_name] = secret.secret_id
+            self.versions[env_name] = version.version
+            self.ready += [version, accessor]
         self.register_outputs({})

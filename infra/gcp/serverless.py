@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -33,6 +33,11 @@ class CloudRunArgs:
     network_id: pulumi.Input[str]
     subnet_id: pulumi.Input[str]
     secret_ids: Mapping[str, pulumi.Input[str]]
+    # The version this stack created for each secret: pinned, so a new value is a new revision.
+    secret_versions: Mapping[str, pulumi.Input[str]]
+    # Grants to the service account, secret versions and their accessors: a revision started
+    # before them fails ("secret ... versions/latest not found", permission denied).
+    needs: Sequence[pulumi.Resource]
     extra_env: Mapping[str, pulumi.Input[str]]
     deletion_protection: bool
 
@@ -60,7 +65,7 @@ class CloudRun(pulumi.ComponentResource):
                 name=k,
                 value_source=gcp.cloudrunv2.ServiceTemplateContainerEnvValueSourceArgs(
                     secret_key_ref=gcp.cloudrunv2.ServiceTemplateContainerEnvValueSourceSecretKeyRefArgs(
-                        secret=secret, version="latest"
+                        secret=secret, version=args.secret_versions[k]
                     )
                 ),
             )
@@ -119,7 +124,7 @@ class CloudRun(pulumi.ComponentResource):
                     )
                 ],
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.needs)),
         )
         if spec.ingress.public:
             gcp.cloudrunv2.ServiceIamMember(

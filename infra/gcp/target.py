@@ -76,17 +76,20 @@ class GcpTarget(pulumi.ComponentResource):
             f"{name}-sa", account_id=f"{name}-app"[:30], display_name=f"{name} workload", opts=after
         )
         member = pulumi.Output.concat("serviceAccount:", account.email)
+        # What the workload's identity must hold before the workload starts.
+        grants: list[pulumi.Resource] = []
         for role in project_roles(config):
-            gcp.projects.IAMMember(
+            grant = gcp.projects.IAMMember(
                 f"{name}-{role.rsplit('.', 1)[-1]}",
                 project=project,
                 role=role,
                 member=member,
                 opts=after,
             )
+            grants.append(grant)
         network = Network(name, NetworkArgs(region=region, port=spec.port), after)
         registry = Registry(name, region, project, after)
-        gcp.artifactregistry.RepositoryIamMember(
+        pull = gcp.artifactregistry.RepositoryIamMember(
             f"{name}-pull",
             repository=registry.repository.name,
             location=region,
@@ -94,6 +97,7 @@ class GcpTarget(pulumi.ComponentResource):
             member=member,
             opts=after,
         )
+        grants.append(pull)
         image = AppImage(
             f"{name}-app",
             AppImageArgs(build=spec.image, repository=registry.url, registry=registry.login),
@@ -140,7 +144,7 @@ class GcpTarget(pulumi.ComponentResource):
             number = gcp.organizations.get_project_output(
                 project_id=project, opts=pulumi.InvokeOutputOptions(parent=self, provider=provider)
             ).number
-            gcp.artifactregistry.RepositoryIamMember(
+            nodes_pull = gcp.artifactregistry.RepositoryIamMember(
                 f"{name}-nodes-pull",
                 repository=registry.repository.name,
                 location=region,
@@ -150,7 +154,8 @@ class GcpTarget(pulumi.ComponentResource):
                 ),
                 opts=after,
             )
-            workload = gke.workload(spec, image.ref, account, extra_env, secret_values)
+            grants.append(nodes_pull)
+            workload = gke.workload(spec, image.ref, account, extra_env, secret_values, grants)
             url: pulumi.Input[str] = workload.address
             policies.append(
                 Policy(
@@ -176,6 +181,8 @@ class GcpTarget(pulumi.ComponentResource):
                         network_id=network.network.id,
                         subnet_id=network.subnet.id,
                         secret_ids=secrets.ids,
+                        secret_versions=secrets.versions,
+                        needs=[*grants, *secrets.ready],
                         extra_env=extra_env,
                         deletion_protection=config.gcp.deletion_protection,
                     ),
@@ -206,6 +213,7 @@ class GcpTarget(pulumi.ComponentResource):
                         network_id=network.network.id,
                         subnet_id=network.subnet.id,
                         secret_ids=secrets.ids,
+                        needs=[*grants, *secrets.ready],
                         extra_env=extra_env,
                         domain=spec.ingress.domain,
                     ),

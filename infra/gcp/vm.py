@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -31,6 +31,9 @@ class InstanceGroupArgs:
     network_id: pulumi.Input[str]
     subnet_id: pulumi.Input[str]
     secret_ids: Mapping[str, pulumi.Input[str]]
+    # Grants to the service account, secret versions and their accessors: instances booted
+    # before them cannot pull the image or read the secrets.
+    needs: Sequence[pulumi.Resource]
     extra_env: Mapping[str, pulumi.Input[str]]
     domain: str | None
 
@@ -138,7 +141,7 @@ class InstanceGroup(pulumi.ComponentResource):
                 max_unavailable_fixed=0,
                 max_surge_fixed=3,
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.needs)),
         )
         gcp.compute.RegionAutoscaler(
             f"{name}-autoscaler",

@@ -98,6 +98,8 @@ class KubernetesWorkloadArgs:
     extra_env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     extra_secret_env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     egress_ports: Sequence[tuple[int, str]] = DEFAULT_EGRESS_PORTS
+    # What the pods need before they start (grants to the cloud identity, its bindings).
+    depends_on: Sequence[pulumi.Resource] = ()
 
 
 class KubernetesWorkload(pulumi.ComponentResource):
@@ -259,7 +261,10 @@ class KubernetesWorkload(pulumi.ComponentResource):
             ),
             # The autoscaler owns the replica count once it runs.
             opts=pulumi.ResourceOptions.merge(
-                child, pulumi.ResourceOptions(ignore_changes=["spec.replicas"])
+                child,
+                pulumi.ResourceOptions(
+                    ignore_changes=["spec.replicas"], depends_on=list(args.depends_on)
+                ),
             ),
         )
         self.service = k8s.core.v1.Service(
