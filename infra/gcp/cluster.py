@@ -14,6 +14,13 @@ import pulumi_kubernetes as k8s
 from infra.kubernetes import KubernetesWorkload, KubernetesWorkloadArgs
 from infra.spec import WorkloadSpec
 
+# Workload Identity: pods get their tokens from the GKE metadata server. With network policy
+# enforced (Dataplane V2, always on Autopilot) a policy must admit 169.254.169.254:80 and
+# 169.254.169.252:988, or no token is ever issued and every Vertex AI call fails.
+# https://cloud.google.com/kubernetes-engine/docs/concepts/workload-identity#limitations
+# (read 2026-11-29, as infra/readiness/network_kubernetes.py records it)
+METADATA_EGRESS = (("169.254.169.254/32", 80), ("169.254.169.252/32", 988))
+
 
 def kubeconfig(name: str, endpoint: str, ca_data: str) -> dict[str, Any]:
     """A kubeconfig that authenticates through `gke-gcloud-auth-plugin` (no static credentials)."""
@@ -131,6 +138,7 @@ class Gke(pulumi.ComponentResource):
                 automount_token=False,  # GKE's metadata server speaks for the pod
                 extra_env=dict(extra_env),
                 extra_secret_env=dict(secret_env),
+                identity_egress=METADATA_EGRESS,
                 # Pods started before their grants get 403s from Vertex AI and the registry.
                 depends_on=[*needs, binding],
             ),

@@ -49,8 +49,10 @@ from pulumi_kubernetes.core.v1 import (
 )
 from pulumi_kubernetes.meta.v1 import LabelSelectorArgs, ObjectMetaArgs
 from pulumi_kubernetes.networking.v1 import (
+    IPBlockArgs,
     NetworkPolicyEgressRuleArgs,
     NetworkPolicyIngressRuleArgs,
+    NetworkPolicyPeerArgs,
     NetworkPolicyPortArgs,
     NetworkPolicySpecArgs,
 )
@@ -98,6 +100,9 @@ class KubernetesWorkloadArgs:
     extra_env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     extra_secret_env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     egress_ports: Sequence[tuple[int, str]] = DEFAULT_EGRESS_PORTS
+    # The cloud's identity endpoint on the node, as (CIDR, TCP port): only there, only that
+    # port. GKE's metadata server; none on EKS (IRSA goes to STS on 443) or AKS (Entra ID).
+    identity_egress: Sequence[tuple[str, int]] = ()
     # What the pods need before they start (grants to the cloud identity, its bindings).
     depends_on: Sequence[pulumi.Resource] = ()
 
@@ -324,7 +329,14 @@ class KubernetesWorkload(pulumi.ComponentResource):
                             NetworkPolicyPortArgs(port=port, protocol=protocol)
                             for port, protocol in args.egress_ports
                         ]
-                    )
+                    ),
+                    *(
+                        NetworkPolicyEgressRuleArgs(
+                            to=[NetworkPolicyPeerArgs(ip_block=IPBlockArgs(cidr=cidr))],
+                            ports=[NetworkPolicyPortArgs(port=port, protocol="TCP")],
+                        )
+                        for cidr, port in args.identity_egress
+                    ),
                 ],
             ),
             opts=child,

@@ -1,4 +1,4 @@
-"""GCP creation order: each workload waits for what it needs to start (issue 16 items 2, 4, 18)."""
+"""GCP creation order and what GKE pods reach: each workload gets what it needs (issue 16)."""
 
 from __future__ import annotations
 
@@ -66,3 +66,13 @@ def test_workload_identity_waits_for_the_cluster_and_pods_for_it(plans: dict[str
     binding = plan.one("gcp:serviceaccount/iAMMember:IAMMember")
     assert plan.one("gcp:container/cluster:Cluster").urn in _before(plan, binding)
     assert binding.urn in _before(plan, plan.one(WORKLOADS["cluster"]))
+
+
+def test_gke_pods_may_reach_the_metadata_server(plans: dict[str, Plan]) -> None:
+    policy = plans["cluster"].one("kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs
+    rules = {
+        (rule["to"][0]["ipBlock"]["cidr"], rule["ports"][0]["port"])
+        for rule in policy["spec"]["egress"]
+        if "to" in rule
+    }
+    assert rules == {("169.254.169.254/32", 80), ("169.254.169.252/32", 988)}

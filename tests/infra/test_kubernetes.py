@@ -22,7 +22,12 @@ DB_URL = "postgresql://llmchain:pa55word@db.internal:5432/llmchain"
 
 
 def workload_plan(
-    *, public: bool = True, min_replicas: int = 2, token: bool = False, api_keys: bool = True
+    *,
+    public: bool = True,
+    min_replicas: int = 2,
+    token: bool = False,
+    api_keys: bool = True,
+    identity_egress: tuple[tuple[str, int], ...] = (),
 ) -> Plan:
     def program() -> None:
         config = StackConfig.model_validate(
@@ -48,6 +53,7 @@ def workload_plan(
                 automount_token=token,
                 extra_env={"AWS_REGION": "us-east-1"},
                 extra_secret_env={"LLMCHAIN_MEMORY_URL": pulumi.Output.secret(DB_URL)},
+                identity_egress=identity_egress,
             ),
         )
 
@@ -169,6 +175,23 @@ def test_service_hpa_pdb_and_network_policy(plan: Plan) -> None:
     assert policy["ingress"] == [{"ports": [{"port": 8000, "protocol": "TCP"}]}]
     egress = {(p["port"], p["protocol"]) for p in policy["egress"][0]["ports"]}
     assert egress == {(53, "UDP"), (53, "TCP"), (443, "TCP"), (5432, "TCP")}
+
+
+def test_identity_egress_admits_only_that_address_and_port() -> None:
+    # GKE's metadata server (Workload Identity); without these rules no pod gets a token.
+    metadata = (("169.254.169.254/32", 80), ("169.254.169.252/32", 988))
+    plan = workload_plan(identity_egress=metadata)
+    egress = obj(plan, "NetworkPolicy").inputs["spec"]["egress"]
+    assert egress[1:] == [
+        {"to": [{"ipBlock": {"cidr": cidr}}], "ports": [{"port": port, "protocol": "TCP"}]}
+        for cidr, port in metadata
+    ]
+    for manifest in manifests(plan):
+        kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
+
+
+def test_no_identity_egress_by_default(plan: Plan) -> None:
+    assert len(obj(plan, "NetworkPolicy").inputs["spec"]["egress"]) == 1  # EKS, AKS: unchanged
 
 
 def test_private_single_replica_variant() -> None:

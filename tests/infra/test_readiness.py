@@ -189,8 +189,6 @@ EXPECTED: dict[tuple[str, str, str, str], str] = {
     # The AKS subnet's NSG denies the internet in front of the LoadBalancer Service; a
     # private stack puts the internal-LB annotation on a ClusterIP Service.
     ("azure", "cluster", "*", "network-azure"): AZURE,
-    # The shared NetworkPolicy blocks the GKE metadata server (Workload Identity).
-    ("gcp", "cluster", "*", "network-kubernetes"): GCP,
     ("gcp", "vm", "private", "network-gcp"): GCP,  # the global LB is external whatever is asked
 }
 
