@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -104,7 +104,7 @@ class Aks(pulumi.ComponentResource):
         kubelet: pulumi.Output[str] = self.cluster.identity_profile.apply(
             lambda p: (p["kubeletidentity"].object_id or "") if p and "kubeletidentity" in p else ""
         )
-        grant(
+        self.nodes_pull = grant(
             f"{name}-nodes-acr-pull", ACR_PULL, kubelet, args.registry_id, args.subscription, child
         )
         credentials = azure.containerservice.list_managed_cluster_admin_credentials_output(
@@ -128,10 +128,15 @@ class Aks(pulumi.ComponentResource):
         identity_client_id: pulumi.Input[str],
         extra_env: Mapping[str, pulumi.Input[str]],
         secret_env: Mapping[str, pulumi.Input[str]],
+        depends_on: Sequence[pulumi.Resource] = (),
     ) -> KubernetesWorkload:
-        """The workload, its service account federated with the managed identity."""
+        """The workload, its service account federated with the managed identity.
+
+        The pods start after the nodes may pull, the federation exists (or the token exchange
+        fails) and `depends_on` (grants to the identity, the database) is in place.
+        """
         issuer = self.cluster.oidc_issuer_profile.apply(lambda p: p.issuer_url if p else "")
-        azure.managedidentity.FederatedIdentityCredential(
+        federation = azure.managedidentity.FederatedIdentityCredential(
             f"{spec.name}-federation",
             resource_group_name=self.resource_group,
             resource_name_=self.identity_name,
@@ -157,6 +162,7 @@ class Aks(pulumi.ComponentResource):
                 automount_token=False,  # the workload-identity webhook projects its own token
                 extra_env={**extra_env, "AZURE_CLIENT_ID": identity_client_id},
                 extra_secret_env=dict(secret_env),
+                depends_on=[self.nodes_pull, federation, *depends_on],
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -33,6 +33,7 @@ class Database(pulumi.ComponentResource):
 
     url: pulumi.Output[str]
     server_name: pulumi.Output[str]
+    database: azure.dbforpostgresql.Database  # the workload connects only after it exists
 
     def __init__(
         self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None
@@ -72,7 +73,12 @@ class Database(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
-        azure.dbforpostgresql.Configuration(
+        # TLS is enforced by default on Flexible Server ("By default, secured connectivity between
+        # the client and the server is enforced", https://learn.microsoft.com/en-us/azure/postgresql/
+        # flexible-server/how-to-connect-tls-ssl, read 2026-11-29); it is pinned here so drift or a
+        # changed default cannot turn it off. The server takes one change at a time (a second one
+        # answers ServerIsBusy), so the database is created after this setting, never beside it.
+        tls = azure.dbforpostgresql.Configuration(
             f"{name}-tls",
             configuration_name="require_secure_transport",
             server_name=server.name,
@@ -81,12 +87,12 @@ class Database(pulumi.ComponentResource):
             source="user-override",
             opts=child,
         )
-        azure.dbforpostgresql.Database(
+        self.database = azure.dbforpostgresql.Database(
             f"{name}-db",
             database_name=DATABASE,
             server_name=server.name,
             resource_group_name=args.resource_group,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[tls]),
         )
         self.server_name = server.name
         self.url = pulumi.Output.secret(

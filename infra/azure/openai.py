@@ -32,6 +32,8 @@ class OpenAi(pulumi.ComponentResource):
 
     endpoint: pulumi.Output[str]
     deployment_name: pulumi.Output[str]
+    user_grant: azure.authorization.RoleAssignment  # callers wait for it (and the deployment)
+    deployment: azure.cognitiveservices.Deployment
 
     def __init__(
         self, name: str, args: OpenAiArgs, opts: pulumi.ResourceOptions | None = None
@@ -70,7 +72,7 @@ class OpenAi(pulumi.ComponentResource):
             sku=azure.cognitiveservices.SkuArgs(name=SKU, capacity=args.capacity),
             opts=child,
         )
-        grant(
+        self.user_grant = grant(
             f"{name}-openai-user",
             OPENAI_USER,
             args.caller_principal_id,
@@ -78,6 +80,7 @@ class OpenAi(pulumi.ComponentResource):
             args.subscription,
             child,
         )
+        self.deployment = deployment
         self.endpoint = account.properties.endpoint
         self.deployment_name = deployment.name
         self.register_outputs({"endpoint": self.endpoint})

@@ -62,6 +62,7 @@ class Registry(pulumi.ComponentResource):
 
     registry: azure.containerregistry.Registry
     login: RegistryLogin
+    pull_grant: azure.authorization.RoleAssignment  # the workload pulls only after it exists
 
     def __init__(
         self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None
@@ -79,7 +80,7 @@ class Registry(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
-        grant(
+        self.pull_grant = grant(
             f"{name}-acr-pull",
             ACR_PULL,
             args.puller_principal_id,

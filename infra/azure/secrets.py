@@ -38,6 +38,8 @@ class Vault(pulumi.ComponentResource):
     vault: azure.keyvault.Vault
     uris: dict[str, pulumi.Output[str]]  # setting -> the secret's URI (a Key Vault reference)
     names: dict[str, str]  # setting -> the secret's name in the vault
+    # What a workload reading the vault waits for: the read grant and every secret value.
+    ready: list[pulumi.Resource]
 
     def __init__(
         self, name: str, args: VaultArgs, opts: pulumi.ResourceOptions | None = None
@@ -61,7 +63,7 @@ class Vault(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
-        grant(
+        read = grant(
             f"{name}-kv-read",
             KEY_VAULT_SECRETS_USER,
             args.reader_principal_id,
@@ -71,6 +73,7 @@ class Vault(pulumi.ComponentResource):
         )
         self.uris = {}
         self.names = {}
+        self.ready = [read]
         for env_name, value in sorted(args.values.items()):
             slug = secret_name(env_name)
             secret = azure.keyvault.Secret(
@@ -84,4 +87,5 @@ class Vault(pulumi.ComponentResource):
             )
             self.uris[env_name] = secret.properties.secret_uri
             self.names[env_name] = slug
+            self.ready.append(secret)
         self.register_outputs({"vault": self.vault.name})

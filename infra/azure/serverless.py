@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -36,6 +36,9 @@ class ContainerAppArgs:
     secret_uris: Mapping[str, pulumi.Input[str]]  # setting -> Key Vault secret URI
     extra_env: Mapping[str, pulumi.Input[str]]
     ha: bool
+    # Container Apps checks its AcrPull and Key Vault grants while it provisions ("Unable to get
+    # value using Managed identity"), and the first revision connects to the database and model.
+    depends_on: Sequence[pulumi.Resource] = ()
 
 
 class ContainerApp(pulumi.ComponentResource):
@@ -157,7 +160,7 @@ class ContainerApp(pulumi.ComponentResource):
                 termination_grace_period_seconds=spec.shutdown_grace_s + 10,
             ),
             tags=args.tags,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
         )
         fqdn = self.app.configuration.apply(lambda c: c.ingress.fqdn if c and c.ingress else "")
         self.url = pulumi.Output.concat("https://", fqdn)

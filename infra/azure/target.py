@@ -115,6 +115,11 @@ class AzureTarget(pulumi.ComponentResource):
             )
             secret_values["LLMCHAIN_MEMORY_URL"] = database.url
         extra_env: dict[str, pulumi.Input[str]] = {"AZURE_CLIENT_ID": identity.client_id}
+        # What every workload waits for: it pulls with AcrPull, connects to the database and
+        # calls the model with its grant (Azure checks each at first use).
+        ready: list[pulumi.Resource] = [registry.pull_grant]
+        if database is not None:
+            ready.append(database.database)
         if config.llm.provider is Provider.AZURE_OPENAI:
             openai = OpenAi(
                 name,
@@ -133,6 +138,7 @@ class AzureTarget(pulumi.ComponentResource):
             )
             extra_env["LLMCHAIN_AZURE_OPENAI_ENDPOINT"] = openai.endpoint
             extra_env["LLMCHAIN_AZURE_OPENAI_DEPLOYMENT"] = openai.deployment_name
+            ready += [openai.user_grant, openai.deployment]
         rules = insights_rules(workspace.insights.id, 10, config.monitoring.latency_p95_ms)
         compute = config.compute
         if compute is Compute.CLUSTER:
@@ -154,7 +160,9 @@ class AzureTarget(pulumi.ComponentResource):
                 ),
                 child,
             )
-            workload = aks.workload(spec, image.ref, identity.client_id, extra_env, secret_values)
+            workload = aks.workload(
+                spec, image.ref, identity.client_id, extra_env, secret_values, depends_on=ready
+            )
             url: pulumi.Input[str] = workload.address
             rules += [
                 Rule(
@@ -209,6 +217,7 @@ class AzureTarget(pulumi.ComponentResource):
                         secret_uris=vault.uris,
                         extra_env=extra_env,
                         ha=config.ha,
+                        depends_on=[*ready, *vault.ready],
                     ),
                     child,
                 )
@@ -253,6 +262,7 @@ class AzureTarget(pulumi.ComponentResource):
                         vault_name=vault.vault.name,
                         secret_names=vault.names,
                         extra_env=extra_env,
+                        depends_on=[*ready, *vault.ready],
                     ),
                     child,
                 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -50,6 +50,9 @@ class ScaleSetArgs:
     vault_name: pulumi.Input[str]
     secret_names: Mapping[str, str]  # setting -> Key Vault secret name
     extra_env: Mapping[str, pulumi.Input[str]]
+    # Cloud-init pulls with AcrPull and reads Key Vault on first boot: the grants, the secret
+    # values, the database and the model deployment exist before any instance does.
+    depends_on: Sequence[pulumi.Resource] = ()
 
 
 class ScaleSet(pulumi.ComponentResource):
@@ -223,7 +226,9 @@ class ScaleSet(pulumi.ComponentResource):
             virtual_machine_profile=profile,
             tags=args.tags,
             opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[self.lb], ignore_changes=["sku.capacity"]
+                parent=self,
+                depends_on=[self.lb, *args.depends_on],
+                ignore_changes=["sku.capacity"],
             ),
         )
         azure.monitor.AutoscaleSetting(

@@ -70,3 +70,68 @@ def test_aks_version_is_a_setting_and_is_validated() -> None:
     assert aks["kubernetesVersion"] == "1.36"
     with pytest.raises(PlanConfigError, match="kubernetesVersion"):
         plan_for("cluster", **{"llmchain:azure.kubernetesVersion": "latest"})
+
+
+# --- items 7, 8: creation order -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def vm() -> Plan:
+    return plan_for("vm")
+
+
+def _waits_for(plan: Plan, workload: str) -> set[str]:
+    """Names of every resource the workload waits for, directly or transitively."""
+    by_urn = {r.urn: r for r in plan.resources}
+    start = next(r for r in plan.resources if r.name == workload and r.custom)
+    seen: set[str] = set()
+    todo = list(start.dependencies)
+    while todo:
+        urn = todo.pop()
+        if urn in seen or urn not in by_urn:
+            continue
+        seen.add(urn)
+        todo += by_urn[urn].dependencies
+    return {by_urn[u].name for u in seen}
+
+
+def test_database_is_created_after_the_tls_setting_never_beside_it(serverless: Plan) -> None:
+    tls = serverless.one("azure-native:dbforpostgresql:Configuration")
+    database = serverless.one("azure-native:dbforpostgresql:Database")
+    assert tls.urn in database.dependencies  # one change at a time on the server
+
+
+def test_container_app_waits_for_its_grants_secrets_database_and_model(serverless: Plan) -> None:
+    waits = _waits_for(serverless, "llmchain-azure-app")
+    assert {
+        "llmchain-azure-acr-pull",
+        "llmchain-azure-kv-read",
+        "llmchain-azure-openai-user",
+        "llmchain-azure-model",
+        "llmchain-azure-memory-db",
+        "llmchain-azure-llmchain-memory-url",
+        "llmchain-azure-applicationinsights-connection-string",
+    } <= waits
+
+
+def test_scale_set_waits_for_its_grants_secret_values_and_database(vm: Plan) -> None:
+    waits = _waits_for(vm, "llmchain-azure-vmss")
+    assert {
+        "llmchain-azure-acr-pull",
+        "llmchain-azure-kv-read",
+        "llmchain-azure-openai-user",
+        "llmchain-azure-memory-db",
+        "llmchain-azure-llmchain-memory-url",
+        "llmchain-azure-applicationinsights-connection-string",
+    } <= waits
+
+
+def test_aks_pods_wait_for_pull_federation_grants_and_database(cluster: Plan) -> None:
+    deployment = cluster.one("kubernetes:apps/v1:Deployment")
+    waits = _waits_for(cluster, deployment.name)
+    assert {
+        "llmchain-azure-nodes-acr-pull",
+        "llmchain-azure-federation",
+        "llmchain-azure-openai-user",
+        "llmchain-azure-memory-db",
+    } <= waits
