@@ -222,3 +222,11 @@ def test_checkov_would_catch_a_weakened_pod(plan: Plan, tmp_path: Path) -> None:
     write_manifests(objects, tmp_path)
     failed = {f["check_id"] for f in checkov_failures(tmp_path, list(ACCEPTED))}
     assert {"CKV_K8S_20", "CKV_K8S_22"} <= failed  # privilege escalation, read-only root
+
+
+def test_manifests_are_validated_against_the_version_the_clusters_run() -> None:
+    from infra.aws.cluster import KUBERNETES_VERSION as EKS
+    from infra.azure.cluster import KUBERNETES_VERSION as AKS
+
+    minor = ".".join(KUBERNETES_VERSION.split(".")[:2])
+    assert minor == EKS == AKS
