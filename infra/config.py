@@ -436,6 +436,15 @@ class StackConfig(_Section):
                 "required with llmchain:ingress.domain on AWS: the Route 53 zone that "
                 "validates the certificate and points the name at the load balancer",
             )
+        private_gcp_vm = self.cloud is Cloud.GCP and compute is Compute.VM
+        if private_gcp_vm and self.ingress.domain and not self.ingress.public:
+            raise _KeyError(
+                "ingress.domain",
+                self.ingress.domain,
+                "a private GCP vm stack is served by an internal load balancer over HTTP inside "
+                "the VPC (no Google-managed certificate); drop the domain or set "
+                "llmchain:ingress.public true",
+            )
         if self.scaling.min > self.scaling.max:
             limit = f"must not exceed llmchain:scaling.max ({self.scaling.max})"
             raise _KeyError("scaling.min", self.scaling.min, limit)

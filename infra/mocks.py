@@ -225,6 +225,7 @@ def _gcp(token: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         if token.startswith("gcp:cloudrunv2")
         else {},
         "GlobalAddress": {"address": "34.120.0.10"},
+        "Address": {"address": "10.60.0.50"},  # a regional internal address, in the subnet
         "Cluster": {
             "endpoint": "34.70.0.5",
             "masterAuth": {"clusterCaCertificate": "LS0tLS1CRUdJTi0tLS0t"},

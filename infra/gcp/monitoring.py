@@ -25,7 +25,7 @@ class Policy:
 
 
 def http_policies(
-    resource_filter: str,
+    resource_filter: pulumi.Input[str],
     count_metric: str,
     latency_metric: str,
     error_label: str,
@@ -33,19 +33,19 @@ def http_policies(
     p95_ms: int,
 ) -> list[Policy]:
     """5xx ratio and p95 latency for a serving resource (Cloud Run, or the load balancer)."""
-    requests = f'{resource_filter} AND metric.type = "{count_metric}"'
+    requests = pulumi.Output.concat(resource_filter, f' AND metric.type = "{count_metric}"')
     return [
         Policy(
             "errors",
             f"5xx above {error_pct:g}% of requests",
-            f"{requests} AND {error_label}",
+            pulumi.Output.concat(requests, f" AND {error_label}"),
             error_pct / 100,
             denominator=requests,
         ),
         Policy(
             "latency",
             f"p95 latency above {p95_ms} ms",
-            f'{resource_filter} AND metric.type = "{latency_metric}"',
+            pulumi.Output.concat(resource_filter, f' AND metric.type = "{latency_metric}"'),
             p95_ms,
             aligner="ALIGN_PERCENTILE_95",
             reducer="REDUCE_MAX",

@@ -8,6 +8,10 @@ import pulumi
 import pulumi_gcp as gcp
 
 SUBNET_CIDR = "10.60.0.0/20"
+# The proxy-only subnet an internal Application Load Balancer's Envoy proxies take their
+# addresses from: one per region and VPC, /23 recommended.
+# https://cloud.google.com/load-balancing/docs/proxy-only-subnets (read 2026-11-29)
+PROXY_SUBNET_CIDR = "10.60.16.0/23"
 # Where Google's load balancers and their health checks come from.
 LB_RANGES = ["130.211.0.0/22", "35.191.0.0/16"]
 TARGET_TAG = "llmchain"
@@ -19,6 +23,7 @@ class NetworkArgs:
 
     region: str
     port: int
+    internal_lb: bool = False  # a private vm stack: its internal load balancer's proxies
 
 
 class Network(pulumi.ComponentResource):
@@ -27,6 +32,7 @@ class Network(pulumi.ComponentResource):
     network: gcp.compute.Network
     subnet: gcp.compute.Subnetwork
     peering: gcp.servicenetworking.Connection
+    proxy_subnet: gcp.compute.Subnetwork | None = None
 
     def __init__(
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
@@ -84,4 +90,26 @@ class Network(pulumi.ComponentResource):
             description="Google load balancers and health checks to the service port; nothing else",
             opts=child,
         )
+        if args.internal_lb:
+            self.proxy_subnet = gcp.compute.Subnetwork(
+                f"{name}-proxy-subnet",
+                network=self.network.id,
+                region=args.region,
+                ip_cidr_range=PROXY_SUBNET_CIDR,
+                purpose="REGIONAL_MANAGED_PROXY",
+                role="ACTIVE",
+                opts=child,
+            )
+            # The internal load balancer's requests come from its proxies, not LB_RANGES
+            # (its health checks still do). https://cloud.google.com/load-balancing/docs/l7-internal/setting-up-l7-internal
+            gcp.compute.Firewall(
+                f"{name}-proxies-to-service",
+                network=self.network.id,
+                direction="INGRESS",
+                source_ranges=[PROXY_SUBNET_CIDR],
+                target_tags=[TARGET_TAG],
+                allows=[gcp.compute.FirewallAllowArgs(protocol="tcp", ports=[str(args.port)])],
+                description="the internal load balancer's proxies to the service port",
+                opts=child,
+            )
         self.register_outputs({"network": self.network.id})

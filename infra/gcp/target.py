@@ -87,7 +87,10 @@ class GcpTarget(pulumi.ComponentResource):
                 opts=after,
             )
             grants.append(grant)
-        network = Network(name, NetworkArgs(region=region, port=spec.port), after)
+        internal_lb = config.compute is Compute.VM and not spec.ingress.public
+        network = Network(
+            name, NetworkArgs(region=region, port=spec.port, internal_lb=internal_lb), after
+        )
         registry = Registry(name, region, project, after)
         pull = gcp.artifactregistry.RepositoryIamMember(
             f"{name}-pull",
@@ -216,20 +219,35 @@ class GcpTarget(pulumi.ComponentResource):
                         needs=[*grants, *secrets.ready],
                         extra_env=extra_env,
                         domain=spec.ingress.domain,
+                        proxy_subnet=[network.proxy_subnet] if network.proxy_subnet else [],
                     ),
                     after,
                 )
                 url = group.url
+                # Scoped to this stack's forwarding rule: every load balancer of the project
+                # reports under the same resource type. The internal load balancer's metrics
+                # sit under https/internal/. https://cloud.google.com/load-balancing/docs/metrics
+                # (read 2026-11-29)
+                kind, metrics = (
+                    ("https_lb_rule", "loadbalancing.googleapis.com/https/")
+                    if spec.ingress.public
+                    else ("internal_http_lb_rule", "loadbalancing.googleapis.com/https/internal/")
+                )
                 policies += http_policies(
-                    'resource.type = "https_lb_rule"',
-                    "loadbalancing.googleapis.com/https/request_count",
-                    "loadbalancing.googleapis.com/https/total_latencies",
+                    pulumi.Output.concat(
+                        f'resource.type = "{kind}" AND resource.labels.forwarding_rule_name = "',
+                        group.forwarding_rule.name,
+                        '"',
+                    ),
+                    metrics + "request_count",
+                    metrics + "total_latencies",
                     "metric.labels.response_code_class = 500",
                     *thresholds,
                 )
-                uptime_host = spec.ingress.domain or group.url.apply(
-                    lambda u: u.removeprefix("http://")
-                )
+                if spec.ingress.public:  # the uptime checkers probe from the internet
+                    uptime_host = spec.ingress.domain or group.url.apply(
+                        lambda u: u.removeprefix("http://")
+                    )
         monitoring = Monitoring(
             name,
             MonitoringArgs(

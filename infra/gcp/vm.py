@@ -14,7 +14,7 @@ from infra.outputs import all_dict
 from infra.spec import WorkloadSpec
 
 IMAGE = "ubuntu-os-cloud/ubuntu-2404-lts-amd64"
-BACKEND_TIMEOUT_S = 300  # streams
+BACKEND_TIMEOUT_S = 900  # streams: as long as Cloud Run's request timeout
 
 
 @dataclass
@@ -36,6 +36,8 @@ class InstanceGroupArgs:
     needs: Sequence[pulumi.Resource]
     extra_env: Mapping[str, pulumi.Input[str]]
     domain: str | None
+    # A private stack's internal load balancer needs the network's proxy-only subnet.
+    proxy_subnet: Sequence[pulumi.Resource] = ()
 
 
 class InstanceGroup(pulumi.ComponentResource):
@@ -43,7 +45,7 @@ class InstanceGroup(pulumi.ComponentResource):
 
     url: pulumi.Output[str]
     group: gcp.compute.RegionInstanceGroupManager
-    forwarding_rule: gcp.compute.GlobalForwardingRule
+    forwarding_rule: gcp.compute.GlobalForwardingRule | gcp.compute.ForwardingRule
 
     def __init__(
         self, name: str, args: InstanceGroupArgs, opts: pulumi.ResourceOptions | None = None
@@ -111,15 +113,6 @@ class InstanceGroup(pulumi.ComponentResource):
             unhealthy_threshold=3,
             opts=child,
         )
-        ready = gcp.compute.HealthCheck(
-            f"{name}-ready",
-            http_health_check=gcp.compute.HealthCheckHttpHealthCheckArgs(
-                port=spec.port, request_path=spec.readiness_path
-            ),
-            check_interval_sec=5,
-            timeout_sec=3,
-            opts=child,
-        )
         self.group = gcp.compute.RegionInstanceGroupManager(
             f"{name}-group",
             base_instance_name=name,
@@ -155,6 +148,24 @@ class InstanceGroup(pulumi.ComponentResource):
                     target=0.6
                 ),
             ),
+            opts=child,
+        )
+        if args.spec.ingress.public:
+            self._external(name, args)
+        else:
+            self._internal(name, args)
+        self.register_outputs({"url": self.url})
+
+    def _external(self, name: str, args: InstanceGroupArgs) -> None:
+        """A global external Application Load Balancer; HTTPS with a managed certificate."""
+        child = pulumi.ResourceOptions(parent=self)
+        ready = gcp.compute.HealthCheck(
+            f"{name}-ready",
+            http_health_check=gcp.compute.HealthCheckHttpHealthCheckArgs(
+                port=args.spec.port, request_path=args.spec.readiness_path
+            ),
+            check_interval_sec=5,
+            timeout_sec=3,
             opts=child,
         )
         backend = gcp.compute.BackendService(
@@ -213,4 +224,68 @@ class InstanceGroup(pulumi.ComponentResource):
         )
         if not args.domain:
             self.forwarding_rule = http_rule
-        self.register_outputs({"url": self.url})
+
+    def _internal(self, name: str, args: InstanceGroupArgs) -> None:
+        """A regional internal Application Load Balancer: reachable from the VPC only.
+
+        Its proxies take addresses from the network's proxy-only subnet; the backend service,
+        health check, URL map and proxy are regional.
+        https://cloud.google.com/load-balancing/docs/l7-internal/setting-up-l7-internal
+        (read 2026-11-29)
+        """
+        spec = args.spec
+        child = pulumi.ResourceOptions(parent=self)
+        ready = gcp.compute.RegionHealthCheck(
+            f"{name}-ready-internal",
+            region=args.region,
+            http_health_check=gcp.compute.RegionHealthCheckHttpHealthCheckArgs(
+                port=spec.port, request_path=spec.readiness_path
+            ),
+            check_interval_sec=5,
+            timeout_sec=3,
+            opts=child,
+        )
+        backend = gcp.compute.RegionBackendService(
+            f"{name}-backend",
+            region=args.region,
+            load_balancing_scheme="INTERNAL_MANAGED",
+            protocol="HTTP",
+            port_name="http",
+            timeout_sec=BACKEND_TIMEOUT_S,
+            health_checks=ready.id,
+            backends=[
+                gcp.compute.RegionBackendServiceBackendArgs(
+                    group=self.group.instance_group,
+                    balancing_mode="UTILIZATION",
+                    capacity_scaler=1.0,
+                )
+            ],
+            log_config=gcp.compute.RegionBackendServiceLogConfigArgs(enable=True, sample_rate=1.0),
+            opts=child,
+        )
+        url_map = gcp.compute.RegionUrlMap(
+            f"{name}-urls", region=args.region, default_service=backend.id, opts=child
+        )
+        proxy = gcp.compute.RegionTargetHttpProxy(
+            f"{name}-http", region=args.region, url_map=url_map.id, opts=child
+        )
+        address = gcp.compute.Address(
+            f"{name}-ip",
+            region=args.region,
+            address_type="INTERNAL",
+            subnetwork=args.subnet_id,
+            opts=child,
+        )
+        self.forwarding_rule = gcp.compute.ForwardingRule(
+            f"{name}-80",
+            region=args.region,
+            load_balancing_scheme="INTERNAL_MANAGED",
+            target=proxy.id,
+            port_range="80",
+            ip_address=address.address,
+            network=args.network_id,
+            subnetwork=args.subnet_id,
+            # The proxies need the proxy-only subnet before the rule may exist.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.proxy_subnet)),
+        )
+        self.url = pulumi.Output.concat("http://", address.address)

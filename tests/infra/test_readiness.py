@@ -188,7 +188,6 @@ EXPECTED: dict[tuple[str, str, str, str], str] = {
     # The AKS subnet's NSG denies the internet in front of the LoadBalancer Service; a
     # private stack puts the internal-LB annotation on a ClusterIP Service.
     ("azure", "cluster", "*", "network-azure"): AZURE,
-    ("gcp", "vm", "private", "network-gcp"): GCP,  # the global LB is external whatever is asked
 }
 
 
