@@ -10,7 +10,7 @@ import pulumi
 import pulumi_azure_native as azure
 import pulumi_kubernetes as k8s
 
-from infra.azure.roles import ACR_PULL, grant
+from infra.azure.roles import ACR_PULL, NETWORK_CONTRIBUTOR, grant
 from infra.kubernetes import KubernetesWorkload, KubernetesWorkloadArgs
 from infra.spec import WorkloadSpec
 
@@ -53,6 +53,27 @@ class Aks(pulumi.ComponentResource):
         spec = args.spec
         self.resource_group = args.resource_group
         self.identity_name = args.identity_name
+        # The control plane builds load balancers in a subnet it did not create, so its
+        # identity needs Network Contributor there. A system-assigned identity exists only
+        # after the cluster, and only the Azure CLI grants it afterwards; through ARM the
+        # Service never gets an address (LinkedAuthorizationFailed). A user-assigned identity
+        # is granted first. https://learn.microsoft.com/en-us/azure/aks/managed-identity-overview
+        # and .../aks/use-managed-identity (read 2026-11-29).
+        control_plane = azure.managedidentity.UserAssignedIdentity(
+            f"{name}-aks-id",
+            resource_group_name=args.resource_group,
+            location=args.location,
+            tags=args.tags,
+            opts=child,
+        )
+        subnet_grant = grant(
+            f"{name}-aks-subnet",
+            NETWORK_CONTRIBUTOR,
+            control_plane.principal_id,
+            args.subnet_id,
+            args.subscription,
+            child,
+        )
         self.cluster = azure.containerservice.ManagedCluster(
             f"{name}-aks",
             resource_group_name=args.resource_group,
@@ -60,7 +81,8 @@ class Aks(pulumi.ComponentResource):
             dns_prefix=name,
             kubernetes_version=args.kubernetes_version or KUBERNETES_VERSION,
             identity=azure.containerservice.ManagedClusterIdentityArgs(
-                type=azure.containerservice.ResourceIdentityType.SYSTEM_ASSIGNED
+                type=azure.containerservice.ResourceIdentityType.USER_ASSIGNED,
+                user_assigned_identities=[control_plane.id],
             ),
             oidc_issuer_profile=azure.containerservice.ManagedClusterOIDCIssuerProfileArgs(
                 enabled=True
@@ -99,7 +121,11 @@ class Aks(pulumi.ComponentResource):
                 upgrade_channel="patch"
             ),
             tags=args.tags,
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["agentPoolProfiles[0].count"]),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[subnet_grant],
+                ignore_changes=["agentPoolProfiles[0].count"],
+            ),
         )
         kubelet: pulumi.Output[str] = self.cluster.identity_profile.apply(
             lambda p: (p["kubeletidentity"].object_id or "") if p and "kubeletidentity" in p else ""
@@ -158,6 +184,7 @@ class Aks(pulumi.ComponentResource):
                     "azure.workload.identity/client-id": identity_client_id
                 },
                 service_annotations=annotations,
+                internal_load_balancer=True,  # private: an internal LB in the VNet (item 14)
                 pod_labels={"azure.workload.identity/use": "true"},
                 automount_token=False,  # the workload-identity webhook projects its own token
                 extra_env={**extra_env, "AZURE_CLIENT_ID": identity_client_id},

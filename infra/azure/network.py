@@ -8,6 +8,8 @@ from typing import Any
 import pulumi
 import pulumi_azure_native as azure
 
+from infra.kubernetes.workload import SERVICE_PORT
+
 VNET_CIDR = "10.50.0.0/16"
 SUBNETS = {
     "apps": "10.50.0.0/23",  # Container Apps environment (delegated)
@@ -23,11 +25,26 @@ POSTGRES_ZONE = "privatelink.postgres.database.azure.com"
 
 
 def nsg_rules(subnet: str, port: int, public: bool) -> list[dict[str, object]]:
-    """Inbound rules per subnet: the service port from the load balancer, not the internet."""
+    """Inbound rules per subnet: users reach the service port through the load balancer only.
+
+    NSG rules see the client's own address: a Standard load balancer keeps it, and
+    `AzureLoadBalancer` is the health probe's address only (168.63.129.16), never users'
+    (https://learn.microsoft.com/en-us/azure/load-balancer/load-balancer-overview,
+    https://learn.microsoft.com/en-us/azure/virtual-network/service-tags-overview; read
+    2026-11-29). AKS opens Service ports in the NIC-level NSG it manages, never in a subnet NSG
+    you bring (https://learn.microsoft.com/en-us/azure/aks/concepts-network#network-security-groups).
+    The VMs and nodes have no public address, so `Internet` reaches them only through the
+    load balancer's rules.
+    """
     rules: list[dict[str, object]] = []
     if subnet == "vms":
         rules.append(_allow("service-from-lb", 100, "AzureLoadBalancer", str(port)))
         rules.append(_allow("service-from-vnet", 110, "VirtualNetwork", str(port)))
+        if public:  # the backend port: the LB forwards 80 -> port without floating IP
+            rules.append(_allow("service-from-internet", 120, "Internet", str(port)))
+    elif subnet == "aks" and public:
+        # The Service's port (AKS's load-balancing rules use floating IP: the node sees it).
+        rules.append(_allow("service-from-internet", 100, "Internet", str(SERVICE_PORT)))
     elif subnet == "apps":
         source = "Internet" if public else "VirtualNetwork"
         rules.append(_allow("https-in", 100, source, "443"))

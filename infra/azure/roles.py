@@ -9,6 +9,9 @@ import pulumi_azure_native as azure
 ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
 KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
 OPENAI_USER = "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"
+# https://learn.microsoft.com/en-us/azure/role-based-access-control/built-in-roles/networking
+# (read 2026-11-29): what AKS's control-plane identity needs on a subnet it did not create.
+NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"
 
 
 def role_definition_id(subscription: str, role: str) -> str:

@@ -105,6 +105,9 @@ class KubernetesWorkloadArgs:
     identity_egress: Sequence[tuple[str, int]] = ()
     # What the pods need before they start (grants to the cloud identity, its bindings).
     depends_on: Sequence[pulumi.Resource] = ()
+    # A private stack's Service is a LoadBalancer too when the cloud makes it internal by an
+    # annotation in service_annotations (AKS reads it only on type LoadBalancer); else ClusterIP.
+    internal_load_balancer: bool = False
 
 
 class KubernetesWorkload(pulumi.ComponentResource):
@@ -272,11 +275,12 @@ class KubernetesWorkload(pulumi.ComponentResource):
                 ),
             ),
         )
+        load_balanced = spec.ingress.public or args.internal_load_balancer
         self.service = k8s.core.v1.Service(
             f"{name}-svc",
             metadata=meta("", annotations=dict(args.service_annotations)),
             spec=ServiceSpecArgs(
-                type="LoadBalancer" if spec.ingress.public else "ClusterIP",
+                type="LoadBalancer" if load_balanced else "ClusterIP",
                 selector=selector,
                 ports=[ServicePortArgs(name="http", port=SERVICE_PORT, target_port="http")],
             ),
@@ -347,7 +351,7 @@ class KubernetesWorkload(pulumi.ComponentResource):
         load_balancer = self.service.status.apply(_ingress_host)
         self.address = (
             pulumi.Output.all(load_balancer, in_cluster).apply(lambda a: a[0] or a[1])
-            if spec.ingress.public
+            if load_balanced
             else in_cluster
         )
         self.register_outputs({"address": self.address, "namespace": self.namespace})

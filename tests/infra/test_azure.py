@@ -73,7 +73,10 @@ def test_no_ssh_or_rdp_from_the_internet(plan: Plan) -> None:
                     or rule["sourceAddressPrefix"] != "Internet"
                 )
                 if rule["sourceAddressPrefix"] in ("Internet", "*", "0.0.0.0/0"):
-                    assert rule["destinationPortRange"] in ("80", "443"), (nsg.name, rule)
+                    # Web ports, and on the VMs' subnet the service port the load balancer
+                    # forwards to (a Standard LB keeps the client's address; issue 15 item 2).
+                    web = ("80", "443", "8000") if nsg.name.endswith("-vms-nsg") else ("80", "443")
+                    assert rule["destinationPortRange"] in web, (nsg.name, rule)
         assert any(
             r["access"] == "Deny" and r["sourceAddressPrefix"] == "Internet"
             for r in nsg.inputs["securityRules"]

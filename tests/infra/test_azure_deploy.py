@@ -7,8 +7,10 @@ from datetime import date
 import pytest
 
 from infra.azure.cluster import KUBERNETES_VERSION
+from infra.azure.roles import NETWORK_CONTRIBUTOR
 from infra.plan import Plan, PlanConfigError, run_plan
 from infra.readiness.facts import dated_facts, lookup
+from infra.readiness.network_azure import azure_network_paths
 
 TODAY = date(2026, 11, 29)
 API_KEY = "azure-api-key-never-plain"
@@ -135,3 +137,69 @@ def test_aks_pods_wait_for_pull_federation_grants_and_database(cluster: Plan) ->
         "llmchain-azure-openai-user",
         "llmchain-azure-memory-db",
     } <= waits
+
+
+# --- items 2, 3, 4, 14 (cluster): network paths ----------------------------------------------
+
+
+def _inbound(plan: Plan, nsg: str) -> list[dict[str, object]]:
+    rules = next(
+        r for r in plan.of_type("azure-native:network:NetworkSecurityGroup") if r.name == nsg
+    ).inputs["securityRules"]
+    return [r for r in rules if r["direction"] == "Inbound" and r["access"] == "Allow"]
+
+
+def _admits_internet(plan: Plan, nsg: str, port: str) -> bool:
+    return any(
+        r["sourceAddressPrefix"] == "Internet" and r["destinationPortRange"] == port
+        for r in _inbound(plan, nsg)
+    )
+
+
+@pytest.fixture(scope="module")
+def vm_private() -> Plan:
+    return plan_for("vm", **{"llmchain:ingress.public": False})
+
+
+@pytest.fixture(scope="module")
+def cluster_private() -> Plan:
+    return plan_for("cluster", **{"llmchain:ingress.public": False})
+
+
+def test_public_scale_set_admits_users_not_only_the_probe(vm: Plan, vm_private: Plan) -> None:
+    assert _admits_internet(vm, "llmchain-azure-vms-nsg", "8000")
+    assert not _admits_internet(vm_private, "llmchain-azure-vms-nsg", "8000")
+    assert azure_network_paths(vm) == [] and azure_network_paths(vm_private) == []
+
+
+def test_public_aks_subnet_admits_the_service_port(cluster: Plan, cluster_private: Plan) -> None:
+    assert _admits_internet(cluster, "llmchain-azure-aks-nsg", "80")
+    assert not any(
+        r["sourceAddressPrefix"] == "Internet"
+        for r in _inbound(cluster_private, "llmchain-azure-aks-nsg")
+    )
+    assert azure_network_paths(cluster) == []
+
+
+def test_aks_control_plane_may_build_load_balancers_in_its_subnet(cluster: Plan) -> None:
+    aks = cluster.one("azure-native:containerservice:ManagedCluster")
+    assert aks.inputs["identity"]["type"] == "UserAssigned"
+    (identity_id,) = aks.inputs["identity"]["userAssignedIdentities"]
+    grants = [
+        r
+        for r in cluster.of_type("azure-native:authorization:RoleAssignment")
+        if r.inputs["roleDefinitionId"].endswith(NETWORK_CONTRIBUTOR)
+    ]
+    (subnet_grant,) = grants
+    assert subnet_grant.inputs["scope"].endswith("/llmchain-azure-aks")  # the AKS subnet only
+    assert identity_id.endswith("/llmchain-azure-aks-id")
+    assert subnet_grant.inputs["principalId"] == "llmchain-azure-aks-id-principal"
+    assert subnet_grant.urn in aks.dependencies  # granted before the cluster exists
+
+
+def test_private_cluster_gets_an_internal_load_balancer(cluster_private: Plan) -> None:
+    service = cluster_private.one("kubernetes:core/v1:Service").inputs
+    assert service["spec"]["type"] == "LoadBalancer"
+    annotations = service["metadata"]["annotations"]
+    assert annotations["service.beta.kubernetes.io/azure-load-balancer-internal"] == "true"
+    assert azure_network_paths(cluster_private) == []

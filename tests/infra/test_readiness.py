@@ -181,14 +181,7 @@ GCP = "GCP: `pulumi up` succeeds from a fresh project and the service answers, i
 
 # (stack, compute or "*", variant or "*", rule) -> the open issue whose fix makes it pass.
 # Strict: once the fix lands the test XPASSes and fails, so the line must go.
-EXPECTED: dict[tuple[str, str, str, str], str] = {
-    # The VM subnet's NSG admits 8000 from AzureLoadBalancer (the probe) and the VNet only.
-    ("azure", "vm", "public", "network-azure"): AZURE,
-    ("azure", "vm", "ha", "network-azure"): AZURE,
-    # The AKS subnet's NSG denies the internet in front of the LoadBalancer Service; a
-    # private stack puts the internal-LB annotation on a ClusterIP Service.
-    ("azure", "cluster", "*", "network-azure"): AZURE,
-}
+EXPECTED: dict[tuple[str, str, str, str], str] = {}
 
 
 def expected(stack: str, compute: str, variant: str, rule: str) -> str | None:
