@@ -1,4 +1,4 @@
-"""Exception handlers: every error, 4xx or 5xx, leaves as `{"error": {"type", "message"}}`."""
+"""Exception handlers: every error, 4xx or 5xx, leaves as `{"error": {"type", "message", ...}}`."""
 
 from __future__ import annotations
 
@@ -29,22 +29,45 @@ def _location(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc) or "body"
 
 
+def malformed_json(exc: RequestValidationError) -> str | None:
+    """The message for a body that is not JSON at all, or None when it is JSON."""
+    for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            detail = (err.get("ctx") or {}).get("error", "")
+            return f"malformed JSON body: {detail}".strip()
+    return None
+
+
+def invalid_fields(exc: RequestValidationError, *, prefix: bool = True) -> tuple[str, str | None]:
+    """Each failing field with what is wrong, and the first one's name (`param`).
+
+    `prefix=False` drops where the field was (body, path, query), as OpenAI names its params.
+    """
+    parts, params = [], []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        field = _location(loc[1:]) if len(loc) > 1 else _location(loc)
+        params.append(field)
+        parts.append(f"{_location(loc) if prefix else field}: {err['msg']}")
+    return "; ".join(parts), (params[0] if params else None)
+
+
 async def app_error(_: Request, exc: Exception) -> JSONResponse:
-    """Our own errors carry their status, type and message."""
+    """Our own errors carry their status, type, message, and the field at fault if known."""
     assert isinstance(exc, AppError)
-    return error_response(exc.status_code, exc.error_type, exc.message, exc.headers)
+    return error_response(
+        exc.status_code, exc.error_type, exc.message, exc.headers, param=exc.param, code=exc.code
+    )
 
 
 async def validation_error(_: Request, exc: Exception) -> JSONResponse:
     """Malformed JSON is a 400; a body of the wrong shape is a 422 naming each field."""
     assert isinstance(exc, RequestValidationError)
-    errors = exc.errors()
-    for err in errors:
-        if err.get("type") == "json_invalid":
-            detail = (err.get("ctx") or {}).get("error", "")
-            return error_response(400, "bad_request", f"malformed JSON body: {detail}".strip())
-    parts = [f"{_location(tuple(err['loc']))}: {err['msg']}" for err in errors]
-    return error_response(422, "invalid_input", "; ".join(parts))
+    message = malformed_json(exc)
+    if message is not None:
+        return error_response(400, "bad_request", message)
+    message, param = invalid_fields(exc)
+    return error_response(422, "invalid_input", message, param=param)
 
 
 async def http_error(request: Request, exc: Exception) -> JSONResponse:

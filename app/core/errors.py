@@ -12,15 +12,28 @@ class ConfigError(Exception):
 
 
 class AppError(Exception):
-    """An error the API reports to its client as `{"error": {"type", "message"}}`."""
+    """An error the API reports as `{"error": {"type", "message", "param", "code"}}`.
+
+    `param` names the request field at fault and `code` is a machine-readable detail,
+    as in OpenAI's error object; both are null when they do not apply.
+    """
 
     status_code = 500
     error_type = "internal_error"
 
-    def __init__(self, message: str, *, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+        param: str | None = None,
+        code: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.headers = headers
+        self.param = param
+        self.code = code
 
 
 class BadRequest(AppError):
@@ -51,6 +64,13 @@ class PayloadTooLarge(AppError):
     error_type = "payload_too_large"
 
 
+class InvalidRequest(AppError):
+    """A request the OpenAI-compatible routes refuse: 400 `invalid_request_error`, as OpenAI."""
+
+    status_code = 400
+    error_type = "invalid_request_error"
+
+
 class InvalidInput(AppError):
     """The body parses but its content is wrong (missing variables, too long...)."""
 
@@ -79,13 +99,26 @@ class RequestTimeout(AppError):
     error_type = "timeout"
 
 
-def error_body(error_type: str, message: str) -> dict[str, Any]:
-    """The error document, shared by JSON responses and SSE `error` events."""
-    return {"error": {"type": error_type, "message": message}}
+def error_body(
+    error_type: str, message: str, param: str | None = None, code: str | None = None
+) -> dict[str, Any]:
+    """The error document, shared by JSON responses and SSE `error` events.
+
+    OpenAI's Error object requires all four fields, `param` and `code` nullable
+    (openai/openai-openapi, schema `Error`, read 2026-11-29).
+    """
+    return {"error": {"type": error_type, "message": message, "param": param, "code": code}}
 
 
 def error_response(
-    status_code: int, error_type: str, message: str, headers: dict[str, str] | None = None
+    status_code: int,
+    error_type: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    *,
+    param: str | None = None,
+    code: str | None = None,
 ) -> JSONResponse:
     """A JSON response in the service's error shape."""
-    return JSONResponse(error_body(error_type, message), status_code=status_code, headers=headers)
+    body = error_body(error_type, message, param, code)
+    return JSONResponse(body, status_code=status_code, headers=headers)

@@ -22,7 +22,7 @@ def assert_error(response: httpx.Response, status: int, error_type: str, *fragme
     assert response.status_code == status, response.text
     body = response.json()
     assert set(body) == {"error"}
-    assert set(body["error"]) == {"type", "message"}
+    assert set(body["error"]) == {"type", "message", "param", "code"}
     assert body["error"]["type"] == error_type
     for fragment in fragments:
         assert fragment in body["error"]["message"]

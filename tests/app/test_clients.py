@@ -83,7 +83,7 @@ def test_openai_chain_with_several_variables_takes_json(oai: openai.OpenAI) -> N
         messages=[{"role": "user", "content": '{"text": "long story", "max_words": "5"}'}],
     )
     assert "long story" in completion.choices[0].message.content
-    with pytest.raises(openai.UnprocessableEntityError) as info:
+    with pytest.raises(openai.BadRequestError) as info:
         oai.chat.completions.create(
             model="summarize", messages=[{"role": "user", "content": "just text"}]
         )

@@ -13,15 +13,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse
 
 from app.api.deps import runtime_of
+from app.api.openai_route import OpenAIRoute
 from app.api.routes.chat import SESSION_ID_PATTERN
 from app.api.running import as_client_error, bounded, dumps, sse_response
 from app.chains.registry import Chain
 from app.chat.service import chat_messages
-from app.core.errors import InvalidInput, NotFound
+from app.core.errors import InvalidInput, NotFound, error_body
 from app.core.metrics import track_usage
 from app.runtime import Runtime
 
-router = APIRouter(prefix="/v1", tags=["openai"])
+router = APIRouter(prefix="/v1", tags=["openai"], route_class=OpenAIRoute)
 
 CHAT_MODEL = "chat"
 AGENT_MODEL = "agent"
@@ -93,7 +94,7 @@ def _chain_input(chain: Chain, body: ChatCompletionRequest, max_chars: int) -> d
     """Fill the chain's variable from the last user message (a JSON object when it has several)."""
     users = [m for m in body.messages if m.role == "user"]
     if not users:
-        raise InvalidInput(f"messages: model '{chain.name}' needs a user message")
+        raise InvalidInput(f"messages: model '{chain.name}' needs a user message", param="messages")
     text = users[-1].text()
     variables = chain.spec.input_variables
     if len(variables) == 1:
@@ -105,16 +106,22 @@ def _chain_input(chain: Chain, body: ChatCompletionRequest, max_chars: int) -> d
     if not isinstance(value, dict):
         raise InvalidInput(
             f"model '{chain.name}' takes {', '.join(variables)}: send the last user message "
-            f'as a JSON object, for example {{"{variables[0]}": "..."}}'
+            f'as a JSON object, for example {{"{variables[0]}": "..."}}',
+            param="messages",
         )
-    return chain.check_input(value, max_chars)
+    try:
+        return chain.check_input(value, max_chars)
+    except InvalidInput as exc:
+        exc.param = "messages"  # the chain's variables come from the messages
+        raise
 
 
 def _check_size(body: ChatCompletionRequest, max_chars: int) -> None:
     size = sum(len(m.text()) for m in body.messages)
     if size > max_chars:
         raise InvalidInput(
-            f"messages: {size} characters; the limit is {max_chars} (LLMCHAIN_MAX_INPUT_CHARS)"
+            f"messages: {size} characters; the limit is {max_chars} (LLMCHAIN_MAX_INPUT_CHARS)",
+            param="messages",
         )
 
 
@@ -127,7 +134,9 @@ def _completion(cid: str, model: str, text: str, usage: dict[str, int]) -> dict[
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": text},
+                # OpenAI requires both, nullable: nothing is refused, no logprobs kept.
+                "message": {"role": "assistant", "content": text, "refusal": None},
+                "logprobs": None,
                 "finish_reason": "stop",
             }
         ],
@@ -155,7 +164,7 @@ async def _run(
     if body.model == AGENT_MODEL:
         users = [m for m in body.messages if m.role == "user"]
         if not users:
-            raise InvalidInput("messages: model 'agent' needs a user message")
+            raise InvalidInput("messages: model 'agent' needs a user message", param="messages")
         # With `user`, the session's memory; without, a one-off session.
         session = body.user or f"oneoff-{uuid.uuid4().hex}"
         if body.stream:
@@ -166,7 +175,7 @@ async def _run(
         if body.user:
             users = [m for m in body.messages if m.role == "user"]
             if not users:
-                raise InvalidInput("messages: model 'chat' needs a user message")
+                raise InvalidInput("messages: model 'chat' needs a user message", param="messages")
             message = users[-1].text()
             if body.stream:
                 return "", runtime.chat.stream_turn(body.user, message)
@@ -181,7 +190,9 @@ async def _run(
     chain = runtime.chains.get(body.model)
     if chain is None:
         raise NotFound(
-            f"unknown model '{body.model}'; known models: {', '.join(_known_models(runtime))}"
+            f"unknown model '{body.model}'; known models: {', '.join(_known_models(runtime))}",
+            param="model",
+            code="model_not_found",
         )
     chain_input = _chain_input(chain, body, settings.max_input_chars)
     if body.stream:
@@ -218,7 +229,7 @@ async def chat_completions(
                     yield {"data": dumps(_chunk(cid, model, {"content": piece}))}
         except Exception as exc:
             err = as_client_error(exc)
-            yield {"data": dumps({"error": {"type": err.error_type, "message": err.message}})}
+            yield {"data": dumps(error_body(err.error_type, err.message, err.param, err.code))}
             return
         yield {"data": dumps(_chunk(cid, model, {}, finish="stop"))}
         usage_chunk = _chunk(cid, model, {})
