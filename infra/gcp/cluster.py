@@ -67,6 +67,7 @@ class Gke(pulumi.ComponentResource):
 
     cluster: gcp.container.Cluster
     provider: k8s.Provider
+    node_member: pulumi.Output[str]  # the nodes' own service account, as an IAM member
 
     def __init__(
         self, name: str, args: GkeArgs, opts: pulumi.ResourceOptions | None = None
@@ -74,6 +75,24 @@ class Gke(pulumi.ComponentResource):
         super().__init__("llmchain:gcp:Gke", name, {}, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.project = args.project
+        # A dedicated node service account with only the node role, not the Compute default:
+        # organisations enforcing iam.automaticIamGrantsForDefaultServiceAccounts leave the
+        # default without it. https://cloud.google.com/kubernetes-engine/docs/how-to/service-accounts
+        # (read 2026-11-29)
+        nodes = gcp.serviceaccount.Account(
+            f"{name}-nodes",
+            account_id=f"{name}-nodes"[:30],
+            display_name=f"{name} GKE nodes",
+            opts=child,
+        )
+        self.node_member = pulumi.Output.concat("serviceAccount:", nodes.email)
+        node_role = gcp.projects.IAMMember(
+            f"{name}-node-role",
+            project=args.project,
+            role="roles/container.defaultNodeServiceAccount",
+            member=self.node_member,
+            opts=child,
+        )
         self.cluster = gcp.container.Cluster(
             f"{name}-gke",
             location=args.region,
@@ -88,8 +107,15 @@ class Gke(pulumi.ComponentResource):
             workload_identity_config=gcp.container.ClusterWorkloadIdentityConfigArgs(
                 workload_pool=f"{args.project}.svc.id.goog"
             ),
+            # Autopilot takes the node service account from the auto-provisioning defaults.
+            cluster_autoscaling=gcp.container.ClusterClusterAutoscalingArgs(
+                auto_provisioning_defaults=gcp.container.ClusterClusterAutoscalingAutoProvisioningDefaultsArgs(
+                    service_account=nodes.email,
+                    oauth_scopes=["https://www.googleapis.com/auth/cloud-platform"],
+                )
+            ),
             deletion_protection=args.deletion_protection,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[node_role]),
         )
         config = pulumi.Output.all(
             self.cluster.name,

@@ -77,6 +77,9 @@ class Database(pulumi.ComponentResource):
             name=USER,
             instance=self.instance.name,
             password=secret_password,
+            # PostgreSQL refuses to drop a role that owns objects (the app's tables): the user
+            # goes with the instance instead. Provider docs, deletion_policy (read 2026-11-29).
+            deletion_policy="ABANDON",
             opts=child,
         )
         # The URL names the user and the database: whatever reads it (the secret version, the

@@ -66,6 +66,10 @@ class Network(pulumi.ComponentResource):
             network=self.network.id,
             service="servicenetworking.googleapis.com",
             reserved_peering_ranges=[reserved.name],
+            # On destroy Cloud SQL's producer network may hold the connection for days after the
+            # instance is gone ("Producer services ... still using this connection"); removing
+            # the peering instead lets the VPC go. Provider docs, deletion_policy (read 2026-11-29).
+            deletion_policy="REMOVE_PEERING",
             opts=child,
         )
         router = gcp.compute.Router(

@@ -18,7 +18,12 @@ from infra.image import AppImage, AppImageArgs
 from infra.spec import WorkloadSpec
 from infra.targets import TargetOutputs
 
+# Cloud Resource Manager first: project IAM members read and set the project's policy through
+# it, and a service-account or workload-identity-federation credential (CI) does not bring it
+# enabled the way gcloud's own project does.
+# https://cloud.google.com/resource-manager/docs/creating-managing-projects (read 2026-11-29)
 APIS = [
+    "cloudresourcemanager.googleapis.com",
     "artifactregistry.googleapis.com",
     "compute.googleapis.com",
     "container.googleapis.com",
@@ -65,11 +70,19 @@ class GcpTarget(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         child = pulumi.ResourceOptions(parent=self, providers=[provider])
-        apis = [
+        crm = gcp.projects.Service(
+            f"{name}-{APIS[0].split('.')[0]}",
+            service=APIS[0],
+            disable_on_destroy=False,
+            opts=child,
+        )
+        # The other APIs after it: enabling them checks the project through it.
+        first = pulumi.ResourceOptions(parent=self, providers=[provider], depends_on=[crm])
+        apis = [crm] + [
             gcp.projects.Service(
-                f"{name}-{api.split('.')[0]}", service=api, disable_on_destroy=False, opts=child
+                f"{name}-{api.split('.')[0]}", service=api, disable_on_destroy=False, opts=first
             )
-            for api in APIS
+            for api in APIS[1:]
         ]
         after = pulumi.ResourceOptions(parent=self, providers=[provider], depends_on=apis)
         account = gcp.serviceaccount.Account(
@@ -144,17 +157,12 @@ class GcpTarget(pulumi.ComponentResource):
                 ),
                 after,
             )
-            number = gcp.organizations.get_project_output(
-                project_id=project, opts=pulumi.InvokeOutputOptions(parent=self, provider=provider)
-            ).number
             nodes_pull = gcp.artifactregistry.RepositoryIamMember(
                 f"{name}-nodes-pull",
                 repository=registry.repository.name,
                 location=region,
                 role="roles/artifactregistry.reader",
-                member=pulumi.Output.concat(
-                    "serviceAccount:", number, "-compute@developer.gserviceaccount.com"
-                ),
+                member=gke.node_member,
                 opts=after,
             )
             grants.append(nodes_pull)
