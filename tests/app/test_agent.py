@@ -90,7 +90,10 @@ def test_agent_model_on_the_openai_route_streams(client: httpx.Client) -> None:
     request = {"model": "agent", "messages": [{"role": "user", "content": "what is 2+3*4?"}]}
     answer = client.post("/v1/chat/completions", json=request).json()
     assert answer["choices"][0]["message"]["content"] == "The result is 14."
-    streamed = client.post("/v1/chat/completions", json={**request, "stream": True})
+    streamed = client.post(
+        "/v1/chat/completions",
+        json={**request, "stream": True, "stream_options": {"include_usage": True}},
+    )
     chunks = [json.loads(d) for _, d in sse_events(streamed.text) if d != "[DONE]"]
     text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks if c["choices"])
     assert text == "The result is 14."

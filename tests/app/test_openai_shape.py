@@ -12,9 +12,9 @@ import pytest
 
 from tests.app.openai_schemas import CHUNK, COMPLETION, ERROR, check
 from tests.app.test_chain_routes import sse_events
-from tests.conftest import Server
+from tests.conftest import Server, ServerFactory
 
-USER = [{"role": "user", "content": "a garden hose"}]
+USER: list[Any] = [{"role": "user", "content": "a garden hose"}]
 
 
 @pytest.fixture(scope="module")
@@ -110,3 +110,39 @@ def test_every_error_carries_param_and_code(client: httpx.Client) -> None:
 def test_other_routes_keep_their_422(client: httpx.Client) -> None:
     response = client.post("/v1/chat", json={"session_id": "bad id!", "message": "x"})
     assert openai_error(response, 422)["type"] == "invalid_input"
+
+
+def test_no_usage_chunk_unless_asked(oai: openai.OpenAI, client: httpx.Client) -> None:
+    stream = oai.chat.completions.create(model="product-description", messages=USER, stream=True)
+    # What clients do: read choices[0] of every chunk (IndexError on a `choices: []` chunk).
+    text = "".join(chunk.choices[0].delta.content or "" for chunk in stream)
+    assert "a garden hose" in text
+    raw = chunks_of(complete(client, model="chat", stream=True))
+    assert all(chunk["choices"] and "usage" not in chunk for chunk in raw)
+
+
+def test_usage_chunk_when_asked_is_last_and_others_say_null(client: httpx.Client) -> None:
+    for model in ("product-description", "chat", "agent"):
+        chunks = chunks_of(
+            complete(client, model=model, stream=True, stream_options={"include_usage": True})
+        )
+        *content, last = chunks
+        assert last["choices"] == [] and last["usage"]["total_tokens"] > 0
+        assert all(chunk["choices"] and chunk["usage"] is None for chunk in content)
+        assert content[-1]["choices"][0]["finish_reason"] == "stop"
+
+
+def test_id_and_created_are_constant_across_one_stream(servers: ServerFactory) -> None:
+    slow = servers.start({"LLMCHAIN_FAKE_TOKEN_LATENCY_MS": "150"})  # spans a second boundary
+    with httpx.Client(base_url=slow.url, timeout=30) as slow_client:
+        chunks = chunks_of(
+            complete(
+                slow_client,
+                model="product-description",
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+        )
+    assert len(chunks) > 10
+    assert len({chunk["id"] for chunk in chunks}) == 1
+    assert len({chunk["created"] for chunk in chunks}) == 1

@@ -162,7 +162,10 @@ def test_cost_in_usage_logs_and_metrics_streaming_included(servers: ServerFactor
         expected = (usage["prompt_tokens"] * 1000 + usage["completion_tokens"] * 2000) / 1e6
         assert usage["cost_usd"] == pytest.approx(expected)
         assert usage["cost_usd"] > 0
-        streamed = client.post("/v1/chat/completions", json={**request, "stream": True})
+        streamed = client.post(
+            "/v1/chat/completions",
+            json={**request, "stream": True, "stream_options": {"include_usage": True}},
+        )
         chunks = [json.loads(d) for _, d in sse_events(streamed.text) if d != "[DONE]"]
         stream_usage = chunks[-1]["usage"]
         assert stream_usage == usage  # same prompt, same answer, same bill

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
@@ -52,9 +52,9 @@ class Message(BaseModel):
 
 
 class StreamOptions(BaseModel):
-    """OpenAI's stream options; usage is always sent, so this is accepted and ignored."""
+    """OpenAI's stream options: the usage chunk is sent only when asked for."""
 
-    include_usage: bool = True
+    include_usage: bool = False
 
 
 class ChatCompletionRequest(BaseModel):
@@ -125,11 +125,13 @@ def _check_size(body: ChatCompletionRequest, max_chars: int) -> None:
         )
 
 
-def _completion(cid: str, model: str, text: str, usage: dict[str, int]) -> dict[str, Any]:
+def _completion(
+    cid: str, created: int, model: str, text: str, usage: dict[str, int]
+) -> dict[str, Any]:
     return {
         "id": cid,
         "object": "chat.completion",
-        "created": int(time.time()),
+        "created": created,
         "model": model,
         "choices": [
             {
@@ -144,16 +146,26 @@ def _completion(cid: str, model: str, text: str, usage: dict[str, int]) -> dict[
     }
 
 
-def _chunk(
-    cid: str, model: str, delta: dict[str, str], finish: str | None = None
-) -> dict[str, Any]:
-    return {
-        "id": cid,
-        "object": "chat.completion.chunk",
-        "created": int(time.time()),
-        "model": model,
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-    }
+def _chunker(cid: str, created: int, model: str, with_usage: bool) -> Callable[..., dict[str, Any]]:
+    """Chunks of one stream: the same `id` and `created` in each (OpenAI's stream schema).
+
+    With `stream_options.include_usage`, every chunk has `usage: null` but the last, which
+    has the usage and `choices: []`; without it, no chunk has `usage` and none is empty.
+    """
+
+    def chunk(delta: dict[str, str], finish: str | None = None) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "id": cid,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+        }
+        if with_usage:
+            doc["usage"] = None
+        return doc
+
+    return chunk
 
 
 async def _run(
@@ -216,26 +228,29 @@ async def chat_completions(
     _check_size(body, runtime.settings.max_input_chars)
     usage = track_usage()
     cid = f"chatcmpl-{uuid.uuid4().hex}"
+    created = int(time.time())
     text, stream = await _run(runtime, body)
     if stream is None:
-        return _completion(cid, body.model, text, usage.as_openai())
-    model = body.model
+        return _completion(cid, created, body.model, text, usage.as_openai())
+    with_usage = body.stream_options is not None and body.stream_options.include_usage
+    chunk = _chunker(cid, created, body.model, with_usage)
 
     async def events() -> AsyncIterator[dict[str, Any]]:
-        yield {"data": dumps(_chunk(cid, model, {"role": "assistant", "content": ""}))}
+        yield {"data": dumps(chunk({"role": "assistant", "content": ""}))}
         try:
             async for piece in stream:
                 if piece:
-                    yield {"data": dumps(_chunk(cid, model, {"content": piece}))}
+                    yield {"data": dumps(chunk({"content": piece}))}
         except Exception as exc:
             err = as_client_error(exc)
             yield {"data": dumps(error_body(err.error_type, err.message, err.param, err.code))}
             return
-        yield {"data": dumps(_chunk(cid, model, {}, finish="stop"))}
-        usage_chunk = _chunk(cid, model, {})
-        usage_chunk["choices"] = []
-        usage_chunk["usage"] = usage.as_openai()
-        yield {"data": dumps(usage_chunk)}
+        yield {"data": dumps(chunk({}, finish="stop"))}
+        if with_usage:
+            usage_chunk = chunk({})
+            usage_chunk["choices"] = []
+            usage_chunk["usage"] = usage.as_openai()
+            yield {"data": dumps(usage_chunk)}
         yield {"data": "[DONE]"}
 
     return sse_response(events(), runtime.settings)
