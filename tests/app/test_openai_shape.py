@@ -10,7 +10,7 @@ import httpx
 import openai
 import pytest
 
-from tests.app.openai_schemas import CHUNK, COMPLETION, ERROR, check
+from tests.app.openai_schemas import CHUNK, COMPLETION, ERROR, MODEL, MODEL_LIST, check
 from tests.app.test_chain_routes import sse_events
 from tests.conftest import Server, ServerFactory
 
@@ -146,3 +146,25 @@ def test_id_and_created_are_constant_across_one_stream(servers: ServerFactory) -
     assert len(chunks) > 10
     assert len({chunk["id"] for chunk in chunks}) == 1
     assert len({chunk["created"] for chunk in chunks}) == 1
+
+
+def test_models_list_and_retrieve(oai: openai.OpenAI, client: httpx.Client) -> None:
+    listing = client.get("/v1/models").json()
+    check(MODEL_LIST, listing)
+    for entry in listing["data"]:
+        one = client.get(f"/v1/models/{entry['id']}")
+        assert one.status_code == 200, one.text
+        check(MODEL, one.json())
+        assert one.json() == entry
+    assert oai.models.retrieve("chat").id == "chat"
+    assert oai.models.retrieve("product-description").owned_by == "llmchain"
+
+
+def test_retrieving_an_unknown_model_is_404_in_openai_shape(
+    oai: openai.OpenAI, client: httpx.Client
+) -> None:
+    error = openai_error(client.get("/v1/models/gpt-9"), 404)
+    assert error["param"] == "model" and error["code"] == "model_not_found"
+    assert "unknown model 'gpt-9'" in error["message"]
+    with pytest.raises(openai.NotFoundError):
+        oai.models.retrieve("gpt-9")

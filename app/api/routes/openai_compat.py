@@ -77,17 +77,33 @@ def _known_models(runtime: Runtime) -> list[str]:
     return [CHAT_MODEL, AGENT_MODEL, *runtime.chains]
 
 
-@router.get("/models", summary="List the models (chains and 'chat')")
+def _unknown_model(model: str, runtime: Runtime) -> NotFound:
+    return NotFound(
+        f"unknown model '{model}'; known models: {', '.join(_known_models(runtime))}",
+        param="model",
+        code="model_not_found",
+    )
+
+
+def _model_object(name: str) -> dict[str, Any]:
+    """OpenAI's Model object (openai/openai-openapi, schema `Model`, read 2026-11-29)."""
+    return {"id": name, "object": "model", "created": CREATED, "owned_by": "llmchain"}
+
+
+@router.get("/models", summary="List the models (chains, 'chat' and 'agent')")
 async def list_models(request: Request) -> dict[str, Any]:
-    """Every chain, and `chat`, as an OpenAI model object."""
+    """Every chain, `chat` and `agent`, as OpenAI model objects."""
     runtime = runtime_of(request)
-    return {
-        "object": "list",
-        "data": [
-            {"id": name, "object": "model", "created": CREATED, "owned_by": "llmchain"}
-            for name in _known_models(runtime)
-        ],
-    }
+    return {"object": "list", "data": [_model_object(name) for name in _known_models(runtime)]}
+
+
+@router.get("/models/{model}", summary="One model (a chain, 'chat' or 'agent')")
+async def retrieve_model(model: str, request: Request) -> dict[str, Any]:
+    """The model object, or 404 in OpenAI's error shape when there is no such model."""
+    runtime = runtime_of(request)
+    if model not in _known_models(runtime):
+        raise _unknown_model(model, runtime)
+    return _model_object(model)
 
 
 def _chain_input(chain: Chain, body: ChatCompletionRequest, max_chars: int) -> dict[str, str]:
@@ -201,11 +217,7 @@ async def _run(
         return reply.text, None
     chain = runtime.chains.get(body.model)
     if chain is None:
-        raise NotFound(
-            f"unknown model '{body.model}'; known models: {', '.join(_known_models(runtime))}",
-            param="model",
-            code="model_not_found",
-        )
+        raise _unknown_model(body.model, runtime)
     chain_input = _chain_input(chain, body, settings.max_input_chars)
     if body.stream:
         return "", chain.text_runnable.astream(chain_input)
