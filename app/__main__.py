@@ -48,6 +48,7 @@ def main() -> int:
         access_log=False,
         server_header=False,
         timeout_graceful_shutdown=settings.shutdown_grace_s,
+        timeout_keep_alive=settings.keep_alive_s,
     )
     server = Server(config)
     server.run()

@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     shutdown_grace_s: int = Field(default=30, ge=0, le=3600)
+    # How long an idle keep-alive connection stays open. Behind a load balancer that reuses
+    # backend connections it must outlast the balancer's own timeout, or a request sent as
+    # the app closes the connection gets a 502. uvicorn's default is 5 s.
+    keep_alive_s: int = Field(default=5, ge=1, le=3600)
 
     # --- model
     provider: Provider = Provider.FAKE

@@ -14,6 +14,10 @@ from infra.outputs import all_dict
 from infra.spec import WorkloadSpec
 
 IMAGE = "ubuntu-os-cloud/ubuntu-2404-lts-amd64"
+# Google's Application Load Balancers keep idle connections to backends for 600 s and reuse
+# them; the app must keep them open longer or a reused one is closed under a request (502).
+# https://cloud.google.com/load-balancing/docs/https#timeouts_and_retries (read 2026-11-29)
+KEEP_ALIVE_S = 620
 BACKEND_TIMEOUT_S = 900  # streams: as long as Cloud Run's request timeout
 
 
@@ -62,7 +66,7 @@ class InstanceGroup(pulumi.ComponentResource):
                 project=args.project,
                 registry=args.registry_host,
                 image_ref=a[0],
-                env={**spec.env, **a[2]},
+                env={**spec.env, **a[2], "LLMCHAIN_KEEP_ALIVE_S": str(KEEP_ALIVE_S)},
                 secret_ids=a[1],
                 port=spec.port,
                 stop_timeout=spec.shutdown_grace_s + 10,

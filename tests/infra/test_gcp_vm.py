@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+import uvicorn
 
 from infra.gcp.network import PROXY_SUBNET_CIDR
 from infra.plan import Plan, PlanConfigError, run_plan
+from infra.readiness.facts import env_values
 
 PROJECT = {"gcp:project": "demo-project", "llmchain:compute": "vm"}
 
@@ -86,3 +88,18 @@ def test_a_domain_on_a_private_vm_stack_is_refused_naming_the_keys() -> None:
     overrides = {"llmchain:ingress.public": False, "llmchain:ingress.domain": "chat.example.com"}
     with pytest.raises(PlanConfigError, match=r"llmchain:ingress\.domain='chat\.example\.com'"):
         run_plan("gcp", {**PROJECT, **overrides})
+
+
+def test_the_app_keeps_idle_connections_longer_than_the_balancer(
+    public: Plan, private: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.__main__ as entry  # the container's entry point
+
+    for plan in (public, private):
+        env = dict(env_values(plan.one("gcp:compute/instanceTemplate:InstanceTemplate").inputs))
+        assert int(env["LLMCHAIN_KEEP_ALIVE_S"]) > 600  # Google's backend keep-alive
+    seen: list[uvicorn.Config] = []
+    monkeypatch.setattr(entry.Server, "run", lambda self: seen.append(self.config))
+    monkeypatch.setenv("LLMCHAIN_KEEP_ALIVE_S", env["LLMCHAIN_KEEP_ALIVE_S"])
+    entry.main()
+    assert [c.timeout_keep_alive for c in seen] == [620]
