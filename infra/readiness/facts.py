@@ -167,7 +167,10 @@ FACTS: tuple[Fact, ...] = (
         read=READ,
         accepts_sampling=None,
         note="Released 2026-07-21; retirement '2027-07-21 or later'. Its model page calls it a "
-        "replacement for Gemini 2.5 Flash. Served locations (global vs regional) not read.",
+        "replacement for Gemini 2.5 Flash and says custom temperature/top-K/top-P are ignored "
+        "(frequency and presence penalties are errors). Served locations: its page's region "
+        "list was not readable; only secondary reports say Gemini 3.x is served from the "
+        "global endpoint, which the program uses (llmchain:gcp.modelLocation).",
     ),
     Fact(
         "vertexai", "model", "gemini-3.8-flash", None,
