@@ -26,6 +26,7 @@ class DatabaseArgs:
     dns_zone_id: pulumi.Input[str]
     sku: str | None
     ha: bool
+    deletion_protection: bool = True  # llmchain:database.deletionProtection
 
 
 class Database(pulumi.ComponentResource):
@@ -40,7 +41,18 @@ class Database(pulumi.ComponentResource):
     ) -> None:
         super().__init__("llmchain:azure:Database", name, {}, opts)
         child = pulumi.ResourceOptions(parent=self)
-        password = random.RandomPassword(f"{name}-password", length=32, special=False, opts=child)
+        # Azure wants three of upper, lower, digits, symbols; without minimums about 1 in 280
+        # draws of 32 letters and digits lacks a class (https://learn.microsoft.com/en-us/azure/
+        # postgresql/flexible-server/quickstart-create-server, read 2026-11-29).
+        password = random.RandomPassword(
+            f"{name}-password",
+            length=32,
+            special=False,
+            min_upper=1,
+            min_lower=1,
+            min_numeric=1,
+            opts=child,
+        )
         # Secret in state (the engine marks RandomPassword.result so; say it here too).
         secret_password: pulumi.Output[str] = pulumi.Output.secret(password.result)
         sku = args.sku or DEFAULT_SKU
@@ -71,8 +83,23 @@ class Database(pulumi.ComponentResource):
                 mode="ZoneRedundant" if args.ha else "Disabled"
             ),
             tags=args.tags,
-            opts=child,
+            # Flexible Server has no deletion-protection flag: Pulumi refuses to delete or
+            # replace a protected resource, and the lock below refuses it in ARM (portal, CLI,
+            # a resource-group delete). Set llmchain:database.deletionProtection=false and
+            # `pulumi up` before `pulumi destroy`.
+            opts=pulumi.ResourceOptions(parent=self, protect=args.deletion_protection),
         )
+        if args.deletion_protection:
+            # https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/lock-resources
+            # (read 2026-11-29): CanNotDelete lets users read and modify, not delete; child
+            # resources (the database) inherit it.
+            azure.authorization.ManagementLockByScope(
+                f"{name}-lock",
+                scope=server.id,
+                level="CanNotDelete",
+                notes="llmchain:database.deletionProtection: the chat history lives here",
+                opts=child,
+            )
         # TLS is enforced by default on Flexible Server ("By default, secured connectivity between
         # the client and the server is enforced", https://learn.microsoft.com/en-us/azure/postgresql/
         # flexible-server/how-to-connect-tls-ssl, read 2026-11-29); it is pinned here so drift or a

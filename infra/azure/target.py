@@ -110,6 +110,7 @@ class AzureTarget(pulumi.ComponentResource):
                     dns_zone_id=network.dns_zone_id,
                     sku=config.database.instance,
                     ha=config.ha,
+                    deletion_protection=config.database.deletion_protection,
                 ),
                 child,
             )

@@ -178,8 +178,29 @@ class ScaleSet(pulumi.ComponentResource):
                     ),
                 ),
             ),
+            # Repairs and rolling upgrades follow liveness (/healthz, the Application Health
+            # extension); traffic follows readiness (/readyz, the load balancer's probe). A scale
+            # set takes one source of health: with the LB probe here, a database outage longer
+            # than the grace period would replace every VM (https://learn.microsoft.com/en-us/
+            # azure/virtual-machine-scale-sets/virtual-machine-scale-sets-health-extension and
+            # .../virtual-machine-scale-sets-automatic-instance-repairs, read 2026-11-29).
+            extension_profile=azure.compute.VirtualMachineScaleSetExtensionProfileArgs(
+                extensions=[
+                    azure.compute.VirtualMachineScaleSetExtensionArgs(
+                        name="health",
+                        publisher="Microsoft.ManagedServices",
+                        type="ApplicationHealthLinux",
+                        type_handler_version="2.0",
+                        auto_upgrade_minor_version=True,
+                        settings={
+                            "protocol": "http",
+                            "port": spec.port,
+                            "requestPath": spec.health_path,
+                        },
+                    )
+                ]
+            ),
             network_profile=azure.compute.VirtualMachineScaleSetNetworkProfileArgs(
-                health_probe=azure.compute.ApiEntityReferenceArgs(id=probe_id),
                 network_interface_configurations=[
                     azure.compute.VirtualMachineScaleSetNetworkConfigurationArgs(
                         name="nic",

@@ -27,6 +27,7 @@ UNTAGGABLE = {
     "azure-native:dbforpostgresql:Database",
     "azure-native:managedidentity:FederatedIdentityCredential",
     "azure-native:cognitiveservices:Deployment",
+    "azure-native:authorization:ManagementLockByScope",
 }
 
 

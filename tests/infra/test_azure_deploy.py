@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
+import pulumi_azure_native as azure_native
 import pytest
 
 from infra.azure.cluster import KUBERNETES_VERSION
@@ -203,3 +205,62 @@ def test_private_cluster_gets_an_internal_load_balancer(cluster_private: Plan) -
     annotations = service["metadata"]["annotations"]
     assert annotations["service.beta.kubernetes.io/azure-load-balancer-internal"] == "true"
     assert azure_network_paths(cluster_private) == []
+
+
+# --- item 9: repairs follow liveness, traffic follows readiness ------------------------------
+
+
+def test_scale_set_repairs_on_healthz_while_the_lb_routes_on_readyz(vm: Plan) -> None:
+    vmss = vm.one("azure-native:compute:VirtualMachineScaleSet").inputs
+    profile = vmss["virtualMachineProfile"]
+    assert vmss["automaticRepairsPolicy"]["enabled"] is True
+    # One health source for the scale set: the extension, never the LB's /readyz probe.
+    assert "healthProbe" not in profile["networkProfile"]
+    (health,) = [
+        e
+        for e in profile["extensionProfile"]["extensions"]
+        if e["type"] == "ApplicationHealthLinux"
+    ]
+    assert health["settings"] == {"protocol": "http", "port": 8000, "requestPath": "/healthz"}
+    (probe,) = vm.one("azure-native:network:LoadBalancer").inputs["probes"]
+    assert probe["requestPath"] == "/readyz"
+
+
+# --- item 11: deletion protection, item 13: the password's character classes ----------------
+
+
+def _server_protected(monkeypatch: pytest.MonkeyPatch, **overrides: object) -> tuple[bool, Plan]:
+    """Whether the program asks Pulumi to protect the server (mocks do not record it)."""
+    seen: list[bool] = []
+    server_class = azure_native.dbforpostgresql.Server
+
+    class Recording(server_class):  # type: ignore[misc, valid-type]
+        def __init__(self, name: str, *args: Any, opts: Any = None, **kwargs: Any) -> None:
+            seen.append(bool(opts and opts.protect))
+            super().__init__(name, *args, opts=opts, **kwargs)
+
+    monkeypatch.setattr(azure_native.dbforpostgresql, "Server", Recording)
+    plan = plan_for("serverless", **overrides)
+    monkeypatch.undo()
+    (protected,) = seen
+    return protected, plan
+
+
+def test_database_refuses_deletion_unless_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    protected, plan = _server_protected(monkeypatch)
+    assert protected  # destroy and replacement stop at the server
+    server = plan.one("azure-native:dbforpostgresql:Server")
+    lock = plan.one("azure-native:authorization:ManagementLockByScope")
+    assert lock.inputs["level"] == "CanNotDelete"  # and ARM refuses it outside Pulumi
+    assert server.urn in lock.dependencies
+    protected, plan = _server_protected(
+        monkeypatch, **{"llmchain:database.deletionProtection": False}
+    )
+    assert not protected
+    assert plan.of_type("azure-native:authorization:ManagementLockByScope") == []
+
+
+def test_database_password_has_every_class_azure_counts(serverless: Plan) -> None:
+    password = serverless.one("random:index/randomPassword:RandomPassword").inputs
+    assert password["length"] >= 8
+    assert min(password["minUpper"], password["minLower"], password["minNumeric"]) >= 1
