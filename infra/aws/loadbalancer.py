@@ -10,6 +10,12 @@ import pulumi_aws as aws
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 IDLE_TIMEOUT_S = 300  # streams can be quiet for a while between tokens
+# The service must keep idle connections open longer than the ALB does, or the ALB reuses a
+# connection the service just closed and answers 502: "configure the idle timeout of your
+# application to be larger than the idle timeout configured for the load balancer"
+# (docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html,
+# read 2026-11-29). uvicorn's own default is 5 s.
+BACKEND_ENV = {"LLMCHAIN_KEEP_ALIVE_S": str(IDLE_TIMEOUT_S + 20)}
 DEREGISTRATION_DELAY_S = 45  # longer than the app's 30 s drain on SIGTERM
 
 

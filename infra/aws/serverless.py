@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.aws import iam
+from infra.aws.loadbalancer import BACKEND_ENV
 from infra.aws.roles import runtime_policy
 from infra.outputs import all_dict
 from infra.spec import WorkloadSpec
@@ -174,7 +175,7 @@ class Serverless(pulumi.ComponentResource):
                 container_definitions(
                     image=a[0],
                     port=spec.port,
-                    env=spec.env,
+                    env={**spec.env, **BACKEND_ENV},  # behind the ALB
                     secret_arns=a[2],
                     log_group=a[1],
                     region=args.region,

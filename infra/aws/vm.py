@@ -12,6 +12,7 @@ import pulumi_aws as aws
 
 from infra.aws import iam
 from infra.aws.cloud_init import cloud_init
+from infra.aws.loadbalancer import BACKEND_ENV
 from infra.aws.roles import runtime_policy
 from infra.outputs import all_dict
 from infra.spec import WorkloadSpec
@@ -90,7 +91,7 @@ class Vm(pulumi.ComponentResource):
                     region=args.region,
                     registry=a[1],
                     image_ref=a[0],
-                    env=spec.env,
+                    env={**spec.env, **BACKEND_ENV},  # behind the ALB
                     secret_arns=a[3],
                     log_group=a[2],
                     port=spec.port,

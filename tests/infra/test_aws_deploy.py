@@ -212,3 +212,22 @@ def test_fargate_spot_setting_moves_tasks_to_spot(percent: int, expected: list[d
 def test_fargate_spot_setting_is_a_percentage() -> None:
     with pytest.raises(ConfigError, match=r"aws\.fargateSpot"):
         plan_for("serverless", **{"llmchain:aws.fargateSpot": 101})
+
+
+@pytest.mark.parametrize("compute", ["serverless", "vm"])
+def test_the_service_keeps_idle_connections_longer_than_the_alb(compute: str) -> None:
+    plan = run_plan("aws", {"llmchain:compute": compute})
+    idle = plan.one("aws:lb/loadBalancer:LoadBalancer").inputs["idleTimeout"]
+    if compute == "serverless":
+        task = plan.one("aws:ecs/taskDefinition:TaskDefinition").inputs
+        env = {
+            e["name"]: e["value"]
+            for e in json.loads(task["containerDefinitions"])[0]["environment"]
+        }
+        keep_alive = int(env["LLMCHAIN_KEEP_ALIVE_S"])
+    else:
+        user_data = base64.b64decode(
+            plan.one("aws:ec2/launchTemplate:LaunchTemplate").inputs["userData"]
+        ).decode()
+        keep_alive = int(user_data.split("LLMCHAIN_KEEP_ALIVE_S=", 1)[1].split()[0])
+    assert keep_alive > idle
