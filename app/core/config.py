@@ -48,7 +48,7 @@ DEFAULT_MODELS: dict[Provider, str] = {
     Provider.FAKE: "fake-echo",
     Provider.OPENAI: "gpt-4o-mini",
     Provider.OPENAI_COMPATIBLE: "llama3.1",
-    Provider.AZURE_OPENAI: "gpt-4o-mini",
+    Provider.AZURE_OPENAI: "gpt-4.1-mini",
     Provider.BEDROCK: "us.anthropic.claude-haiku-4-5-20251001-v1:0",  # as infra/config.py
     Provider.VERTEXAI: "gemini-3.5-flash-lite",  # as infra/config.py
 }
