@@ -492,6 +492,7 @@ def _api_refusals(stack: StackConfig, compute: Compute) -> list[str]:
         *limits.architecture_refusals(cloud, compute, stack.image.platform or limits.AMD64, types),
         *limits.ha_refusals(cloud, ha_database, stack.database.instance, default_instance),
         *limits.tag_refusals(cloud, compute, stack.tags),
+        *limits.request_timeout_refusals(cloud, compute, stack.app_settings),
     ]
 
 

@@ -408,3 +408,28 @@ def tag_refusals(cloud: str, compute: str, tags: dict[str, str]) -> list[str]:
                 "a DNS prefix and '/')"
             )
     return refusals
+
+
+# Container Apps HTTP ingress: "Request timeout is 240 seconds" (not configurable on the
+# Consumption profile). https://learn.microsoft.com/en-us/azure/container-apps/ingress-overview
+# (read 2026-11-29). The app must give up first, so its client gets the app's 504, not a cut.
+CONTAINER_APPS_REQUEST_TIMEOUT_S = 240
+
+
+def request_timeout_refusals(cloud: str, compute: str, app_settings: dict[str, str]) -> list[str]:
+    """`LLMCHAIN_REQUEST_TIMEOUT_S` past what the platform's ingress lets a request run."""
+    value = app_settings.get("LLMCHAIN_REQUEST_TIMEOUT_S")
+    if value is None or not (cloud == "azure" and compute == "serverless"):
+        return []
+    try:
+        seconds = float(value)
+    except ValueError:
+        return []  # the app refuses it at start with its own message
+    limit = CONTAINER_APPS_REQUEST_TIMEOUT_S
+    if seconds < limit:
+        return []
+    return [
+        f"llmchain:appSettings.LLMCHAIN_REQUEST_TIMEOUT_S={value!r}: Azure Container Apps ingress "
+        f"cuts every request at {limit} s; allowed: below {limit} (or llmchain:compute vm or "
+        "cluster)"
+    ]

@@ -264,3 +264,18 @@ def test_database_password_has_every_class_azure_counts(serverless: Plan) -> Non
     password = serverless.one("random:index/randomPassword:RandomPassword").inputs
     assert password["length"] >= 8
     assert min(password["minUpper"], password["minLower"], password["minNumeric"]) >= 1
+
+
+# --- item 18: Container Apps cuts requests at 240 s ------------------------------------------
+
+
+def test_a_request_timeout_past_container_apps_ingress_is_refused() -> None:
+    settings = {"llmchain:appSettings": {"LLMCHAIN_REQUEST_TIMEOUT_S": 600}}
+    with pytest.raises(PlanConfigError, match=r"LLMCHAIN_REQUEST_TIMEOUT_S='600'.*240 s"):
+        plan_for("serverless", **settings)
+    plan = plan_for("vm", **settings)  # a scale set has no such limit
+    assert plan.of_type("azure-native:compute:VirtualMachineScaleSet")
+    ok = plan_for("serverless", **{"llmchain:appSettings": {"LLMCHAIN_REQUEST_TIMEOUT_S": 200}})
+    (container,) = ok.one("azure-native:app:ContainerApp").inputs["template"]["containers"]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["LLMCHAIN_REQUEST_TIMEOUT_S"] == "200"
