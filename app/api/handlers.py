@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
+from starlette.routing import Match
 
 from app.core.errors import AppError, error_response
 
@@ -70,16 +71,39 @@ async def validation_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "invalid_input", message, param=param)
 
 
+# The methods the API serves; a 405 lists those of them that the path takes.
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes on this path.
+
+    Starlette's 405 names only the first route whose path matches (`GET` for
+    `/v1/chat/{id}`, which also takes DELETE): ask every route about every method.
+    """
+    routes = request.app.router.routes
+    return [
+        method
+        for method in METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
+
+
 async def http_error(request: Request, exc: Exception) -> JSONResponse:
     """Starlette's own errors (no route, wrong method) in our shape."""
     assert isinstance(exc, StarletteHTTPException)
     message = str(exc.detail)
+    headers = dict(exc.headers or {})
     if exc.status_code == 404 and message == "Not Found":
         message = f"no route {request.method} {request.url.path}; see /docs"
     elif exc.status_code == 405:
         message = f"method {request.method} is not allowed on {request.url.path}"
+        if methods := allowed_methods(request):
+            headers["Allow"] = ", ".join(methods)
     error_type = HTTP_TYPES.get(exc.status_code, "http_error")
-    return error_response(exc.status_code, error_type, message, dict(exc.headers or {}) or None)
+    return error_response(exc.status_code, error_type, message, headers or None)
 
 
 def install_handlers(app: FastAPI) -> None:

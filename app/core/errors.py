@@ -57,6 +57,13 @@ class NotFound(AppError):
     error_type = "not_found"
 
 
+class MethodNotAllowed(AppError):
+    """A method the path does not take; `Allow` lists those it does."""
+
+    status_code = 405
+    error_type = "method_not_allowed"
+
+
 class PayloadTooLarge(AppError):
     """The request body exceeds LLMCHAIN_MAX_BODY_BYTES."""
 

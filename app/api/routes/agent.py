@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from app.api.deps import runtime_of
-from app.api.routes.chat import SESSION_ID_PATTERN, Usage
+from app.api.routes.chat import SessionIdField, Usage
 from app.api.running import bounded
 from app.core.errors import InvalidInput
 from app.core.metrics import track_usage
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1/agent", tags=["agent"])
 class AgentTurn(BaseModel):
     """A message to the agent in a session."""
 
-    session_id: str = Field(pattern=SESSION_ID_PATTERN, examples=["alice-1"])
+    session_id: SessionIdField
     message: str = Field(min_length=1, examples=["What is 12*7?"])
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from app.api.deps import runtime_of
 from app.api.running import bounded
@@ -15,16 +15,33 @@ from app.core.metrics import track_usage
 router = APIRouter(prefix="/v1/chat", tags=["chat"])
 
 SESSION_ID_PATTERN = r"^[A-Za-z0-9._:@-]{1,128}$"
+
+
+def not_only_dots(value: str) -> str:
+    """Refuse ids made only of dots: `.` and `..` are path segments a URL resolves away
+    (RFC 3986, section 5.2.4), so `GET /v1/chat/{id}` could never read such a session back."""
+    if not value.strip("."):
+        raise ValueError("a session id must not be made only of dots")
+    return value
+
+
 SessionId = Annotated[
     str,
-    Path(pattern=SESSION_ID_PATTERN, description="Letters, digits and . _ : @ -; 1 to 128."),
+    Path(
+        pattern=SESSION_ID_PATTERN,
+        description="Letters, digits and . _ : @ -; 1 to 128; not only dots.",
+    ),
+    AfterValidator(not_only_dots),
+]
+SessionIdField = Annotated[
+    str, Field(pattern=SESSION_ID_PATTERN, examples=["alice-1"]), AfterValidator(not_only_dots)
 ]
 
 
 class ChatTurn(BaseModel):
     """One user message in a session."""
 
-    session_id: str = Field(pattern=SESSION_ID_PATTERN, examples=["alice-1"])
+    session_id: SessionIdField
     message: str = Field(min_length=1, examples=["Hello! What can you do?"])
 
 

@@ -6,19 +6,20 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse
+from starlette.responses import Response
 
 from app.api.deps import runtime_of
 from app.api.openai_route import OpenAIRoute
-from app.api.routes.chat import SESSION_ID_PATTERN
+from app.api.routes.chat import SESSION_ID_PATTERN, not_only_dots
 from app.api.running import as_client_error, bounded, dumps, sse_response
 from app.chains.registry import Chain
 from app.chat.service import chat_messages
-from app.core.errors import InvalidInput, NotFound, error_body
+from app.core.errors import InvalidInput, MethodNotAllowed, NotFound, error_body
 from app.core.metrics import track_usage
 from app.runtime import Runtime
 
@@ -65,7 +66,7 @@ class ChatCompletionRequest(BaseModel):
     messages: list[Message] = Field(min_length=1)
     stream: bool = False
     stream_options: StreamOptions | None = None
-    user: str | None = Field(
+    user: Annotated[str, AfterValidator(not_only_dots)] | None = Field(
         default=None,
         pattern=SESSION_ID_PATTERN,
         description="With model 'chat': the session id whose memory is used.",
@@ -266,3 +267,16 @@ async def chat_completions(
         yield {"data": "[DONE]"}
 
     return sse_response(events(), runtime.settings)
+
+
+@router.api_route(
+    "/chat/completions",
+    methods=["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"],
+    include_in_schema=False,
+)
+async def completions_other_methods(request: Request) -> Response:
+    """405: without it, `GET /v1/chat/{session_id}` would answer for session 'completions'."""
+    raise MethodNotAllowed(
+        f"method {request.method} is not allowed on {request.url.path}",
+        headers={"Allow": "POST"},
+    )
