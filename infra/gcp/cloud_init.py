@@ -14,7 +14,11 @@ APP_UID = 10001
 BOOTSTRAP_PATH = "/usr/local/lib/llmchain-bootstrap.py"
 
 # At every start the VM's service account (metadata server) logs Docker in to Artifact
-# Registry and reads the secrets. Standard library only: Ubuntu ships python3.
+# Registry and reads the secrets, each at the version the stack created (never the `latest`
+# alias: a new value must change the template and roll the instances, not reach only the ones
+# that happen to restart). Versions are read as projects/*/secrets/*/versions/*:access
+# https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets.versions/access
+# (read 2026-11-29). Standard library only: Ubuntu ships python3.
 BOOTSTRAP = Template("""\\
 import base64, json, os, subprocess, sys, urllib.request
 project, registry = sys.argv[1:3]
@@ -25,9 +29,10 @@ token = json.load(urllib.request.urlopen(request, timeout=10))["access_token"]
 login = ["docker", "login", "--username", "oauth2accesstoken", "--password-stdin", registry]
 subprocess.run(login, input=token.encode(), check=True)
 os.makedirs("$secrets_dir", mode=0o700, exist_ok=True)
-for env_name, secret in secrets.items():
-    api = "https://secretmanager.googleapis.com/v1/projects/%s/secrets/%s"
-    url = (api % (project, secret)) + "/versions/latest:access"
+for env_name, secret_version in secrets.items():
+    secret, version = secret_version.split("@", 1)
+    api = "https://secretmanager.googleapis.com/v1/projects/%s/secrets/%s/versions/%s:access"
+    url = api % (project, secret, version)
     request = urllib.request.Request(url, headers={"Authorization": "Bearer " + token})
     data = json.load(urllib.request.urlopen(request, timeout=10))["payload"]["data"]
     path = os.path.join("$secrets_dir", env_name)
@@ -46,13 +51,18 @@ def cloud_init(
     image_ref: str,
     env: Mapping[str, str],
     secret_ids: Mapping[str, str],
+    secret_versions: Mapping[str, str],
     port: int,
     stop_timeout: int,
 ) -> str:
-    """The `#cloud-config` document. It names secrets; it never holds their values."""
+    """The `#cloud-config` document. It names secrets and versions; it never holds their values.
+
+    secret_versions: setting -> the version number the stack created for its secret.
+    """
     env_file = "".join(f"{k}={v}\n" for k, v in sorted(env.items()))
     env_file += f"LLMCHAIN_SECRETS_DIR={CONTAINER_SECRETS_DIR}\n"
-    args = [project, registry, *(f"{k}={v}" for k, v in sorted(secret_ids.items()))]
+    pinned = (f"{k}={v}@{secret_versions[k]}" for k, v in sorted(secret_ids.items()))
+    args = [project, registry, *pinned]
     run = " ".join(
         [
             "/usr/bin/docker run --rm --name llmchain",

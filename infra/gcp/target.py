@@ -224,6 +224,7 @@ class GcpTarget(pulumi.ComponentResource):
                         network_id=network.network.id,
                         subnet_id=network.subnet.id,
                         secret_ids=secrets.ids,
+                        secret_versions=secrets.versions,
                         needs=[*grants, *secrets.ready],
                         extra_env=extra_env,
                         domain=spec.ingress.domain,

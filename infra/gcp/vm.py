@@ -35,6 +35,9 @@ class InstanceGroupArgs:
     network_id: pulumi.Input[str]
     subnet_id: pulumi.Input[str]
     secret_ids: Mapping[str, pulumi.Input[str]]
+    # The version this stack created for each secret: pinned in the template, so a new value
+    # is a new template and the group replaces its instances.
+    secret_versions: Mapping[str, pulumi.Input[str]]
     # Grants to the service account, secret versions and their accessors: instances booted
     # before them cannot pull the image or read the secrets.
     needs: Sequence[pulumi.Resource]
@@ -61,6 +64,7 @@ class InstanceGroup(pulumi.ComponentResource):
             args.image_ref,
             all_dict(args.secret_ids),
             all_dict(args.extra_env),
+            all_dict(args.secret_versions),
         ).apply(
             lambda a: cloud_init(
                 project=args.project,
@@ -68,6 +72,7 @@ class InstanceGroup(pulumi.ComponentResource):
                 image_ref=a[0],
                 env={**spec.env, **a[2], "LLMCHAIN_KEEP_ALIVE_S": str(KEEP_ALIVE_S)},
                 secret_ids=a[1],
+                secret_versions=a[3],
                 port=spec.port,
                 stop_timeout=spec.shutdown_grace_s + 10,
             )

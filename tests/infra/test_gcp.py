@@ -357,12 +357,12 @@ def test_cloud_init_reads_secrets_by_id_and_runs_the_digest() -> None:
         project="demo-project", registry="us-central1-docker.pkg.dev",
         image_ref="us-central1-docker.pkg.dev/p/r/llmchain@sha256:" + "c" * 64,
         env={"LLMCHAIN_PROVIDER": "vertexai"}, secret_ids={"LLMCHAIN_MEMORY_URL": "llmchain-gcp-memory-url"},
-        port=8000, stop_timeout=40,
+        secret_versions={"LLMCHAIN_MEMORY_URL": "1"}, port=8000, stop_timeout=40,
     )  # fmt: skip
     document = yaml.safe_load(text)
     files = {f["path"]: f["content"] for f in document["write_files"]}
     unit = files["/etc/systemd/system/llmchain.service"]
-    assert "LLMCHAIN_MEMORY_URL=llmchain-gcp-memory-url" in unit
+    assert "LLMCHAIN_MEMORY_URL=llmchain-gcp-memory-url@1" in unit
     assert "--read-only" in unit and "--log-driver gcplogs" in unit and "@sha256:" in unit
     compile(BOOTSTRAP, "bootstrap", "exec")
 
