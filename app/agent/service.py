@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from langchain.agents import create_agent
 from langchain.agents.middleware import ModelCallLimitMiddleware, ToolCallLimitMiddleware
@@ -12,6 +12,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import (
     AIMessage,
     AIMessageChunk,
+    AnyMessage,
     BaseMessage,
     HumanMessage,
     ToolMessage,
@@ -50,6 +51,13 @@ def _reply_of(messages: list[BaseMessage], since: int) -> AgentReply:
     return AgentReply(reply=final.text if final else "", tool_calls=calls)
 
 
+def _as_messages(message: str | Sequence[BaseMessage]) -> list[AnyMessage | dict[str, Any]]:
+    """A new user message, or a conversation as it was sent."""
+    if isinstance(message, str):
+        return [HumanMessage(message)]
+    return [cast(AnyMessage, m) for m in message]
+
+
 class AgentService:
     """Runs agent turns; one at a time per session, like chat."""
 
@@ -85,20 +93,26 @@ class AgentService:
         snapshot = await self.graph.aget_state(self._config(session_id))
         return len(snapshot.values.get("messages", [])) if snapshot else 0
 
-    async def run(self, session_id: str, message: str) -> AgentReply:
-        """One turn: the agent thinks, calls tools, answers; stored when it is done."""
+    async def run(self, session_id: str, message: str | Sequence[BaseMessage]) -> AgentReply:
+        """One turn: the agent thinks, calls tools, answers; stored when it is done.
+
+        `message` is the user's new message, or a whole conversation (a stateless call).
+        """
+        given = _as_messages(message)
         async with self.locks.hold(THREAD_PREFIX + session_id):
-            since = await self._history_length(session_id)
+            since = await self._history_length(session_id) + len(given)  # the reply starts here
             state = await self.graph.ainvoke(
-                {"messages": [HumanMessage(message)]}, self._config(session_id), durability="sync"
+                {"messages": given}, self._config(session_id), durability="sync"
             )
         return _reply_of(state["messages"], since)
 
-    async def stream(self, session_id: str, message: str) -> AsyncIterator[str]:
+    async def stream(
+        self, session_id: str, message: str | Sequence[BaseMessage]
+    ) -> AsyncIterator[str]:
         """The answer's tokens as they come (tool calls and results are not streamed)."""
         async with self.locks.hold(THREAD_PREFIX + session_id):
             async for chunk, _meta in self.graph.astream(
-                {"messages": [HumanMessage(message)]},
+                {"messages": _as_messages(message)},
                 self._config(session_id),
                 stream_mode="messages",
                 durability="sync",

@@ -168,3 +168,40 @@ def test_retrieving_an_unknown_model_is_404_in_openai_shape(
     assert "unknown model 'gpt-9'" in error["message"]
     with pytest.raises(openai.NotFoundError):
         oai.models.retrieve("gpt-9")
+
+
+def test_user_on_a_chain_is_any_string(oai: openai.OpenAI) -> None:
+    completion = oai.chat.completions.create(
+        model="product-description", user="john doe+1@example.com", messages=USER
+    )
+    assert "a garden hose" in (completion.choices[0].message.content or "")
+
+
+def test_user_on_chat_and_agent_must_be_a_session_id(client: httpx.Client) -> None:
+    for model in ("chat", "agent"):
+        error = openai_error(complete(client, model=model, user="john doe+1@example.com"), 400)
+        assert error["param"] == "user" and error["type"] == "invalid_request_error"
+
+
+CONVERSATION: list[Any] = [
+    {"role": "system", "content": "be short"},
+    {"role": "user", "content": "one"},
+    {"role": "assistant", "content": "ok"},
+    {"role": "user", "content": "two"},
+]
+
+
+@pytest.mark.parametrize("model", ["chat", "agent"])
+def test_stateless_chat_and_agent_both_see_every_message(client: httpx.Client, model: str) -> None:
+    body = client.post(
+        "/v1/chat/completions", json={"model": model, "messages": CONVERSATION}
+    ).json()
+    assert "turn 2: two" in body["choices"][0]["message"]["content"]
+    streamed = chunks_of(
+        client.post(
+            "/v1/chat/completions",
+            json={"model": model, "messages": CONVERSATION, "stream": True},
+        )
+    )
+    text = "".join(c["choices"][0]["delta"].get("content") or "" for c in streamed)
+    assert "turn 2: two" in text

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from langchain_core.messages import BaseMessage
+from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse
 from starlette.responses import Response
 
@@ -66,12 +68,26 @@ class ChatCompletionRequest(BaseModel):
     messages: list[Message] = Field(min_length=1)
     stream: bool = False
     stream_options: StreamOptions | None = None
-    user: Annotated[str, AfterValidator(not_only_dots)] | None = Field(
+    user: str | None = Field(
         default=None,
-        pattern=SESSION_ID_PATTERN,
-        description="With model 'chat': the session id whose memory is used.",
+        description=(
+            "With model 'chat' or 'agent': the session id whose memory is used (letters, "
+            "digits and . _ : @ -; 1 to 128; not only dots). Any string for a chain."
+        ),
     )
     n: int = Field(default=1, ge=1, le=1, description="Only one choice is supported.")
+
+
+def _session_of(user: str, model: str) -> str:
+    """`user` as the session id of a memory model: the session-id rules apply only there."""
+    try:
+        if not re.fullmatch(SESSION_ID_PATTERN, user):
+            raise ValueError("use letters, digits and . _ : @ -; 1 to 128 characters")
+        return not_only_dots(user)
+    except ValueError as exc:
+        raise InvalidInput(
+            f"user: with model '{model}', user is the session id: {exc}", param="user"
+        ) from None
 
 
 def _known_models(runtime: Runtime) -> list[str]:
@@ -185,6 +201,11 @@ def _chunker(cid: str, created: int, model: str, with_usage: bool) -> Callable[.
     return chunk
 
 
+def _history(body: ChatCompletionRequest) -> list[BaseMessage]:
+    """Every message sent, as LangChain messages: what a stateless model answers."""
+    return chat_messages([{"role": m.role, "content": m.text()} for m in body.messages])
+
+
 async def _run(
     runtime: Runtime, body: ChatCompletionRequest
 ) -> tuple[str, AsyncIterator[str] | None]:
@@ -194,23 +215,29 @@ async def _run(
         users = [m for m in body.messages if m.role == "user"]
         if not users:
             raise InvalidInput("messages: model 'agent' needs a user message", param="messages")
-        # With `user`, the session's memory; without, a one-off session.
-        session = body.user or f"oneoff-{uuid.uuid4().hex}"
+        # With `user`, the session's memory and the new message; without, a one-off
+        # session given the whole conversation sent, as stateless `chat` is.
+        turn: str | list[BaseMessage]
+        if body.user:
+            session, turn = _session_of(body.user, body.model), users[-1].text()
+        else:
+            session, turn = f"oneoff-{uuid.uuid4().hex}", _history(body)
         if body.stream:
-            return "", runtime.agent.stream(session, users[-1].text())
-        answer = await bounded(runtime.agent.run(session, users[-1].text()), settings)
+            return "", runtime.agent.stream(session, turn)
+        answer = await bounded(runtime.agent.run(session, turn), settings)
         return answer.reply, None
     if body.model == CHAT_MODEL:
         if body.user:
+            session = _session_of(body.user, body.model)
             users = [m for m in body.messages if m.role == "user"]
             if not users:
                 raise InvalidInput("messages: model 'chat' needs a user message", param="messages")
             message = users[-1].text()
             if body.stream:
-                return "", runtime.chat.stream_turn(body.user, message)
-            reply = await bounded(runtime.chat.turn(body.user, message), settings)
+                return "", runtime.chat.stream_turn(session, message)
+            reply = await bounded(runtime.chat.turn(session, message), settings)
             return reply.text, None
-        history = chat_messages([{"role": m.role, "content": m.text()} for m in body.messages])
+        history = _history(body)
         if body.stream:
             stream = (chunk.text async for chunk in runtime.chat.model.astream(history))
             return "", stream
