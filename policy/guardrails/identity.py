@@ -57,6 +57,10 @@ PROJECT_ONLY_ROLES = (
     "roles/errorreporting.writer",
     "roles/cloudprofiler.agent",
     "roles/stackdriver.resourceMetadata.writer",
+    # GKE nodes' own role; Google grants it "on the project" (GKE, Configure node service
+    # accounts: docs.cloud.google.com/kubernetes-engine/security/configure-node-service-accounts,
+    # read 2026-11-29).
+    "roles/container.defaultNodeServiceAccount",
 )
 RUN_IAM = (
     "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
