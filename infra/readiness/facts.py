@@ -279,7 +279,7 @@ CONFIG_KEYS = {
     "vertexai": "llmchain:llm.model",
     "openai": "llmchain:llm.model",
     "eks": "KUBERNETES_VERSION in infra/aws/cluster.py",
-    "aks": "KUBERNETES_VERSION in infra/azure/cluster.py",
+    "aks": "llmchain:azure.kubernetesVersion",
     "gke": "the cluster's release channel in infra/gcp/cluster.py",
 }
 
