@@ -12,6 +12,13 @@ import pulumi_gcp as gcp
 from infra.spec import WorkloadSpec
 
 REQUEST_TIMEOUT = "900s"  # streams may run for minutes
+# Cloud Run sends SIGTERM, then SIGKILL 10 s later: the app's shutdown grace (30 s elsewhere)
+# must end before that, with time left for the process to exit.
+# https://cloud.google.com/run/docs/container-contract#instance-shutdown and
+# https://cloud.google.com/blog/topics/developers-practitioners/graceful-shutdowns-cloud-run-deep-dive
+# (read 2026-11-29: "your application will have 10 seconds to exit ... a SIGKILL signal")
+KILL_AFTER_S = 10
+SHUTDOWN_GRACE_S = 8
 CPUS = (1, 2, 4, 6, 8)
 
 
@@ -55,9 +62,14 @@ class CloudRun(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         spec = args.spec
         cpu, memory = cloud_run_size(spec.cpu, spec.memory_mib)
+        plain = {
+            **spec.env,
+            **args.extra_env,
+            "LLMCHAIN_SHUTDOWN_GRACE_S": str(SHUTDOWN_GRACE_S),
+        }
         env = [
             gcp.cloudrunv2.ServiceTemplateContainerEnvArgs(name=k, value=v)
-            for k, v in sorted({**spec.env, **args.extra_env}.items())
+            for k, v in sorted(plain.items())
             if k != "PORT"  # Cloud Run sets PORT itself
         ]
         env += [
