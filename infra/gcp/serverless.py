@@ -19,6 +19,15 @@ REQUEST_TIMEOUT = "900s"  # streams may run for minutes
 # (read 2026-11-29: "your application will have 10 seconds to exit ... a SIGKILL signal")
 KILL_AFTER_S = 10
 SHUTDOWN_GRACE_S = 8
+# Direct VPC egress may take "a minute or more" to connect at instance start; Google advises
+# an HTTP startup probe that waits for the egress destination. The app gives the database 30 s
+# by default and exits: on Cloud Run it gets 180 s, inside the startup probe's window, which
+# may be at most 240 s (failureThreshold x periodSeconds).
+# https://cloud.google.com/run/docs/configuring/vpc-direct-vpc#limitations and
+# https://cloud.google.com/run/docs/configuring/healthchecks (read 2026-11-29)
+DB_CONNECT_BUDGET_S = 180
+STARTUP_PERIOD_S = 4
+STARTUP_FAILURES = 60  # 4 s x 60 = 240 s: the most Cloud Run allows
 CPUS = (1, 2, 4, 6, 8)
 
 
@@ -62,11 +71,10 @@ class CloudRun(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         spec = args.spec
         cpu, memory = cloud_run_size(spec.cpu, spec.memory_mib)
-        plain = {
-            **spec.env,
-            **args.extra_env,
-            "LLMCHAIN_SHUTDOWN_GRACE_S": str(SHUTDOWN_GRACE_S),
-        }
+        plain: dict[str, pulumi.Input[str]] = {**spec.env, **args.extra_env}
+        plain["LLMCHAIN_SHUTDOWN_GRACE_S"] = str(SHUTDOWN_GRACE_S)
+        if spec.memory.needs_database:  # a budget set in llmchain:appSettings stays
+            plain.setdefault("LLMCHAIN_MEMORY_CONNECT_TIMEOUT_S", str(DB_CONNECT_BUDGET_S))
         env = [
             gcp.cloudrunv2.ServiceTemplateContainerEnvArgs(name=k, value=v)
             for k, v in sorted(plain.items())
@@ -123,8 +131,8 @@ class CloudRun(pulumi.ComponentResource):
                         envs=env,
                         startup_probe=gcp.cloudrunv2.ServiceTemplateContainerStartupProbeArgs(
                             http_get=health,
-                            period_seconds=2,
-                            failure_threshold=60,
+                            period_seconds=STARTUP_PERIOD_S,
+                            failure_threshold=STARTUP_FAILURES,
                             timeout_seconds=2,
                         ),
                         liveness_probe=gcp.cloudrunv2.ServiceTemplateContainerLivenessProbeArgs(

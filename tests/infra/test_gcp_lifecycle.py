@@ -67,3 +67,38 @@ def test_vm_and_gke_keep_the_default_grace_inside_their_stop_timeouts(
     assert config["LLMCHAIN_SHUTDOWN_GRACE_S"] == "30"
     assert pod["spec"]["terminationGracePeriodSeconds"] > 30 + PRESTOP_SLEEP_S
     assert container["lifecycle"]["preStop"]
+
+
+def test_cloud_run_waits_for_direct_vpc_egress_within_its_startup_probe(
+    plans: dict[str, Plan], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16 item 11: the database may be unreachable for a minute or more at start."""
+    from app.core.config import load_settings
+
+    env = _run_env(plans["serverless"])
+    budget = float(env["LLMCHAIN_MEMORY_CONNECT_TIMEOUT_S"])
+    (container,) = plans["serverless"].one(RUN).inputs["template"]["containers"]
+    probe = container["startupProbe"]
+    window = probe["periodSeconds"] * probe["failureThreshold"]
+    assert 120 <= budget < window <= 240  # Cloud Run's ceiling for the startup window
+    assert probe["httpGet"]["path"] == "/healthz"  # served only once the database is open
+    monkeypatch.setenv("LLMCHAIN_MEMORY_BACKEND", "postgres")
+    monkeypatch.setenv("LLMCHAIN_MEMORY_URL", "postgresql://u:p@10.0.0.3/db")
+    monkeypatch.setenv(
+        "LLMCHAIN_MEMORY_CONNECT_TIMEOUT_S", env["LLMCHAIN_MEMORY_CONNECT_TIMEOUT_S"]
+    )
+    assert load_settings().memory_connect_timeout_s == budget
+
+
+def test_a_connect_budget_in_app_settings_is_kept() -> None:
+    plan = run_plan(
+        "gcp",
+        {**PROJECT, "llmchain:appSettings": {"LLMCHAIN_MEMORY_CONNECT_TIMEOUT_S": "90"}},
+    )
+    assert _run_env(plan)["LLMCHAIN_MEMORY_CONNECT_TIMEOUT_S"] == "90"
+
+
+def test_vm_and_gke_keep_the_apps_connect_budget(plans: dict[str, Plan]) -> None:
+    for mode in ("vm", "cluster"):
+        text = str([r.inputs for r in plans[mode].resources])
+        assert "LLMCHAIN_MEMORY_CONNECT_TIMEOUT_S" not in text
