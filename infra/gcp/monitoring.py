@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_gcp as gcp
+import pulumi_random as random
 
 
 @dataclass(frozen=True)
@@ -191,3 +192,70 @@ class Monitoring(pulumi.ComponentResource):
             lambda ident: f"{console}{ident.rsplit('/', 1)[-1]}?project={args.project}"
         )
         self.register_outputs({"dashboard_url": self.dashboard_url})
+
+
+class LogStorage(pulumi.ComponentResource):
+    """The service's logs in a bucket of their own, kept `llmchain:monitoring.logRetentionDays`.
+
+    The project's _Default bucket is shared by everything in the project (30 days unless someone
+    changed it); changing its retention would change every other workload's. So a sink routes
+    this stack's logs to a dedicated bucket with the stack's retention, and an exclusion on the
+    _Default sink keeps them out of _Default, or they would stay there 30 days whatever was set.
+    A sink into a bucket of its own project needs no writer grant. A deleted bucket stays
+    DELETE_REQUESTED for 7 days and its id cannot be reused meanwhile: the id takes a random
+    suffix, so destroy then up works. https://cloud.google.com/logging/docs/routing/overview,
+    https://cloud.google.com/logging/docs/reference/v2/rest/v2/projects.locations.buckets/delete,
+    https://cloud.google.com/logging/docs/reference/v2/rest/v2/projects.exclusions and
+    LogSink.writerIdentity in https://cloud.google.com/logging/docs/reference/v2/rest/v2/projects.sinks
+    (read 2026-11-29).
+    """
+
+    bucket: gcp.logging.ProjectBucketConfig
+
+    def __init__(
+        self,
+        name: str,
+        project: str,
+        location: str,
+        retention_days: int,
+        log_filter: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("llmchain:gcp:LogStorage", name, {}, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        suffix = random.RandomString(
+            f"{name}-logs-suffix", length=6, special=False, upper=False, opts=child
+        )
+        bucket_id = pulumi.Output.concat(name, "-logs-", suffix.result)
+        self.bucket = gcp.logging.ProjectBucketConfig(
+            f"{name}-logs",
+            project=project,
+            location=location,
+            bucket_id=bucket_id,
+            retention_days=retention_days,
+            description=f"{name}: the service's logs",
+            opts=child,
+        )
+        destination = pulumi.Output.concat(
+            "logging.googleapis.com/projects/", project, "/locations/", location, "/buckets/",
+            bucket_id,
+        )  # fmt: skip
+        sink = gcp.logging.ProjectSink(
+            f"{name}-logs",
+            name=f"{name}-logs",
+            project=project,
+            destination=destination,
+            filter=log_filter,
+            unique_writer_identity=True,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.bucket]),
+        )
+        gcp.logging.ProjectExclusion(
+            f"{name}-logs-default",
+            name=f"{name}-logs",
+            project=project,
+            description=f"{name}: kept in its own bucket instead",
+            filter=log_filter,
+            # Only once the sink routes them: excluded before that, entries would be dropped.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[sink]),
+        )
+        self.register_outputs({})

@@ -8,7 +8,13 @@ import pulumi_gcp as gcp
 from infra.config import Compute, Provider, StackConfig
 from infra.gcp.cluster import Gke, GkeArgs
 from infra.gcp.database import Database, DatabaseArgs
-from infra.gcp.monitoring import Monitoring, MonitoringArgs, Policy, http_policies
+from infra.gcp.monitoring import (
+    LogStorage,
+    Monitoring,
+    MonitoringArgs,
+    Policy,
+    http_policies,
+)
 from infra.gcp.network import Network, NetworkArgs
 from infra.gcp.registry import Registry
 from infra.gcp.secrets import Secrets
@@ -143,6 +149,7 @@ class GcpTarget(pulumi.ComponentResource):
         thresholds = (config.monitoring.error_rate_percent, config.monitoring.latency_p95_ms)
         policies: list[Policy] = []
         uptime_host: pulumi.Input[str] | None = None
+        log_filter: pulumi.Input[str]  # the service's own log entries, for its log bucket
         compute = config.compute
         if compute is Compute.CLUSTER:
             gke = Gke(
@@ -168,6 +175,13 @@ class GcpTarget(pulumi.ComponentResource):
             grants.append(nodes_pull)
             workload = gke.workload(spec, image.ref, account, extra_env, secret_values, grants)
             url: pulumi.Input[str] = workload.address
+            log_filter = pulumi.Output.concat(
+                'resource.type = "k8s_container" AND resource.labels.namespace_name = "',
+                spec.name,
+                '" AND resource.labels.cluster_name = "',
+                gke.cluster.name,
+                '"',
+            )
             policies.append(
                 Policy(
                     "restarts",
@@ -200,6 +214,10 @@ class GcpTarget(pulumi.ComponentResource):
                     after,
                 )
                 url = run.url
+                log_filter = (
+                    f'resource.type = "cloud_run_revision" AND '
+                    f'resource.labels.service_name = "{name}"'
+                )
                 policies += http_policies(
                     'resource.type = "cloud_run_revision" AND '
                     f'resource.labels.service_name = "{name}"',
@@ -233,6 +251,13 @@ class GcpTarget(pulumi.ComponentResource):
                     after,
                 )
                 url = group.url
+                # The containers' logs, from Docker's gcplogs driver, on this group's instances
+                # (base name + 4 characters). https://docs.docker.com/engine/logging/drivers/gcplogs/
+                # (read 2026-11-29)
+                log_filter = (
+                    f'logName = "projects/{project}/logs/gcplogs-docker-driver" AND '
+                    f'jsonPayload.instance.name =~ "^{name}-[a-z0-9]{{4}}$"'
+                )
                 # Scoped to this stack's forwarding rule: every load balancer of the project
                 # reports under the same resource type. The internal load balancer's metrics
                 # sit under https/internal/. https://cloud.google.com/load-balancing/docs/metrics
@@ -257,6 +282,7 @@ class GcpTarget(pulumi.ComponentResource):
                     uptime_host = spec.ingress.domain or group.url.apply(
                         lambda u: u.removeprefix("http://")
                     )
+        LogStorage(name, project, region, config.monitoring.log_retention_days, log_filter, after)
         monitoring = Monitoring(
             name,
             MonitoringArgs(
