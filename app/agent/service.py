@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from langchain.agents import create_agent
-from langchain.agents.middleware import ModelCallLimitMiddleware, ToolCallLimitMiddleware
+from langchain.agents.middleware import (
+    AgentMiddleware,
+    ModelCallLimitMiddleware,
+    ModelRequest,
+    ModelResponse,
+    ToolCallLimitMiddleware,
+)
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import (
     AIMessage,
@@ -21,6 +27,7 @@ from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 
 from app.memory.store import MemoryStore
+from app.providers.resilience import with_call_options
 
 SYSTEM_PROMPT = (
     "You are llmchain's assistant. Use the tools for arithmetic, the current time, the "
@@ -58,6 +65,29 @@ def _as_messages(message: str | Sequence[BaseMessage]) -> list[AnyMessage | dict
     return [cast(AnyMessage, m) for m in message]
 
 
+@dataclass
+class CallContext:
+    """A run's runtime context: the model options of the request (max_tokens, stop...)."""
+
+    model_options: dict[str, Any] = field(default_factory=dict)
+
+
+class ModelOptionsMiddleware(AgentMiddleware[Any, CallContext]):
+    """Each model call of a run made with the request's options (from the run's context)."""
+
+    async def awrap_model_call(
+        self,
+        request: ModelRequest[CallContext],
+        handler: Callable[[ModelRequest[CallContext]], Awaitable[ModelResponse[Any]]],
+    ) -> ModelResponse[Any]:
+        """Swap in the model with the options; tools are bound to it after this."""
+        context = request.runtime.context
+        if isinstance(context, CallContext) and context.model_options:
+            model = with_call_options(request.model, context.model_options)
+            request = request.override(model=model)
+        return await handler(request)
+
+
 class AgentService:
     """Runs agent turns; one at a time per session, like chat."""
 
@@ -74,12 +104,14 @@ class AgentService:
         limits: list[Any] = [
             ModelCallLimitMiddleware(run_limit=max_model_calls, exit_behavior="end"),
             ToolCallLimitMiddleware(run_limit=max_tool_calls, exit_behavior="continue"),
+            ModelOptionsMiddleware(),
         ]
         self.graph = create_agent(
             model,
             tools,
             system_prompt=SYSTEM_PROMPT,
             middleware=limits,
+            context_schema=CallContext,
             checkpointer=store.saver,
             name="llmchain-agent",
         )
@@ -93,27 +125,40 @@ class AgentService:
         snapshot = await self.graph.aget_state(self._config(session_id))
         return len(snapshot.values.get("messages", [])) if snapshot else 0
 
-    async def run(self, session_id: str, message: str | Sequence[BaseMessage]) -> AgentReply:
+    async def run(
+        self,
+        session_id: str,
+        message: str | Sequence[BaseMessage],
+        options: dict[str, Any] | None = None,
+    ) -> AgentReply:
         """One turn: the agent thinks, calls tools, answers; stored when it is done.
 
-        `message` is the user's new message, or a whole conversation (a stateless call).
+        `message` is the user's new message, or a whole conversation (a stateless call);
+        `options` (max_tokens, stop, temperature) apply to each model call of the turn.
         """
         given = _as_messages(message)
         async with self.locks.hold(THREAD_PREFIX + session_id):
             since = await self._history_length(session_id) + len(given)  # the reply starts here
             state = await self.graph.ainvoke(
-                {"messages": given}, self._config(session_id), durability="sync"
+                {"messages": given},
+                self._config(session_id),
+                context=CallContext(options or {}),
+                durability="sync",
             )
         return _reply_of(state["messages"], since)
 
     async def stream(
-        self, session_id: str, message: str | Sequence[BaseMessage]
+        self,
+        session_id: str,
+        message: str | Sequence[BaseMessage],
+        options: dict[str, Any] | None = None,
     ) -> AsyncIterator[str]:
         """The answer's tokens as they come (tool calls and results are not streamed)."""
         async with self.locks.hold(THREAD_PREFIX + session_id):
             async for chunk, _meta in self.graph.astream(
                 {"messages": _as_messages(message)},
                 self._config(session_id),
+                context=CallContext(options or {}),
                 stream_mode="messages",
                 durability="sync",
             ):

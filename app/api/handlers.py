@@ -40,7 +40,7 @@ def malformed_json(exc: RequestValidationError) -> str | None:
 
 
 def invalid_fields(exc: RequestValidationError, *, prefix: bool = True) -> tuple[str, str | None]:
-    """Each failing field with what is wrong, and the first one's name (`param`).
+    """Each failing field with what is wrong, and the first one's top-level name (`param`).
 
     `prefix=False` drops where the field was (body, path, query), as OpenAI names its params.
     """
@@ -48,7 +48,7 @@ def invalid_fields(exc: RequestValidationError, *, prefix: bool = True) -> tuple
     for err in exc.errors():
         loc = tuple(err["loc"])
         field = _location(loc[1:]) if len(loc) > 1 else _location(loc)
-        params.append(field)
+        params.append(str(loc[1]) if len(loc) > 1 else field)  # `stop`, not `stop.list[str]`
         parts.append(f"{_location(loc) if prefix else field}: {err['msg']}")
     return "; ".join(parts), (params[0] if params else None)
 

@@ -15,6 +15,7 @@ from app.chains.spec import ChainSpec, load_chain_specs
 from app.core.config import Settings
 from app.core.errors import InvalidInput, NotFound
 from app.providers.factory import build_chat_model
+from app.providers.resilience import with_call_options
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,11 @@ class Chain:
     spec: ChainSpec
     runnable: Runnable[dict[str, Any], Any]
     text_runnable: Runnable[dict[str, Any], str]
+    model: BaseChatModel
+
+    def with_model_options(self, options: dict[str, Any]) -> Chain:
+        """This chain with its model called with a request's options (max_tokens, stop...)."""
+        return build_chain(self.spec, with_call_options(self.model, options)) if options else self
 
     @property
     def name(self) -> str:
@@ -106,6 +112,7 @@ def build_chain(spec: ChainSpec, model: BaseChatModel) -> Chain:
         spec=spec,
         runnable=(prompt | model | parser).with_config(run_name=spec.name),
         text_runnable=(prompt | model | InlineStrOutputParser()).with_config(run_name=spec.name),
+        model=model,
     )
 
 

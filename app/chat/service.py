@@ -18,7 +18,9 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, MessagesState, StateGraph
 
 from app.memory.store import MemoryStore
+from app.providers.resilience import with_call_options
 
+MODEL_OPTIONS = "llmchain_model_options"  # the configurable key a turn's model options ride in
 ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
 
 
@@ -59,7 +61,9 @@ class ChatService:
         # One turn at a time per session (app/memory/locks.py says why and how).
         self.locks = store.locks
 
-    async def _respond(self, state: ChatState) -> dict[str, list[BaseMessage]]:
+    async def _respond(
+        self, state: ChatState, config: RunnableConfig
+    ) -> dict[str, list[BaseMessage]]:
         """The graph's node: answer the new message given the (trimmed) history."""
         question = HumanMessage(state["message"])
         history = trim_messages(
@@ -69,23 +73,35 @@ class ChatService:
             strategy="last",
             start_on="human",
         )
-        reply = await self.model.ainvoke([SystemMessage(self.system_prompt), *history])
+        # A request's max_tokens, stop, temperature (OpenAI route), passed in the run's config.
+        options = (config.get("configurable") or {}).get(MODEL_OPTIONS) or {}
+        model = with_call_options(self.model, options)
+        reply = await model.ainvoke([SystemMessage(self.system_prompt), *history])
         return {"messages": [question, reply]}
 
     @staticmethod
-    def _config(session_id: str, extra: RunnableConfig | None) -> RunnableConfig:
+    def _config(
+        session_id: str, extra: RunnableConfig | None, options: dict[str, Any] | None = None
+    ) -> RunnableConfig:
         config: RunnableConfig = dict(extra or {})  # type: ignore[assignment]
         config["configurable"] = {"thread_id": session_id}
+        if options:
+            config["configurable"][MODEL_OPTIONS] = options
         return config
 
     async def turn(
-        self, session_id: str, message: str, config: RunnableConfig | None = None
+        self,
+        session_id: str,
+        message: str,
+        config: RunnableConfig | None = None,
+        *,
+        options: dict[str, Any] | None = None,
     ) -> AIMessage:
         """Answer one message; returns only after the turn is durably stored."""
         async with self.locks.hold("chat:" + session_id):
             state = await self.graph.ainvoke(
                 TurnInput(message=message),
-                self._config(session_id, config),
+                self._config(session_id, config, options),
                 durability="sync",
             )
         reply = state["messages"][-1]
@@ -93,13 +109,18 @@ class ChatService:
         return reply
 
     async def stream_turn(
-        self, session_id: str, message: str, config: RunnableConfig | None = None
+        self,
+        session_id: str,
+        message: str,
+        config: RunnableConfig | None = None,
+        *,
+        options: dict[str, Any] | None = None,
     ) -> AsyncIterator[str]:
         """Answer one message token by token; the turn is stored when the stream ends."""
         async with self.locks.hold("chat:" + session_id):
             async for chunk, _meta in self.graph.astream(
                 TurnInput(message=message),
-                self._config(session_id, config),
+                self._config(session_id, config, options),
                 stream_mode="messages",
                 durability="sync",
             ):

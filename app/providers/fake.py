@@ -168,11 +168,22 @@ class FakeChatModel(BaseChatModel):
     def _identifying_params(self) -> dict[str, Any]:
         return {"model_name": self.model_name, "temperature": self.temperature}
 
-    def _tokens(self, messages: Sequence[BaseMessage]) -> tuple[list[str], UsageMetadata]:
-        """The reply split into tokens (cut at max_tokens) and its usage."""
-        tokens = _TOKEN.findall(fake_reply(messages, self.model_name))
-        if self.max_tokens is not None:
-            tokens = tokens[: self.max_tokens]
+    def _tokens(
+        self,
+        messages: Sequence[BaseMessage],
+        stop: Sequence[str] | None = None,
+        max_tokens: int | None = None,
+    ) -> tuple[list[str], UsageMetadata]:
+        """The reply split into tokens, cut before a stop sequence and at max tokens (the
+        model's own, or the call's when lower), and its usage."""
+        text = fake_reply(messages, self.model_name)
+        for sequence in stop or ():
+            if sequence and sequence in text:
+                text = text[: text.index(sequence)]
+        tokens = _TOKEN.findall(text)
+        limits = [n for n in (self.max_tokens, max_tokens) if n is not None]
+        if limits:
+            tokens = tokens[: min(limits)]
         prompt_tokens = sum(count_tokens(m.text) for m in messages)
         usage = UsageMetadata(
             input_tokens=prompt_tokens,
@@ -181,7 +192,12 @@ class FakeChatModel(BaseChatModel):
         )
         return tokens, usage
 
-    def _result(self, messages: Sequence[BaseMessage]) -> ChatResult:
+    def _result(
+        self,
+        messages: Sequence[BaseMessage],
+        stop: Sequence[str] | None = None,
+        max_tokens: int | None = None,
+    ) -> ChatResult:
         tool_message = self._tool_call(messages)
         if tool_message is not None:
             prompt_tokens = sum(count_tokens(m.text) for m in messages)
@@ -191,7 +207,7 @@ class FakeChatModel(BaseChatModel):
             )
             tool_message.response_metadata = {"model_name": self.model_name}
             return ChatResult(generations=[ChatGeneration(message=tool_message)])
-        tokens, usage = self._tokens(messages)
+        tokens, usage = self._tokens(messages, stop, max_tokens)
         message = AIMessage(
             content="".join(tokens),
             usage_metadata=usage,
@@ -210,7 +226,7 @@ class FakeChatModel(BaseChatModel):
         fault = self._fault()
         if fault is not None:
             raise fault
-        return self._result(messages)
+        return self._result(messages, stop, kwargs.get("max_tokens"))
 
     async def _agenerate(
         self,
@@ -222,9 +238,14 @@ class FakeChatModel(BaseChatModel):
         if self.latency_ms:
             await asyncio.sleep(self.latency_ms / 1000)
         await self._afault()
-        return self._result(messages)
+        return self._result(messages, stop, kwargs.get("max_tokens"))
 
-    def _chunks(self, messages: Sequence[BaseMessage]) -> Iterator[ChatGenerationChunk]:
+    def _chunks(
+        self,
+        messages: Sequence[BaseMessage],
+        stop: Sequence[str] | None = None,
+        max_tokens: int | None = None,
+    ) -> Iterator[ChatGenerationChunk]:
         tool_message = self._tool_call(messages)
         if tool_message is not None:  # tool calls come in one chunk
             message = self._result(messages).generations[0].message
@@ -245,7 +266,7 @@ class FakeChatModel(BaseChatModel):
                 )
             )
             return
-        tokens, usage = self._tokens(messages)
+        tokens, usage = self._tokens(messages, stop, max_tokens)
         for index, token in enumerate(tokens):
             last = index == len(tokens) - 1
             yield ChatGenerationChunk(
@@ -270,7 +291,7 @@ class FakeChatModel(BaseChatModel):
         fault = self._fault()
         if fault is not None:
             raise fault
-        for chunk in self._chunks(messages):
+        for chunk in self._chunks(messages, stop, kwargs.get("max_tokens")):
             if run_manager:
                 run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
@@ -286,7 +307,7 @@ class FakeChatModel(BaseChatModel):
         if self.latency_ms:
             await asyncio.sleep(self.latency_ms / 1000)
         await self._afault()
-        for chunk in self._chunks(messages):
+        for chunk in self._chunks(messages, stop, kwargs.get("max_tokens")):
             if run_manager:
                 await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk

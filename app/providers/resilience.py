@@ -134,6 +134,9 @@ class ResilientChatModel(BaseChatModel):
 
     models: list[Any] = Field(description="primary first, then fallbacks (chat models or bound)")
     names: list[str]
+    call_options: dict[str, Any] = Field(
+        default_factory=dict, description="max_tokens, stop, temperature for every call"
+    )
     attempts: int = 3
     retry_budget_s: float = 20.0
     base_delay_s: float = 0.5
@@ -147,6 +150,27 @@ class ResilientChatModel(BaseChatModel):
     @property
     def _identifying_params(self) -> dict[str, Any]:
         return {"models": self.names}
+
+    def with_call_options(self, options: dict[str, Any]) -> ResilientChatModel:
+        """This model, its calls made with `max_tokens`, `stop` and `temperature` from a request.
+
+        A copy rather than `bind()`, so tools can still be bound to it (the agent).
+        """
+        return self.model_copy(update={"call_options": {**self.call_options, **options}})
+
+    def _options(
+        self, model: Any, stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The call's keyword arguments for one model, under the names that model takes."""
+        options = {**self.call_options, **kwargs}
+        if stop is not None:
+            options["stop"] = stop
+        base = getattr(model, "bound", model)
+        fields = getattr(type(base), "model_fields", {})
+        if "max_tokens" in options and "max_output_tokens" in fields and "max_tokens" not in fields:
+            # ChatGoogleGenerativeAI reads `max_output_tokens` from a call's arguments.
+            options["max_output_tokens"] = options.pop("max_tokens")
+        return options
 
     def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Runnable[Any, AIMessage]:
         """Bind the tools to every model, so a fallback can call them too."""
@@ -198,7 +222,7 @@ class ResilientChatModel(BaseChatModel):
                     with attempt:
                         async with asyncio.timeout(self.call_timeout_s):
                             message = await model.ainvoke(
-                                messages, _child(run_manager), stop=stop, **kwargs
+                                messages, _child(run_manager), **self._options(model, stop, kwargs)
                             )
                 return ChatResult(generations=[ChatGeneration(message=message)])
             except Exception as exc:
@@ -230,7 +254,7 @@ class ResilientChatModel(BaseChatModel):
                 ):
                     with attempt:
                         stream = model.astream(
-                            messages, _child(run_manager), stop=stop, **kwargs
+                            messages, _child(run_manager), **self._options(model, stop, kwargs)
                         ).__aiter__()
                         first = await asyncio.wait_for(anext(stream), self.call_timeout_s)
             except StopAsyncIteration:
@@ -274,7 +298,9 @@ class ResilientChatModel(BaseChatModel):
                     reraise=True,
                 ):
                     with attempt:
-                        message = model.invoke(messages, _child(run_manager), stop=stop, **kwargs)
+                        message = model.invoke(
+                            messages, _child(run_manager), **self._options(model, stop, kwargs)
+                        )
                 return ChatResult(generations=[ChatGeneration(message=message)])
             except Exception as exc:
                 if not is_transient(exc):
@@ -296,3 +322,13 @@ class ResilientChatModel(BaseChatModel):
         yield ChatGenerationChunk(
             message=AIMessageChunk(content=message.content, usage_metadata=usage)
         )
+
+
+def with_call_options(model: BaseChatModel, options: dict[str, Any]) -> BaseChatModel:
+    """`model` called with these options (none: the model itself); see `with_call_options`."""
+    if not options:
+        return model
+    if isinstance(model, ResilientChatModel):
+        return model.with_call_options(options)
+    bound: BaseChatModel = model.bind(**options)  # type: ignore[assignment]
+    return bound

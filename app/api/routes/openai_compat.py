@@ -16,6 +16,7 @@ from sse_starlette import EventSourceResponse
 from starlette.responses import Response
 
 from app.api.deps import runtime_of
+from app.api.openai_options import OpenAIOptions
 from app.api.openai_route import OpenAIRoute
 from app.api.routes.chat import SESSION_ID_PATTERN, not_only_dots
 from app.api.running import as_client_error, bounded, dumps, sse_response
@@ -23,6 +24,7 @@ from app.chains.registry import Chain
 from app.chat.service import chat_messages
 from app.core.errors import InvalidInput, MethodNotAllowed, NotFound, error_body
 from app.core.metrics import track_usage
+from app.providers.resilience import with_call_options
 from app.runtime import Runtime
 
 router = APIRouter(prefix="/v1", tags=["openai"], route_class=OpenAIRoute)
@@ -60,8 +62,8 @@ class StreamOptions(BaseModel):
     include_usage: bool = False
 
 
-class ChatCompletionRequest(BaseModel):
-    """The parts of OpenAI's request this service uses; other fields are accepted and ignored."""
+class ChatCompletionRequest(OpenAIOptions):
+    """OpenAI's request: what the service honours, refuses (OpenAIOptions) or ignores (the rest)."""
 
     model_config = ConfigDict(extra="ignore")
     model: str = Field(description="A chain name, 'chat' (memory by `user`) or 'agent'.")
@@ -211,6 +213,7 @@ async def _run(
 ) -> tuple[str, AsyncIterator[str] | None]:
     """Pick what answers: a chain, chat with memory (`user` set) or stateless chat."""
     settings = runtime.settings
+    options = body.model_options(settings.max_tokens)
     if body.model == AGENT_MODEL:
         users = [m for m in body.messages if m.role == "user"]
         if not users:
@@ -223,8 +226,8 @@ async def _run(
         else:
             session, turn = f"oneoff-{uuid.uuid4().hex}", _history(body)
         if body.stream:
-            return "", runtime.agent.stream(session, turn)
-        answer = await bounded(runtime.agent.run(session, turn), settings)
+            return "", runtime.agent.stream(session, turn, options)
+        answer = await bounded(runtime.agent.run(session, turn, options), settings)
         return answer.reply, None
     if body.model == CHAT_MODEL:
         if body.user:
@@ -234,19 +237,22 @@ async def _run(
                 raise InvalidInput("messages: model 'chat' needs a user message", param="messages")
             message = users[-1].text()
             if body.stream:
-                return "", runtime.chat.stream_turn(session, message)
-            reply = await bounded(runtime.chat.turn(session, message), settings)
+                return "", runtime.chat.stream_turn(session, message, options=options)
+            reply = await bounded(runtime.chat.turn(session, message, options=options), settings)
             return reply.text, None
         history = _history(body)
+        model = with_call_options(runtime.chat.model, options)
         if body.stream:
-            stream = (chunk.text async for chunk in runtime.chat.model.astream(history))
+            stream = (chunk.text async for chunk in model.astream(history))
             return "", stream
-        reply = await bounded(runtime.chat.model.ainvoke(history), settings)
+        reply = await bounded(model.ainvoke(history), settings)
         return reply.text, None
     chain = runtime.chains.get(body.model)
     if chain is None:
         raise _unknown_model(body.model, runtime)
     chain_input = _chain_input(chain, body, settings.max_input_chars)
+    cap = chain.spec.model.max_tokens or settings.max_tokens
+    chain = chain.with_model_options(body.model_options(cap))
     if body.stream:
         return "", chain.text_runnable.astream(chain_input)
     output = await bounded(chain.runnable.ainvoke(chain_input), settings)
@@ -265,6 +271,7 @@ async def chat_completions(
 ) -> dict[str, Any] | EventSourceResponse:
     """A chain (its variable filled from the last user message) or `chat`, plain or streamed."""
     runtime = runtime_of(request)
+    body.refuse_unsupported()
     _check_size(body, runtime.settings.max_input_chars)
     usage = track_usage()
     cid = f"chatcmpl-{uuid.uuid4().hex}"
