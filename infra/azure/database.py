@@ -12,6 +12,26 @@ VERSION = "16"
 DEFAULT_SKU = "Standard_B1ms"
 DATABASE = "llmchain"
 USER = "llmchain"
+# The server's certificate chains to DigiCert Global Root G2 or Microsoft RSA Root Certificate
+# Authority 2017 (https://learn.microsoft.com/en-us/azure/postgresql/flexible-server/
+# concepts-networking-ssl-tls, read 2026-11-29: "trust only Azure root CA certificates", the
+# roots stay the same through the 2026 intermediate rotation). Both are in Debian's
+# ca-certificates, which the image's base (python:3.11-slim) installs at this path. The path is
+# named rather than `sslrootcert=system`: the psycopg[binary] wheel's own OpenSSL looks for its
+# system roots under /usr/lib/psycopg-openssl (its OPENSSLDIR), which no image has.
+CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+
+
+def database_url(password: str, host: str) -> str:
+    """The app's connection string: TLS with the server's certificate and host name verified."""
+    # verify-full: the chain to a trusted root and the host name (the server's FQDN, which the
+    # certificate names) are checked; `require` encrypts but accepts any certificate, so a
+    # spoofed private DNS answer would get the password (https://www.postgresql.org/docs/16/
+    # libpq-ssl.html, read 2026-11-29).
+    return (
+        f"postgresql://{USER}:{password}@{host}:5432/{DATABASE}"
+        f"?sslmode=verify-full&sslrootcert={CA_BUNDLE}"
+    )
 
 
 @dataclass
@@ -123,12 +143,8 @@ class Database(pulumi.ComponentResource):
         )
         self.server_name = server.name
         self.url = pulumi.Output.secret(
-            pulumi.Output.format(
-                "postgresql://{0}:{1}@{2}:5432/{3}?sslmode=require",
-                USER,
-                password.result,
-                server.fully_qualified_domain_name,
-                DATABASE,
+            pulumi.Output.all(password.result, server.fully_qualified_domain_name).apply(
+                lambda values: database_url(str(values[0]), str(values[1]))
             )
         )
         self.register_outputs({"server": server.name})

@@ -91,10 +91,16 @@ class NetworkArgs:
     tags: dict[str, str]
     port: int
     public: bool
+    # The VMs' outbound path (vm mode only). A Container Apps environment egresses on its own
+    # (a NAT gateway is optional, https://learn.microsoft.com/en-us/azure/container-apps/
+    # networking, read 2026-11-29) and AKS through its load balancer's outbound rules
+    # (outboundType loadBalancer, the default): neither subnet had one attached, so a NAT
+    # gateway there was billed (about $35/month) and unused.
+    vm_nat: bool = False
 
 
 class Network(pulumi.ComponentResource):
-    """VNet, subnets with their NSGs, a NAT gateway for the VMs, the database's private DNS."""
+    """VNet, subnets with their NSGs, a NAT gateway for the VMs (vm mode), the database's DNS."""
 
     subnet_ids: dict[str, pulumi.Output[str]]
     dns_zone_id: pulumi.Output[str]
@@ -115,20 +121,27 @@ class Network(pulumi.ComponentResource):
             **common,
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["subnets"]),
         )
-        nat_ip = azure.network.PublicIPAddress(
-            f"{name}-nat-ip",
-            sku=azure.network.PublicIPAddressSkuArgs(name="Standard"),
-            public_ip_allocation_method="Static",
-            **common,
-            opts=child,
-        )
-        nat = azure.network.NatGateway(
-            f"{name}-nat",
-            sku=azure.network.NatGatewaySkuArgs(name="Standard"),
-            public_ip_addresses=[azure.network.SubResourceArgs(id=nat_ip.id)],
-            **common,
-            opts=child,
-        )
+        nat: azure.network.NatGateway | None = None
+        if args.vm_nat:
+            # One Standard NAT gateway, zonal by nature ("no zone": Azure picks the zone) - the
+            # scale set is not spread over zones either. The zone-redundant StandardV2 SKU
+            # (https://learn.microsoft.com/en-us/azure/nat-gateway/nat-sku, read 2026-11-29:
+            # same price, needs StandardV2 public IPs) is not in the network API version this
+            # provider uses (2024-05-01; NatGatewaySkuName has only Standard).
+            nat_ip = azure.network.PublicIPAddress(
+                f"{name}-nat-ip",
+                sku=azure.network.PublicIPAddressSkuArgs(name="Standard"),
+                public_ip_allocation_method="Static",
+                **common,
+                opts=child,
+            )
+            nat = azure.network.NatGateway(
+                f"{name}-nat",
+                sku=azure.network.NatGatewaySkuArgs(name="Standard"),
+                public_ip_addresses=[azure.network.SubResourceArgs(id=nat_ip.id)],
+                **common,
+                opts=child,
+            )
         self.subnet_ids = {}
         previous: azure.network.Subnet | None = None
         for key, cidr in SUBNETS.items():
@@ -148,7 +161,9 @@ class Network(pulumi.ComponentResource):
                 virtual_network_name=vnet.name,
                 address_prefix=cidr,
                 network_security_group=azure.network.NetworkSecurityGroupArgs(id=nsg.id),
-                nat_gateway=azure.network.SubResourceArgs(id=nat.id) if key == "vms" else None,
+                nat_gateway=azure.network.SubResourceArgs(id=nat.id)
+                if nat is not None and key == "vms"
+                else None,
                 delegations=[azure.network.DelegationArgs(name=key, service_name=delegation)]
                 if delegation
                 else None,

@@ -70,6 +70,7 @@ class AzureTarget(pulumi.ComponentResource):
                 tags=tags,
                 port=spec.port,
                 public=spec.ingress.public,
+                vm_nat=config.compute is Compute.VM,
             ),
             child,
         )
