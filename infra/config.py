@@ -312,6 +312,13 @@ class GcpConfig(_Section):
     # model; https://docs.cloud.google.com/vertex-ai/generative-ai/docs/learn/locations, read
     # 2026-11-29), a multi-region (`us`, `eu`) or a region such as `us-central1`.
     model_location: str = Field(default="global", pattern=r"^(global|us|eu|[a-z]+-[a-z]+[0-9]+)$")
+    # GKE: who may reach the control plane's public endpoint (master authorized networks), as
+    # CIDRs; empty: anyone, authenticated by Google IAM (preview warns). The machine running
+    # Pulumi must be inside. https://cloud.google.com/kubernetes-engine/docs/how-to/authorized-networks
+    # (read 2026-11-29)
+    authorized_networks: tuple[
+        Annotated[str, Field(pattern=r"^[0-9a-fA-F.:]+/[0-9]{1,3}$")], ...
+    ] = ()
 
 
 # An image reference, [registry[:port]/]name[:tag][@sha256:digest]: a slightly looser form of

@@ -50,6 +50,27 @@ def kubeconfig(name: str, endpoint: str, ca_data: str) -> dict[str, Any]:
     }
 
 
+def authorized(
+    cidrs: Sequence[str],
+) -> gcp.container.ClusterMasterAuthorizedNetworksConfigArgs | None:
+    """Master authorized networks from the setting; None (no restriction) when it is empty.
+
+    Google Cloud's own public addresses are not let in: only the listed networks.
+    https://cloud.google.com/kubernetes-engine/docs/how-to/authorized-networks (read 2026-11-29)
+    """
+    if not cidrs:
+        return None
+    return gcp.container.ClusterMasterAuthorizedNetworksConfigArgs(
+        cidr_blocks=[
+            gcp.container.ClusterMasterAuthorizedNetworksConfigCidrBlockArgs(
+                cidr_block=cidr, display_name=f"llmchain:gcp.authorizedNetworks[{index}]"
+            )
+            for index, cidr in enumerate(cidrs)
+        ],
+        gcp_public_cidrs_access_enabled=False,
+    )
+
+
 @dataclass
 class GkeArgs:
     """Where the cluster goes."""
@@ -60,6 +81,8 @@ class GkeArgs:
     network_id: pulumi.Input[str]
     subnet_id: pulumi.Input[str]
     deletion_protection: bool
+    # CIDRs that may reach the control plane's public endpoint; empty: any (IAM still applies).
+    authorized_networks: Sequence[str] = ()
 
 
 class Gke(pulumi.ComponentResource):
@@ -67,6 +90,7 @@ class Gke(pulumi.ComponentResource):
 
     cluster: gcp.container.Cluster
     provider: k8s.Provider
+    kubeconfig: pulumi.Output[str]  # secret: for kubectl, through gke-gcloud-auth-plugin
     node_member: pulumi.Output[str]  # the nodes' own service account, as an IAM member
 
     def __init__(
@@ -104,6 +128,7 @@ class Gke(pulumi.ComponentResource):
                 enable_private_nodes=True, enable_private_endpoint=False
             ),
             release_channel=gcp.container.ClusterReleaseChannelArgs(channel="REGULAR"),
+            master_authorized_networks_config=authorized(args.authorized_networks),
             workload_identity_config=gcp.container.ClusterWorkloadIdentityConfigArgs(
                 workload_pool=f"{args.project}.svc.id.goog"
             ),
@@ -122,6 +147,7 @@ class Gke(pulumi.ComponentResource):
             self.cluster.endpoint,
             self.cluster.master_auth.cluster_ca_certificate,
         ).apply(lambda a: json.dumps(kubeconfig(a[0], a[1], a[2] or "")))
+        self.kubeconfig = pulumi.Output.secret(config)
         self.provider = k8s.Provider(
             f"{name}-k8s", kubeconfig=config, enable_server_side_apply=True, opts=child
         )
@@ -148,6 +174,10 @@ class Gke(pulumi.ComponentResource):
             member=f"serviceAccount:{self.project}.svc.id.goog[{spec.name}/{spec.name}]",
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.cluster]),
         )
+        # A private stack's Service is an internal passthrough Network Load Balancer: GKE reads
+        # the annotation on a Service of type LoadBalancer only.
+        # https://cloud.google.com/kubernetes-engine/docs/how-to/internal-load-balancing
+        # (read 2026-11-29)
         annotations = {}
         if not spec.ingress.public:
             annotations["networking.gke.io/load-balancer-type"] = "Internal"
@@ -161,6 +191,7 @@ class Gke(pulumi.ComponentResource):
                     "iam.gke.io/gcp-service-account": service_account.email
                 },
                 service_annotations=annotations,
+                internal_load_balancer=not spec.ingress.public,
                 automount_token=False,  # GKE's metadata server speaks for the pod
                 extra_env=dict(extra_env),
                 extra_secret_env=dict(secret_env),
@@ -169,4 +200,22 @@ class Gke(pulumi.ComponentResource):
                 depends_on=[*needs, binding],
             ),
             opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def scrape(self, spec: WorkloadSpec, workload: KubernetesWorkload) -> None:
+        """Managed Service for Prometheus collects the pods' /metrics (on by default on Autopilot).
+
+        https://cloud.google.com/stackdriver/docs/managed-prometheus/setup-managed (read
+        2026-11-29): a PodMonitoring in the workload's namespace selects its pods and port.
+        """
+        k8s.apiextensions.CustomResource(
+            f"{spec.name}-metrics",
+            api_version="monitoring.googleapis.com/v1",
+            kind="PodMonitoring",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=spec.name, namespace=workload.namespace),
+            spec={
+                "selector": {"matchLabels": {"app.kubernetes.io/instance": spec.name}},
+                "endpoints": [{"port": spec.port, "path": "/metrics", "interval": "30s"}],
+            },
+            opts=pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=[workload]),
         )

@@ -54,6 +54,49 @@ def http_policies(
     ]
 
 
+# Routes whose responses are SSE streams: a stream's duration is how long the answer took to
+# write, not how slow the service is, so p95 latency leaves them out. /v1/chat/completions
+# streams only with `stream: true`, which the route label cannot tell apart: left out whole.
+STREAMING_ROUTES = ("/v1/chains/{name}/stream", "/v1/chat/completions")
+PROMETHEUS = "prometheus.googleapis.com/"
+
+
+def prometheus_policies(namespace: str, error_pct: float, p95_ms: int) -> list[Policy]:
+    """5xx ratio and p95 latency from the app's own /metrics, collected by Managed Prometheus.
+
+    An L4 load balancer has no HTTP metrics; the app counts every request by route template
+    and status (llmchain_http_requests_total) and times it (llmchain_http_request_duration_
+    seconds, a histogram, in seconds). Managed Service for Prometheus stores them as
+    prometheus.googleapis.com/<name>/<kind> on the prometheus_target resource; a cumulative
+    histogram takes ALIGN_DELTA, then REDUCE_PERCENTILE_95 across series.
+    https://cloud.google.com/stackdriver/docs/managed-prometheus/query-cm and
+    https://cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.alertPolicies#aligner
+    (read 2026-11-29).
+    """
+    target = f'resource.type = "prometheus_target" AND resource.labels.namespace = "{namespace}"'
+    requests = f'{target} AND metric.type = "{PROMETHEUS}llmchain_http_requests_total/counter"'
+    steady = " AND ".join(f'metric.labels.route != "{route}"' for route in STREAMING_ROUTES)
+    return [
+        Policy(
+            "errors",
+            f"5xx above {error_pct:g}% of requests",
+            f'{requests} AND metric.labels.status = monitoring.regex.full_match("5..")',
+            error_pct / 100,
+            denominator=requests,
+        ),
+        Policy(
+            "latency",
+            f"p95 latency above {p95_ms} ms (streams left out)",
+            f'{target} AND metric.type = "{PROMETHEUS}'
+            'llmchain_http_request_duration_seconds/histogram" AND '
+            f'metric.labels.route = monitoring.regex.full_match("/v1/.*") AND {steady}',
+            p95_ms / 1000,
+            aligner="ALIGN_DELTA",
+            reducer="REDUCE_PERCENTILE_95",
+        ),
+    ]
+
+
 def dashboard_json(name: str, policies: Sequence[dict[str, str]]) -> str:
     """One chart per alert policy's metric (filters already resolved)."""
     tiles = [

@@ -14,6 +14,7 @@ from infra.gcp.monitoring import (
     MonitoringArgs,
     Policy,
     http_policies,
+    prometheus_policies,
 )
 from infra.gcp.network import Network, NetworkArgs
 from infra.gcp.registry import Registry
@@ -161,9 +162,20 @@ class GcpTarget(pulumi.ComponentResource):
                     network_id=network.network.id,
                     subnet_id=network.subnet.id,
                     deletion_protection=config.gcp.deletion_protection,
+                    authorized_networks=config.gcp.authorized_networks,
                 ),
                 after,
             )
+            if not config.gcp.authorized_networks:
+                pulumi.log.warn(
+                    "the GKE control plane's public endpoint admits any address (Google IAM "
+                    "still authenticates every call); restrict it to the networks Pulumi and "
+                    "kubectl run from: pulumi config set --path "
+                    "'llmchain:gcp.authorizedNetworks[0]' <cidr>"
+                )
+            # The cluster's kubeconfig, for kubectl (gke-gcloud-auth-plugin, no credentials):
+            # pulumi stack output --show-secrets kubeconfig
+            pulumi.export("kubeconfig", gke.kubeconfig)
             nodes_pull = gcp.artifactregistry.RepositoryIamMember(
                 f"{name}-nodes-pull",
                 repository=registry.repository.name,
@@ -175,6 +187,10 @@ class GcpTarget(pulumi.ComponentResource):
             grants.append(nodes_pull)
             workload = gke.workload(spec, image.ref, account, extra_env, secret_values, grants)
             url: pulumi.Input[str] = workload.address
+            gke.scrape(spec, workload)
+            policies += prometheus_policies(spec.name, *thresholds)
+            if spec.ingress.public:  # the Service's own address, plain HTTP on port 80
+                uptime_host = workload.address.apply(lambda u: u.removeprefix("http://"))
             log_filter = pulumi.Output.concat(
                 'resource.type = "k8s_container" AND resource.labels.namespace_name = "',
                 spec.name,
