@@ -163,6 +163,10 @@ def _azure(token: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
             "connectionString": f"InstrumentationKey={real}-key;IngestionEndpoint=https://x/"
         },
         "PublicIPAddress": {"ipAddress": "20.30.40.50"},
+        "ManagedEnvironment": {  # an internal one's address is private, in its subnet
+            "defaultDomain": "happyhill-1234.westeurope.azurecontainerapps.io",
+            "staticIp": "10.50.0.100",
+        },
         "ContainerApp": {
             "configuration": {
                 **(inputs.get("configuration") or {}),

@@ -25,27 +25,11 @@ class Rule:
     severity: int = 2
 
 
-def insights_rules(component: pulumi.Input[str], error_count: float, p95_ms: int) -> list[Rule]:
-    """Failed requests and response time as the app reports them (OpenTelemetry to App Insights)."""
-    return [
-        Rule(
-            "failed",
-            f"more than {error_count:g} failed requests in 5 minutes",
-            component,
-            "microsoft.insights/components",
-            "requests/failed",
-            error_count,
-            "Count",
-        ),
-        Rule(
-            "duration",
-            f"mean response time above {p95_ms} ms",
-            component,
-            "microsoft.insights/components",
-            "requests/duration",
-            p95_ms,
-        ),
-    ]
+def portal_url(tenant: pulumi.Input[str], resource_id: pulumi.Input[str]) -> pulumi.Output[str]:
+    """The Azure portal's page of one resource (its overview charts the platform metrics)."""
+    return pulumi.Output.concat(
+        "https://portal.azure.com/#@", tenant, "/resource", resource_id, "/overview"
+    )
 
 
 @dataclass
@@ -89,7 +73,9 @@ class Workspace(pulumi.ComponentResource):
             application_type="web",
             workspace_resource_id=self.workspace.id,
             ingestion_mode="LogAnalytics",
-            disable_local_auth=False,  # the OpenTelemetry exporter sends with the connection string
+            # For an exporter added to the app (its connection string is among the secrets);
+            # the app exports nothing to it today, so no alert reads it.
+            disable_local_auth=False,
             tags=args.tags,
             opts=child,
         )
@@ -102,9 +88,6 @@ class Workspace(pulumi.ComponentResource):
         self.shared_key: pulumi.Output[str] = pulumi.Output.secret(primary)
         self.connection_string: pulumi.Output[str] = pulumi.Output.secret(
             self.insights.connection_string
-        )
-        self.dashboard_url = pulumi.Output.concat(
-            "https://portal.azure.com/#@", args.tenant, "/resource", self.insights.id, "/overview"
         )
         self.register_outputs({"workspace": self.workspace.name})
 
@@ -150,7 +133,9 @@ class Alerts(pulumi.ComponentResource):
                     for key, value in rule.dimensions
                 ]
                 or None,
-                skip_metric_validation=True,  # app-reported metrics exist once traffic flows
+                # Every rule reads a platform metric the resource type defines: ARM checks the
+                # name and dimensions at create time, so a wrong one fails `up`, not silently.
+                skip_metric_validation=False,
             )
             azure.monitor.MetricAlert(
                 f"{name}-{rule.key}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,16 @@ DELEGATIONS = {
     "db": "Microsoft.DBforPostgreSQL/flexibleServers",
 }
 POSTGRES_ZONE = "privatelink.postgres.database.azure.com"
+
+
+def internal_address(subnet: str) -> str:
+    """A fixed private address for an internal load balancer: the subnet's last usable one.
+
+    Azure keeps the first four addresses and the last (https://learn.microsoft.com/en-us/azure/
+    virtual-network/virtual-networks-faq, read 2026-11-29); instances take addresses from the
+    bottom, so the top one stays free, and a fixed address makes the stack's url known at preview.
+    """
+    return str(ipaddress.ip_network(SUBNETS[subnet])[-2])
 
 
 def nsg_rules(subnet: str, port: int, public: bool) -> list[dict[str, object]]:

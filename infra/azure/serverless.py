@@ -36,6 +36,7 @@ class ContainerAppArgs:
     secret_uris: Mapping[str, pulumi.Input[str]]  # setting -> Key Vault secret URI
     extra_env: Mapping[str, pulumi.Input[str]]
     ha: bool
+    vnet_id: pulumi.Input[str] | None = None  # private stacks: where the app's name resolves
     # Container Apps checks its AcrPull and Key Vault grants while it provisions ("Unable to get
     # value using Managed identity"), and the first revision connects to the database and model.
     depends_on: Sequence[pulumi.Resource] = ()
@@ -101,7 +102,13 @@ class ContainerApp(pulumi.ComponentResource):
             configuration=azure.app.ConfigurationArgs(
                 active_revisions_mode="Single",
                 ingress=azure.app.IngressArgs(
-                    external=spec.ingress.public,
+                    # "External" exposes the app on the environment's inbound address: public,
+                    # or a private one in the VNet for an internal environment (how a private
+                    # stack is made). "Internal" ingress is reachable only from other apps in
+                    # the same environment - no client in the VNet could call it
+                    # (https://learn.microsoft.com/en-us/azure/container-apps/ingress-overview,
+                    # read 2026-11-29).
+                    external=True,
                     target_port=spec.port,
                     transport="http",
                     allow_insecure=False,
@@ -164,4 +171,49 @@ class ContainerApp(pulumi.ComponentResource):
         )
         fqdn = self.app.configuration.apply(lambda c: c.ingress.fqdn if c and c.ingress else "")
         self.url = pulumi.Output.concat("https://", fqdn)
+        if not spec.ingress.public:
+            self._private_dns(name, args, environment)
         self.register_outputs({"url": self.url})
+
+    def _private_dns(
+        self, name: str, args: ContainerAppArgs, environment: azure.app.ManagedEnvironment
+    ) -> None:
+        """The internal environment's default domain, resolved to its private address in the VNet.
+
+        An internal environment publishes no DNS: Microsoft's steps are a private zone named as
+        the environment's default domain, `*` and `@` A records to its static IP, linked to the
+        VNet (https://learn.microsoft.com/en-us/azure/container-apps/vnet-custom-internal,
+        read 2026-11-29). The app's FQDN, the stack's url, is `<app>.<default domain>`.
+        """
+        if args.vnet_id is None:
+            raise ValueError("a private Container App needs the VNet to link its DNS zone to")
+        child = pulumi.ResourceOptions(parent=self)
+        zone = azure.privatedns.PrivateZone(
+            f"{name}-apps-dns",
+            private_zone_name=environment.default_domain,
+            location="Global",
+            resource_group_name=args.resource_group,
+            tags=args.tags,
+            opts=child,
+        )
+        for key, record in (("wildcard", "*"), ("apex", "@")):
+            azure.privatedns.PrivateRecordSet(
+                f"{name}-apps-dns-{key}",
+                private_zone_name=zone.name,
+                resource_group_name=args.resource_group,
+                record_type="A",
+                relative_record_set_name=record,
+                ttl=300,
+                a_records=[azure.privatedns.ARecordArgs(ipv4_address=environment.static_ip)],
+                opts=child,
+            )
+        azure.privatedns.VirtualNetworkLink(
+            f"{name}-apps-dns-link",
+            private_zone_name=zone.name,
+            resource_group_name=args.resource_group,
+            location="Global",
+            registration_enabled=False,
+            virtual_network=azure.privatedns.SubResourceArgs(id=args.vnet_id),
+            tags=args.tags,
+            opts=child,
+        )

@@ -8,8 +8,8 @@ import pulumi_random as random
 
 from infra.azure.cluster import Aks, AksArgs
 from infra.azure.database import Database, DatabaseArgs
-from infra.azure.monitoring import Alerts, MonitoringArgs, Rule, Workspace, insights_rules
-from infra.azure.network import Network, NetworkArgs
+from infra.azure.monitoring import Alerts, MonitoringArgs, Rule, Workspace, portal_url
+from infra.azure.network import Network, NetworkArgs, internal_address
 from infra.azure.openai import OpenAi, OpenAiArgs
 from infra.azure.registry import Registry, RegistryArgs
 from infra.azure.secrets import Vault, VaultArgs
@@ -141,7 +141,10 @@ class AzureTarget(pulumi.ComponentResource):
             extra_env["LLMCHAIN_AZURE_OPENAI_ENDPOINT"] = openai.endpoint
             extra_env["LLMCHAIN_AZURE_OPENAI_DEPLOYMENT"] = openai.deployment_name
             ready += [openai.user_grant, openai.deployment]
-        rules = insights_rules(workspace.insights.id, 10, config.monitoring.latency_p95_ms)
+        # Alerts read the platform's own metrics of the compute (the app exports nothing to
+        # Application Insights, so its request metrics would stay empty and never fire).
+        rules: list[Rule] = []
+        dashboard: pulumi.Input[str]
         compute = config.compute
         if compute is Compute.CLUSTER:
             aks = Aks(
@@ -166,6 +169,7 @@ class AzureTarget(pulumi.ComponentResource):
                 spec, image.ref, identity.client_id, extra_env, secret_values, depends_on=ready
             )
             url: pulumi.Input[str] = workload.address
+            dashboard = portal_url(tenant, aks.cluster.id)
             rules += [
                 Rule(
                     "cpu",
@@ -183,7 +187,8 @@ class AzureTarget(pulumi.ComponentResource):
                     "kube_pod_status_phase",
                     0,
                     "Average",
-                    dimensions=[("phase", "Failed")],
+                    # the service's own pods (its namespace is its name), not the system's
+                    dimensions=[("phase", "Failed"), ("namespace", spec.name)],
                 ),
             ]
         else:
@@ -219,12 +224,16 @@ class AzureTarget(pulumi.ComponentResource):
                         secret_uris=vault.uris,
                         extra_env=extra_env,
                         ha=config.ha,
+                        vnet_id=network.vnet_id,
                         depends_on=[*ready, *vault.ready],
                     ),
                     child,
                 )
                 url = app.url
+                dashboard = portal_url(tenant, app.app.id)
                 namespace = "Microsoft.App/containerApps"
+                # Names and dimensions: https://learn.microsoft.com/en-us/azure/azure-monitor/
+                # reference/supported-metrics/microsoft-app-containerapps-metrics (read 2026-11-29).
                 rules += [
                     Rule(
                         "errors",
@@ -237,13 +246,24 @@ class AzureTarget(pulumi.ComponentResource):
                         dimensions=[("statusCodeCategory", "5xx")],
                     ),
                     Rule(
+                        "duration",
+                        f"mean response time above {config.monitoring.latency_p95_ms} ms",
+                        app.app.id,
+                        namespace,
+                        "ResponseTime",
+                        config.monitoring.latency_p95_ms,
+                    ),
+                    # RestartCount is cumulative per replica: a replica that restarted more
+                    # than twice keeps the alert on until it is replaced (a new revision or
+                    # a scale-in).
+                    Rule(
                         "restarts",
-                        "replicas restarting",
+                        "a replica restarted more than twice",
                         app.app.id,
                         namespace,
                         "RestartCount",
-                        0,
-                        "Total",
+                        2,
+                        "Maximum",
                     ),
                 ]
             else:
@@ -264,11 +284,13 @@ class AzureTarget(pulumi.ComponentResource):
                         vault_name=vault.vault.name,
                         secret_names=vault.names,
                         extra_env=extra_env,
+                        private_ip=None if spec.ingress.public else internal_address("vms"),
                         depends_on=[*ready, *vault.ready],
                     ),
                     child,
                 )
                 url = vms.url
+                dashboard = portal_url(tenant, vms.vmss.id)
                 rules += [
                     Rule(
                         "unhealthy",
@@ -300,6 +322,6 @@ class AzureTarget(pulumi.ComponentResource):
             image_ref=image.ref,
             health_url=pulumi.Output.concat(url, spec.health_path),
             memory_store=store,
-            dashboard_url=workspace.dashboard_url,
+            dashboard_url=dashboard,
         )
         self.register_outputs({"url": url, "image_ref": image.ref})

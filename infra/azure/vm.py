@@ -50,6 +50,8 @@ class ScaleSetArgs:
     vault_name: pulumi.Input[str]
     secret_names: Mapping[str, str]  # setting -> Key Vault secret name
     extra_env: Mapping[str, pulumi.Input[str]]
+    # Private stacks: the internal load balancer's fixed address in the VMs' subnet (the url).
+    private_ip: str | None = None
     # Cloud-init pulls with AcrPull and reads Key Vault on first boot: the grants, the secret
     # values, the database and the model deployment exist before any instance does.
     depends_on: Sequence[pulumi.Resource] = ()
@@ -88,10 +90,17 @@ class ScaleSet(pulumi.ComponentResource):
             )
             host: pulumi.Output[str] = address.ip_address.apply(lambda ip: ip or "")
         else:
+            if args.private_ip is None:
+                raise ValueError("a private scale set needs its load balancer's private address")
+            # An internal load balancer in the VMs' subnet, reachable from the VNet (the
+            # subnet's NSG admits VirtualNetwork on the service port).
             frontend = azure.network.FrontendIPConfigurationArgs(
-                name="front", subnet=azure.network.SubnetArgs(id=args.subnet_id)
+                name="front",
+                subnet=azure.network.SubnetArgs(id=args.subnet_id),
+                private_ip_allocation_method="Static",
+                private_ip_address=args.private_ip,
             )
-            host = pulumi.Output.from_input("the load balancer's private address")
+            host = pulumi.Output.from_input(args.private_ip)
         self.lb = azure.network.LoadBalancer(
             lb_name,
             load_balancer_name=lb_name,

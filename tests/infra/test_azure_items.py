@@ -69,3 +69,125 @@ def test_the_vm_subnet_alone_egresses_through_the_nat_gateway(plans: dict[str, P
     ]
     assert using == ["llmchain-azure-vms"]
     assert nat.inputs["sku"] == {"name": "Standard"}
+
+
+# --- item 16: alerts read metrics that exist -------------------------------------------------
+
+# Platform metrics per resource type (Microsoft's supported-metrics reference, read
+# 2026-11-29): microsoft-app-containerapps-metrics, microsoft-compute-virtualmachinescalesets-
+# metrics, microsoft-network-loadbalancers-metrics, microsoft-containerservice-managedclusters-
+# metrics. Application Insights' requests/* exist only when the app exports to it; it does not.
+PLATFORM_METRICS = {
+    "Microsoft.App/containerApps": {"Requests", "ResponseTime", "RestartCount"},
+    "Microsoft.Compute/virtualMachineScaleSets": {"Percentage CPU"},
+    "Microsoft.Network/loadBalancers": {"DipAvailability"},
+    "Microsoft.ContainerService/managedClusters": {
+        "node_cpu_usage_percentage",
+        "kube_pod_status_phase",
+    },
+}
+
+
+@pytest.mark.parametrize("mode", ["serverless", "vm", "cluster"])
+def test_every_alert_reads_a_platform_metric_of_the_compute(
+    plans: dict[str, Plan], mode: str
+) -> None:
+    alerts = plans[mode].of_type("azure-native:monitor:MetricAlert")
+    assert alerts
+    for alert in alerts:
+        (criterion,) = alert.inputs["criteria"]["allOf"]
+        namespace, metric = criterion["metricNamespace"], criterion["metricName"]
+        assert metric in PLATFORM_METRICS.get(namespace, set()), (alert.name, namespace, metric)
+        # ARM checks the metric exists when the alert is created: a typo fails `up`
+        assert criterion.get("skipMetricValidation") is not True
+
+
+def test_serverless_alerts_on_5xx_latency_and_restarts(plans: dict[str, Plan]) -> None:
+    alerts = {
+        a.name.removeprefix("llmchain-azure-"): a.inputs["criteria"]["allOf"][0]
+        for a in plans["serverless"].of_type("azure-native:monitor:MetricAlert")
+    }
+    assert alerts["errors"]["metricName"] == "Requests"
+    assert alerts["errors"]["dimensions"] == [
+        {"name": "statusCodeCategory", "operator": "Include", "values": ["5xx"]}
+    ]
+    assert alerts["duration"]["metricName"] == "ResponseTime"
+    assert alerts["duration"]["threshold"] == 10_000  # llmchain:monitoring.latencyP95Ms default
+    # RestartCount is cumulative per replica: a Total above 0 would fire forever after one
+    assert alerts["restarts"]["timeAggregation"] == "Maximum"
+
+
+@pytest.mark.parametrize(
+    ("mode", "page"),
+    [
+        ("serverless", "/ContainerApp/llmchain-azure/overview"),
+        ("vm", "/VirtualMachineScaleSet/llmchain-azure-vmss/overview"),
+        ("cluster", "/ManagedCluster/llmchain-azure-aks/overview"),
+    ],
+)
+def test_dashboard_is_the_page_whose_metrics_the_alerts_read(
+    plans: dict[str, Plan], mode: str, page: str
+) -> None:
+    # not Application Insights' overview, which stays empty while the app exports nothing
+    url = plans[mode].outputs["dashboard_url"]
+    assert url.startswith("https://portal.azure.com/#@") and url.endswith(page)
+
+
+# --- item 14: a private stack's url works inside the VNet ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def private() -> dict[str, Plan]:
+    return {
+        mode: plan_for(mode, **{"llmchain:ingress.public": False}) for mode in ("serverless", "vm")
+    }
+
+
+def test_private_vm_url_is_the_internal_load_balancers_fixed_address(
+    private: dict[str, Plan],
+) -> None:
+    plan = private["vm"]
+    (front,) = plan.one("azure-native:network:LoadBalancer").inputs["frontendIPConfigurations"]
+    assert front["privateIPAllocationMethod"] == "Static"
+    assert front["privateIPAddress"] == "10.50.2.254"  # last usable address of 10.50.2.0/24
+    assert front["subnet"]["id"].endswith("/llmchain-azure-vms")
+    assert "publicIPAddress" not in front
+    assert plan.outputs["url"] == "http://10.50.2.254"
+    assert plan.outputs["health_url"] == "http://10.50.2.254/healthz"
+
+
+def test_private_container_app_resolves_in_the_vnet(private: dict[str, Plan]) -> None:
+    plan = private["serverless"]
+    env = plan.one("azure-native:app:ManagedEnvironment")
+    assert env.inputs["vnetConfiguration"]["internal"] is True
+    # reachable from the VNet: "internal" ingress would admit only the environment's own apps
+    ingress = plan.one("azure-native:app:ContainerApp").inputs["configuration"]["ingress"]
+    assert ingress["external"] is True
+    (zone,) = [
+        z
+        for z in plan.of_type("azure-native:privatedns:PrivateZone")
+        if z.name == "llmchain-azure-apps-dns"
+    ]
+    domain = "happyhill-1234.westeurope.azurecontainerapps.io"  # the mock's defaultDomain
+    assert zone.inputs["privateZoneName"] == domain
+    records = {
+        r.inputs["relativeRecordSetName"]: r.inputs
+        for r in plan.of_type("azure-native:privatedns:PrivateRecordSet")
+    }
+    assert set(records) == {"*", "@"}
+    for record in records.values():
+        assert record["recordType"] == "A"
+        assert record["aRecords"] == [{"ipv4Address": "10.50.0.100"}]  # the mock's staticIp
+    links = [
+        link
+        for link in plan.of_type("azure-native:privatedns:VirtualNetworkLink")
+        if link.name == "llmchain-azure-apps-dns-link"
+    ]
+    (link,) = links
+    assert link.inputs["virtualNetwork"]["id"].endswith("/llmchain-azure-vnet")
+    assert link.inputs["registrationEnabled"] is False
+    assert plan.outputs["url"].startswith("https://") and plan.outputs["url"].endswith("." + domain)
+
+
+def test_public_container_app_has_no_private_zone(plans: dict[str, Plan]) -> None:
+    assert plans["serverless"].of_type("azure-native:privatedns:PrivateRecordSet") == []
