@@ -50,21 +50,27 @@ os.chown("$secrets_dir", $uid, $uid)
 """).substitute(secrets_dir=SECRETS_DIR, uid=APP_UID)
 
 
+ENV_FILE = "/etc/llmchain/env"  # the app's settings (docker --env-file)
+IMAGE_FILE = "/etc/llmchain/image"  # LLMCHAIN_IMAGE=<ref@digest> (systemd EnvironmentFile)
+
+
 def cloud_init(
     *,
     client_id: str,
     registry: str,
     tenant: str,
     vault: str,
-    image_ref: str,
-    env: Mapping[str, str],
     secret_names: Mapping[str, str],
     port: int,
     stop_timeout: int,
 ) -> str:
-    """The `#cloud-config` document. It names secrets; it never holds their values."""
-    env_file = "".join(f"{k}={v}\n" for k, v in sorted(env.items()))
-    env_file += f"LLMCHAIN_SECRETS_DIR={CONTAINER_SECRETS_DIR}\n"
+    """The `#cloud-config` document: Docker, the bootstrap and the unit. It never changes with a
+    release - the image and settings come from `release_script`, so it names no digest and
+    holds no setting (and names secrets, never their values).
+
+    Custom data reaches an instance once, at its first boot: a release in it would never reach
+    the instances already running.
+    """
     args = [
         client_id,
         registry,
@@ -78,10 +84,10 @@ def cloud_init(
             f"-p {port}:{port}",
             "--read-only --tmpfs /tmp:rw,noexec,nosuid,size=64m",
             f"--user {APP_UID}:{APP_UID} --cap-drop ALL --security-opt no-new-privileges",
-            "--env-file /etc/llmchain/env",
+            f"--env-file {ENV_FILE}",
             f"-v {SECRETS_DIR}:{CONTAINER_SECRETS_DIR}:ro",
             "--log-driver journald",
-            shlex.quote(image_ref),
+            "${LLMCHAIN_IMAGE}",
         ]
     )
     unit = "\n".join(
@@ -90,14 +96,17 @@ def cloud_init(
             "Description=llmchain",
             "After=docker.service network-online.target",
             "Requires=docker.service",
+            # Written by the release extension; until then there is nothing to run.
+            f"ConditionPathExists={IMAGE_FILE}",
             "[Service]",
+            f"EnvironmentFile={IMAGE_FILE}",
             "Restart=always",
             "RestartSec=5",
             "TimeoutStartSec=600",
             f"ExecStartPre=/usr/bin/python3 {BOOTSTRAP_PATH} " + shlex.join(args),
             "ExecStartPre=/bin/sh -c 'docker login --username 00000000-0000-0000-0000-000000000000 "
             f"--password-stdin {registry} < /run/llmchain/acr-token'",
-            f"ExecStartPre=/usr/bin/docker pull {shlex.quote(image_ref)}",
+            "ExecStartPre=/usr/bin/docker pull ${LLMCHAIN_IMAGE}",
             f"ExecStart={run}",
             f"ExecStop=/usr/bin/docker stop -t {stop_timeout} llmchain",
             f"TimeoutStopSec={stop_timeout + 10}",
@@ -110,7 +119,6 @@ def cloud_init(
         "package_update": True,
         "packages": ["docker.io"],
         "write_files": [
-            {"path": "/etc/llmchain/env", "permissions": "0600", "content": env_file},
             {"path": BOOTSTRAP_PATH, "permissions": "0700", "content": BOOTSTRAP},
             {
                 "path": "/etc/systemd/system/llmchain.service",
@@ -121,7 +129,41 @@ def cloud_init(
         "runcmd": [
             ["systemctl", "enable", "--now", "docker"],
             ["systemctl", "daemon-reload"],
-            ["systemctl", "enable", "--now", "llmchain"],
+            ["systemctl", "enable", "llmchain"],  # started by the release script
         ],
     }
     return "#cloud-config\n" + yaml.safe_dump(document, sort_keys=False, width=1000)
+
+
+def release_script(*, image_ref: str, env: Mapping[str, str]) -> str:
+    """The release: the image and the app's settings, written and (re)started on the instance.
+
+    It runs as the scale set's Custom Script extension, which runs again on an instance
+    whenever its settings change (https://github.com/Azure/custom-script-extension-linux,
+    read 2026-11-29: "If you change anything in the extension configuration and deploy it
+    again, the command will be executed again"); a new digest or setting changes them, so the
+    scale set's model changes and its rolling upgrade policy carries the release to every
+    instance, batch by batch, each batch healthy (/healthz) before the next.
+    """
+    env_file = "".join(f"{k}={v}\n" for k, v in sorted(env.items()))
+    env_file += f"LLMCHAIN_SECRETS_DIR={CONTAINER_SECRETS_DIR}\n"
+    return "\n".join(
+        [
+            "#!/bin/sh",
+            "set -eu",
+            # Extensions may start before cloud-init has installed Docker and the unit.
+            "cloud-init status --wait >/dev/null || true",
+            "install -d -m 0755 /etc/llmchain",
+            "umask 077",
+            f"cat > {ENV_FILE}.new <<'LLMCHAIN_END'",
+            env_file + "LLMCHAIN_END",
+            f"cat > {IMAGE_FILE}.new <<'LLMCHAIN_END'",
+            f"LLMCHAIN_IMAGE={image_ref}",
+            "LLMCHAIN_END",
+            f"mv {ENV_FILE}.new {ENV_FILE}",
+            f"mv {IMAGE_FILE}.new {IMAGE_FILE}",
+            "systemctl daemon-reload",
+            "systemctl restart llmchain",  # drains the old container (docker stop -t), pulls
+            "",
+        ]
+    )

@@ -12,7 +12,7 @@ import pulumi_random as random
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from infra.azure.cloud_init import cloud_init
+from infra.azure.cloud_init import cloud_init, release_script
 from infra.outputs import all_dict
 from infra.spec import WorkloadSpec
 
@@ -137,25 +137,29 @@ class ScaleSet(pulumi.ComponentResource):
         )
         seed = random.RandomBytes(f"{name}-ssh-seed", length=32, opts=child)
         secret_names = dict(args.secret_names)
+        # The machine (first boot only) and the release (every change) are apart: custom data
+        # reaches an instance once, so the image and settings travel in the release extension.
         custom_data = pulumi.Output.all(
-            args.image_ref,
-            args.identity_client_id,
-            args.registry_server,
-            args.tenant,
-            args.vault_name,
-            all_dict(args.extra_env),
+            args.identity_client_id, args.registry_server, args.tenant, args.vault_name
         ).apply(
             lambda a: base64.b64encode(
                 cloud_init(
-                    client_id=a[1],
-                    registry=a[2],
-                    tenant=a[3],
-                    vault=a[4],
-                    image_ref=a[0],
-                    env={**spec.env, **a[5], "AZURE_CLIENT_ID": a[1]},
+                    client_id=a[0],
+                    registry=a[1],
+                    tenant=a[2],
+                    vault=a[3],
                     secret_names=secret_names,
                     port=spec.port,
                     stop_timeout=spec.shutdown_grace_s + 10,
+                ).encode()
+            ).decode()
+        )
+        release = pulumi.Output.all(
+            args.image_ref, args.identity_client_id, all_dict(args.extra_env)
+        ).apply(
+            lambda a: base64.b64encode(
+                release_script(
+                    image_ref=a[0], env={**spec.env, **a[2], "AZURE_CLIENT_ID": a[1]}
                 ).encode()
             ).decode()
         )
@@ -206,7 +210,17 @@ class ScaleSet(pulumi.ComponentResource):
                             "port": spec.port,
                             "requestPath": spec.health_path,
                         },
-                    )
+                    ),
+                    # The release: a new digest or setting changes this, hence the model, and
+                    # the Rolling upgrade policy below rolls it onto every instance.
+                    azure.compute.VirtualMachineScaleSetExtensionArgs(
+                        name="release",
+                        publisher="Microsoft.Azure.Extensions",
+                        type="CustomScript",
+                        type_handler_version="2.1",
+                        auto_upgrade_minor_version=True,
+                        settings={"script": release},
+                    ),
                 ]
             ),
             network_profile=azure.compute.VirtualMachineScaleSetNetworkProfileArgs(
@@ -242,6 +256,11 @@ class ScaleSet(pulumi.ComponentResource):
             ),
             orchestration_mode="Uniform",
             overprovision=False,
+            # Rolling: a model change (the release extension's settings) is applied to the
+            # running instances in batches by the platform, each batch healthy by the health
+            # extension before the next (https://learn.microsoft.com/en-us/azure/
+            # virtual-machine-scale-sets/virtual-machine-scale-sets-upgrade-policy, read
+            # 2026-11-29). "Manual" would leave them on the old release.
             upgrade_policy=azure.compute.UpgradePolicyArgs(
                 mode=azure.compute.UpgradeMode.ROLLING,
                 rolling_upgrade_policy=azure.compute.RollingUpgradePolicyArgs(

@@ -8,7 +8,7 @@ import json
 import pytest
 import yaml
 
-from infra.azure.cloud_init import BOOTSTRAP, cloud_init
+from infra.azure.cloud_init import BOOTSTRAP, cloud_init, release_script
 from infra.azure.registry import acr_refresh_token
 from infra.azure.roles import ACR_PULL, KEY_VAULT_SECRETS_USER, OPENAI_USER
 from infra.azure.serverless import container_app_size
@@ -54,6 +54,16 @@ def plans() -> dict[str, Plan]:
 @pytest.fixture(scope="module", params=MODES)
 def plan(request: pytest.FixtureRequest, plans: dict[str, Plan]) -> Plan:
     return plans[request.param]
+
+
+def release_of(vmss: dict) -> str:
+    """The scale set's release script (its Custom Script extension), decoded."""
+    (release,) = [
+        e
+        for e in vmss["virtualMachineProfile"]["extensionProfile"]["extensions"]
+        if e["type"] == "CustomScript"
+    ]
+    return base64.b64decode(release["settings"]["script"]).decode()
 
 
 def mode_of(plan: Plan) -> str:
@@ -110,6 +120,7 @@ def test_no_secret_value_in_plain_settings_custom_data_or_outputs() -> None:
             text += base64.b64decode(
                 vmss.inputs["virtualMachineProfile"]["osProfile"]["customData"]
             ).decode()
+            text += release_of(vmss.inputs)
         for secret in (OPENAI_KEY, API_KEY, DB_PASSWORD, "mock-workspace-key"):
             assert secret not in text, (mode, secret)
 
@@ -132,10 +143,8 @@ def test_compute_runs_the_image_by_digest(plan: Plan) -> None:
         (container,) = plan.one("azure-native:app:ContainerApp").inputs["template"]["containers"]
         assert container["image"] == ref
     elif mode == "vm":
-        data = plan.one("azure-native:compute:VirtualMachineScaleSet").inputs[
-            "virtualMachineProfile"
-        ]["osProfile"]["customData"]
-        assert ref in base64.b64decode(data).decode()
+        release = release_of(plan.one("azure-native:compute:VirtualMachineScaleSet").inputs)
+        assert f"LLMCHAIN_IMAGE={ref}\n" in release
     else:
         deployment = plan.one("kubernetes:apps/v1:Deployment")
         assert deployment.inputs["spec"]["template"]["spec"]["containers"][0]["image"] == ref
@@ -369,15 +378,22 @@ def test_ssh_key_is_a_valid_public_key_and_stable() -> None:
 
 def test_cloud_init_reads_secrets_by_name_and_runs_the_digest() -> None:
     text = cloud_init(
-        client_id="cid", registry="reg.azurecr.io", tenant="t", vault="kv", image_ref="reg.azurecr.io/llmchain@sha256:" + "b" * 64,
-        env={"LLMCHAIN_PROVIDER": "azure-openai"}, secret_names={"LLMCHAIN_MEMORY_URL": "llmchain-memory-url"},
-        port=8000, stop_timeout=40,
+        client_id="cid", registry="reg.azurecr.io", tenant="t", vault="kv",
+        secret_names={"LLMCHAIN_MEMORY_URL": "llmchain-memory-url"}, port=8000, stop_timeout=40,
     )  # fmt: skip
     document = yaml.safe_load(text)
     files = {f["path"]: f["content"] for f in document["write_files"]}
     unit = files["/etc/systemd/system/llmchain.service"]
     assert "LLMCHAIN_MEMORY_URL=llmchain-memory-url" in unit
-    assert "--read-only" in unit and "--cap-drop ALL" in unit and "@sha256:" in unit
+    assert "--read-only" in unit and "--cap-drop ALL" in unit
+    # the image comes from the release (release_script), by digest
+    assert "EnvironmentFile=/etc/llmchain/image" in unit and "${LLMCHAIN_IMAGE}" in unit
+    release = release_script(
+        image_ref="reg.azurecr.io/llmchain@sha256:" + "b" * 64,
+        env={"LLMCHAIN_PROVIDER": "azure-openai"},
+    )
+    assert "LLMCHAIN_IMAGE=reg.azurecr.io/llmchain@sha256:" + "b" * 64 in release
+    assert "LLMCHAIN_PROVIDER=azure-openai" in release
     compile(BOOTSTRAP, "bootstrap", "exec")  # the script the VMs run is valid Python
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
+from infra import mocks
 from infra.azure.database import CA_BUNDLE, database_url
 from infra.plan import Plan, run_plan
 
@@ -191,3 +195,57 @@ def test_private_container_app_resolves_in_the_vnet(private: dict[str, Plan]) ->
 
 def test_public_container_app_has_no_private_zone(plans: dict[str, Plan]) -> None:
     assert plans["serverless"].of_type("azure-native:privatedns:PrivateRecordSet") == []
+
+
+# --- item 10: a new image or setting rolls the scale set --------------------------------------
+
+
+def _scale_set(plan: Plan) -> tuple[str, str, dict]:
+    """(custom data, release script, upgrade policy) of the plan's scale set."""
+    vmss = plan.one("azure-native:compute:VirtualMachineScaleSet").inputs
+    profile = vmss["virtualMachineProfile"]
+    (release,) = [
+        e for e in profile["extensionProfile"]["extensions"] if e["type"] == "CustomScript"
+    ]
+    assert release["publisher"] == "Microsoft.Azure.Extensions"
+    script = base64.b64decode(release["settings"]["script"]).decode()
+    return profile["osProfile"]["customData"], script, vmss["upgradePolicy"]
+
+
+def test_a_new_digest_changes_the_scale_set_model_under_a_rolling_policy(
+    plans: dict[str, Plan], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = plans["vm"]
+    # the same stack after a code change: the registry hands back another digest
+    digest = mocks.fake_digest
+    monkeypatch.setattr(mocks, "fake_digest", lambda seed: digest(seed + "-after-a-change"))
+    after = plan_for("vm")
+    monkeypatch.undo()
+    assert before.outputs["image_ref"] != after.outputs["image_ref"]
+    data_before, release_before, policy = _scale_set(before)
+    data_after, release_after, _ = _scale_set(after)
+    assert f"LLMCHAIN_IMAGE={before.outputs['image_ref']}\n" in release_before
+    assert f"LLMCHAIN_IMAGE={after.outputs['image_ref']}\n" in release_after
+    # the model changes where running instances see it (an extension's settings, re-run on
+    # change), not only in custom data, which reaches new instances alone
+    assert release_before != release_after
+    assert data_before == data_after
+    assert "sha256:" not in base64.b64decode(data_before).decode()
+    assert policy["mode"] == "Rolling"  # the platform applies a model change, batch by batch
+
+
+def test_a_new_setting_rolls_too(plans: dict[str, Plan]) -> None:
+    after = plan_for("vm", **{"llmchain:appSettings": {"LLMCHAIN_LOG_LEVEL": "DEBUG"}})
+    data_before, release_before, _ = _scale_set(plans["vm"])
+    data_after, release_after, _ = _scale_set(after)
+    assert "LLMCHAIN_LOG_LEVEL=DEBUG\n" in release_after
+    assert "LLMCHAIN_LOG_LEVEL=DEBUG" not in release_before
+    assert data_before == data_after
+
+
+@pytest.mark.skipif(shutil.which("sh") is None, reason="no POSIX shell")
+def test_release_script_is_valid_shell(plans: dict[str, Plan]) -> None:
+    _, script, _ = _scale_set(plans["vm"])
+    result = subprocess.run(["sh", "-n"], input=script, text=True, capture_output=True)
+    assert result.returncode == 0, result.stderr
+    assert script.index("cloud-init status --wait") < script.index("systemctl restart llmchain")
