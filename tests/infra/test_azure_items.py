@@ -12,7 +12,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from infra import mocks
 from infra.azure.database import CA_BUNDLE, database_url
-from infra.plan import Plan, run_plan
+from infra.plan import Plan, PlanConfigError, run_plan
 
 API_KEY = "azure-api-key-never-plain"
 
@@ -249,3 +249,12 @@ def test_release_script_is_valid_shell(plans: dict[str, Plan]) -> None:
     result = subprocess.run(["sh", "-n"], input=script, text=True, capture_output=True)
     assert result.returncode == 0, result.stderr
     assert script.index("cloud-init status --wait") < script.index("systemctl restart llmchain")
+
+
+# --- item 12: no TLS for vm/cluster yet, so a domain is refused there -----------------------
+
+
+@pytest.mark.parametrize("mode", ["vm", "cluster"])
+def test_a_domain_on_vm_or_cluster_is_refused_naming_the_setting(mode: str) -> None:
+    with pytest.raises(PlanConfigError, match=r"llmchain:ingress\.domain.*compute=" + mode):
+        plan_for(mode, **{"llmchain:ingress.domain": "chat.example.com"})
