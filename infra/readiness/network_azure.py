@@ -524,7 +524,20 @@ def _container_apps(plan: Plan) -> tuple[list[Workload], list[Finding]]:
             if not ingress:
                 findings.append(_finding(app, "no ingress: no entry for users"))
                 continue
-            public = bool(ingress.get("external")) and not internal
+            if not ingress.get("external"):
+                # "Internal" ingress admits only other apps of the same environment: neither
+                # the internet nor the VNet reaches it. A VNet-only app is external ingress
+                # on an internal environment (learn.microsoft.com/azure/container-apps/
+                # ingress-overview, read 2026-11-29).
+                findings.append(
+                    _finding(
+                        app,
+                        "ingress external=false admits only apps of the same environment: "
+                        "no client in the VNet or on the internet reaches it",
+                    )
+                )
+                continue
+            public = not internal
             if public and profiles:
                 continue  # through the environment's public IP, not the subnet: no NSG on the way
             client = INTERNET if public else _vnet_client(plan)

@@ -320,6 +320,13 @@ def test_internal_environment_needs_vnet_clients_on_the_edge_ports() -> None:
     ]
 
 
+def test_internal_ingress_is_for_the_environment_only() -> None:
+    found = azure_network_paths(apps_plan(DENY_INTERNET, internal=True, external=False))
+    assert [f.name for f in found] == ["app"]
+    assert "only apps of the same environment" in found[0].message
+    assert azure_network_paths(apps_plan(DENY_INTERNET, internal=True, external=True)) == []
+
+
 def test_internal_environment_needs_the_probe_on_the_edge_range() -> None:
     no_probe = rule("no-lb", 100, "AzureLoadBalancer", "30000-32767", access="Deny")
     found = azure_network_paths(apps_plan(no_probe, internal=True))
