@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_random as random
 
-from infra.config import Cloud, Compute, StackConfig
+from infra.config import DOMAIN_SUPPORT, Cloud, Compute, StackConfig
 
 API_KEYS_SETTING = "LLMCHAIN_API_KEYS"
 # Where the platform's own address is HTTPS without a domain of ours: Container Apps
@@ -44,7 +44,7 @@ def warnings(config: StackConfig, has_keys: bool) -> list[str]:
         said.append(
             "llmchain:ingress.public=true without llmchain:ingress.domain: the service is "
             "served over plain HTTP, so API keys, prompts and answers cross the internet "
-            "unencrypted; set llmchain:ingress.domain for HTTPS"
+            f"unencrypted; {_how_to_https(config)}"
         )
     if config.ingress.anonymous and not has_keys:
         said.append(
@@ -52,3 +52,19 @@ def warnings(config: StackConfig, has_keys: bool) -> list[str]:
             "(on your bill) and read any session's chat history"
         )
     return said
+
+
+def _how_to_https(config: StackConfig) -> str:
+    """What gives this stack HTTPS: a domain where the target sets one up, else another mode."""
+    if config.compute in DOMAIN_SUPPORT.get(config.cloud, ()):
+        return "set llmchain:ingress.domain for HTTPS"
+    https = sorted(
+        {c.value for c in DOMAIN_SUPPORT.get(config.cloud, ())}
+        | {c.value for cloud, c in HTTPS_WITHOUT_DOMAIN if cloud is config.cloud}
+    )
+    if not https:
+        return "this cloud has no HTTPS option yet; keep llmchain:ingress.public=false"
+    return (
+        f"llmchain:compute={config.compute.value if config.compute else ''} has no HTTPS "
+        f"option yet: use llmchain:compute={' or '.join(https)}, or keep it private"
+    )

@@ -93,3 +93,19 @@ def test_preview_warns_when_a_public_service_is_plain_http(
     assert any(HTTP_WARNING in w for w in plan.warnings) is plain_http
     if plain_http:
         assert plan.outputs["url"].startswith("http://")
+
+
+@pytest.mark.parametrize(
+    ("stack", "overrides", "advice"),
+    [
+        ("aws", {}, "set llmchain:ingress.domain for HTTPS"),
+        ("gcp", {**GCP, "llmchain:compute": "vm"}, "set llmchain:ingress.domain for HTTPS"),
+        ("azure", {"llmchain:compute": "vm"}, "use llmchain:compute=serverless"),
+        ("gcp", {**GCP, "llmchain:compute": "cluster"}, "use llmchain:compute=serverless or vm"),
+    ],
+)
+def test_the_http_warning_says_what_gives_this_stack_https(
+    stack: str, overrides: dict[str, Any], advice: str
+) -> None:
+    warning = next(w for w in run_plan(stack, overrides).warnings if HTTP_WARNING in w)
+    assert advice in warning
