@@ -38,7 +38,19 @@ USER_DATA = {
     "azure-native:compute:VirtualMachine": ("osProfile.customData", "userData"),
     "gcp:compute/instanceTemplate:InstanceTemplate": ("metadata", "metadataStartupScript"),
     "gcp:compute/instance:Instance": ("metadata", "metadataStartupScript"),
+    # Extensions on their own: their public settings run like user data.
+    "azure-native:compute:VirtualMachineScaleSetExtension": (),
+    "azure-native:compute:VirtualMachineExtension": (),
 }
+# Where Azure keeps a VM's extensions inline. A script extension's public `settings` (its
+# `script`, base64, or `commandToExecute`) are stored in the VM model, readable by anyone who
+# can read the VM, and run on it: they count as user data. (`protectedSettings` are
+# encrypted and never returned.)
+INLINE_EXTENSIONS = {
+    "azure-native:compute:VirtualMachineScaleSet": "virtualMachineProfile.extensionProfile.extensions",
+    "azure-native:compute:VirtualMachine": "resources",
+}
+SCRIPT_SETTINGS = ("script", "commandToExecute")
 CONTAINER_TYPES = (
     ECS_TASK,
     CONTAINER_APP,
@@ -102,6 +114,17 @@ def user_data(resource: Resource) -> Iterator[tuple[str, str]]:
                 yield f"{path}.{key}", decoded(item)
         elif value is not None:
             yield path, decoded(value)
+    inline = INLINE_EXTENSIONS.get(resource.type)
+    extensions = mappings(get(resource.props, inline)) if inline else [resource.props]
+    if inline or resource.type.endswith("Extension"):
+        for extension in extensions:
+            settings = extension.get("settings")
+            if not isinstance(settings, Mapping):
+                continue
+            for key in SCRIPT_SETTINGS:
+                if isinstance(settings.get(key), str):
+                    name = extension.get("name") or resource.name
+                    yield f"extension {name!r} settings.{key}", decoded(settings[key])
 
 
 def check_secret_env(resource: Resource, config: Mapping[str, Any]) -> Iterator[str]:

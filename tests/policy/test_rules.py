@@ -168,6 +168,16 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
      {"image": "sha256:" + "a" * 64},
      {"image": "docker.io/library/app:215f6432ec8d2bbc"},
      "image 'docker.io/library/app:215f6432ec8d2bbc' is a tag"),
+    ("images-by-digest", "azure-native:compute:VirtualMachineScaleSet",
+     {"virtualMachineProfile": {"extensionProfile": {"extensions": [
+         {"name": "release", "settings": {"script": b64("LLMCHAIN_IMAGE=r.azurecr.io/app" + DIGEST)}}]}}},
+     {"virtualMachineProfile": {"extensionProfile": {"extensions": [
+         {"name": "release", "settings": {"script": b64("LLMCHAIN_IMAGE=r.azurecr.io/app:v1")}}]}}},
+     "extension 'release' settings.script: image 'r.azurecr.io/app:v1' is a tag"),
+    ("no-secrets-in-plain-env", "azure-native:compute:VirtualMachineScaleSetExtension",
+     {"settings": {"commandToExecute": "systemctl restart llmchain"}},
+     {"settings": {"commandToExecute": "export API_TOKEN=abc123 && systemctl restart llmchain"}},
+     "API_TOKEN is named like a secret"),
     ("registry-immutable-and-scanned", "aws:ecr/repository:Repository",
      {"imageTagMutability": "IMMUTABLE", "imageScanningConfiguration": {"scanOnPush": True}},
      {"imageScanningConfiguration": {"scanOnPush": True}},
