@@ -46,8 +46,9 @@ USER_DATA = {
 # `script`, base64, or `commandToExecute`) are stored in the VM model, readable by anyone who
 # can read the VM, and run on it: they count as user data. (`protectedSettings` are
 # encrypted and never returned.)
+VMSS_EXTENSIONS = "virtualMachineProfile.extensionProfile.extensions"
 INLINE_EXTENSIONS = {
-    "azure-native:compute:VirtualMachineScaleSet": "virtualMachineProfile.extensionProfile.extensions",
+    "azure-native:compute:VirtualMachineScaleSet": VMSS_EXTENSIONS,
     "azure-native:compute:VirtualMachine": "resources",
 }
 SCRIPT_SETTINGS = ("script", "commandToExecute")
