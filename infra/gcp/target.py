@@ -9,6 +9,8 @@ from infra.config import Compute, Provider, StackConfig
 from infra.gcp.cluster import Gke, GkeArgs
 from infra.gcp.database import Database, DatabaseArgs
 from infra.gcp.monitoring import (
+    LINE_ACCESS_LOG,
+    STRUCTURED_ACCESS_LOG,
     LogStorage,
     Monitoring,
     MonitoringArgs,
@@ -238,9 +240,9 @@ class GcpTarget(pulumi.ComponentResource):
                     'resource.type = "cloud_run_revision" AND '
                     f'resource.labels.service_name = "{name}"',
                     "run.googleapis.com/request_count",
-                    "run.googleapis.com/request_latencies",
                     'metric.labels.response_code_class = "5xx"',
                     *thresholds,
+                    STRUCTURED_ACCESS_LOG,  # p95 without streams (issue 16 item 14)
                 )
                 if spec.ingress.public:
                     uptime_host = run.url.apply(lambda u: u.removeprefix("https://"))
@@ -290,15 +292,17 @@ class GcpTarget(pulumi.ComponentResource):
                         '"',
                     ),
                     metrics + "request_count",
-                    metrics + "total_latencies",
                     "metric.labels.response_code_class = 500",
                     *thresholds,
+                    LINE_ACCESS_LOG,  # p95 without streams (issue 16 item 14)
                 )
                 if spec.ingress.public:  # the uptime checkers probe from the internet
                     uptime_host = spec.ingress.domain or group.url.apply(
                         lambda u: u.removeprefix("http://")
                     )
-        LogStorage(name, project, region, config.monitoring.log_retention_days, log_filter, after)
+        logs = LogStorage(
+            name, project, region, config.monitoring.log_retention_days, log_filter, after
+        )
         monitoring = Monitoring(
             name,
             MonitoringArgs(
@@ -308,6 +312,8 @@ class GcpTarget(pulumi.ComponentResource):
                 health_path=spec.health_path,
                 https=compute is Compute.SERVERLESS or bool(spec.ingress.domain),
                 policies=policies,
+                log_filter=log_filter,
+                log_bucket=logs.bucket_name,
             ),
             after,
         )

@@ -66,11 +66,14 @@ def test_alerts_watch_this_stacks_forwarding_rule(
     fixture: str, kind: str, request: pytest.FixtureRequest
 ) -> None:
     plan: Plan = request.getfixturevalue(fixture)
+    # The 5xx ratio's numerator and denominator; p95 reads the app's access log
+    # (tests/infra/test_gcp_latency.py).
     filters = [
-        c["conditionThreshold"]["filter"]
+        c["conditionThreshold"][key]
         for p in plan.of_type("gcp:monitoring/alertPolicy:AlertPolicy")
         for c in p.inputs["conditions"]
-        if "loadbalancing" in c["conditionThreshold"]["filter"]
+        for key in ("filter", "denominatorFilter")
+        if "loadbalancing" in c["conditionThreshold"].get(key, "")
     ]
     assert len(filters) == 2
     for text in filters:
