@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -16,7 +17,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from app.core.errors import ConfigError
 
@@ -220,6 +221,13 @@ def describe_settings_error(exc: ValidationError) -> str:
     return "invalid settings:\n  " + "\n  ".join(lines)
 
 
+def describe_source_error(exc: SettingsError) -> str:
+    """Name the variable whose value could not be decoded (a JSON setting that is not JSON)."""
+    match = re.search(r'field "(\w+)"', str(exc))
+    name = _env_name((match.group(1),)) if match else f"{ENV_PREFIX}*"
+    return f"invalid settings:\n  {name} is invalid: not valid JSON ({exc.__cause__ or exc})"
+
+
 LIBRARY_SECRET_PREFIXES = ("LANGSMITH_",)
 
 
@@ -254,6 +262,10 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         raise ConfigError(describe_settings_error(exc)) from None
+    except SettingsError as exc:
+        # pydantic-settings decodes complex fields (LLMCHAIN_PRICES) as JSON before
+        # validation, and a decoding failure escapes as SettingsError, not ValidationError.
+        raise ConfigError(describe_source_error(exc)) from None
 
 
 @lru_cache

@@ -139,3 +139,18 @@ def test_missing_secrets_dir_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path)
     monkeypatch.setenv("LLMCHAIN_SECRETS_DIR", str(tmp_path / "nope"))
     with pytest.raises(ConfigError, match="LLMCHAIN_SECRETS_DIR="):
         load_settings()
+
+
+def test_prices_that_are_not_json_are_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch, servers: ServerFactory
+) -> None:
+    """A JSON setting that does not parse is reported like every other bad setting."""
+    monkeypatch.setenv("LLMCHAIN_PRICES", "gpt-4o-mini=0.15")
+    with pytest.raises(ConfigError, match="LLMCHAIN_PRICES"):
+        load_settings()
+    code, output = servers.run_to_exit({"LLMCHAIN_PRICES": "{not json"})
+    assert code == 2
+    assert "configuration error" in output
+    assert "LLMCHAIN_PRICES" in output
+    assert "JSON" in output
+    assert "Traceback" not in output
