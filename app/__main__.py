@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,7 +10,7 @@ from contextlib import contextmanager
 import uvicorn
 
 from app.chains.registry import load_chains
-from app.core.config import load_settings
+from app.core.config import load_settings, unknown_variables
 from app.core.errors import ConfigError
 from app.core.logging import configure_logging
 from app.main import create_app
@@ -31,11 +32,19 @@ class Server(uvicorn.Server):
             self._captured_signals.clear()
 
 
+def warn_unknown_variables() -> None:
+    """Log each LLMCHAIN_ variable no setting reads: most likely a misspelt one."""
+    for name, close in unknown_variables():
+        hint = f"; did you mean {close}?" if close else ""
+        logging.getLogger("llmchain").warning("%s is not a setting and is ignored%s", name, hint)
+
+
 def main() -> int:
     """Start the service; exit 2 with a readable message when the configuration is wrong."""
     try:
         settings = load_settings()
         configure_logging(settings.log_level)
+        warn_unknown_variables()
         chains = load_chains(settings)
     except ConfigError as exc:
         print(f"llmchain: configuration error: {exc}", file=sys.stderr)

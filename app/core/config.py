@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from enum import StrEnum
@@ -187,6 +188,25 @@ class Settings(BaseSettings):
                 f"{ENV_PREFIX}MEMORY_URL must be a PostgreSQL URL (postgresql://...) when "
                 f"{ENV_PREFIX}MEMORY_BACKEND=postgres"
             )
+        explicit_call_timeout = "call_timeout_s" in self.model_fields_set
+        if explicit_call_timeout and self.call_timeout_s > self.request_timeout_s:
+            # One try could never finish inside its request: retries and fallbacks would
+            # never get a chance, and every hang would surface as a request timeout. Only
+            # an explicit CALL_TIMEOUT_S is refused: lowering REQUEST_TIMEOUT_S alone (below
+            # the 30 s default) is a plain request deadline and stays allowed.
+            raise ValueError(
+                f"{ENV_PREFIX}CALL_TIMEOUT_S={self.call_timeout_s:g} is larger than "
+                f"{ENV_PREFIX}REQUEST_TIMEOUT_S={self.request_timeout_s:g}: one model call "
+                "must fit inside a request"
+            )
+        for entry in self.fallback_models:
+            if problem := _fallback_problem(entry, self.provider):
+                known = ", ".join(repr(p.value) for p in Provider)
+                raise ValueError(
+                    f"{ENV_PREFIX}FALLBACK_MODELS entry {entry!r}: {problem}; "
+                    f"write `provider:model` with a provider among {known}, "
+                    "or a model of the primary provider"
+                )
         return self
 
     def api_key_values(self) -> list[bytes]:
@@ -194,13 +214,35 @@ class Settings(BaseSettings):
         return [key.get_secret_value().encode() for key in self.api_keys]
 
 
+# Primary providers whose model ids never contain a colon (OpenAI's only colons are in
+# fine-tuned ids, `ft:...`): there, `x:model` with an unknown `x` cannot be a model id.
+# Bedrock ids (`...-v1:0`) and OpenAI-compatible servers' (Ollama's `llama3.1:8b`) do.
+_NO_COLON_IDS = {Provider.FAKE, Provider.AZURE_OPENAI, Provider.VERTEXAI, Provider.OPENAI}
+
+
+def _fallback_problem(entry: str, primary: Provider) -> str | None:
+    """Why a fallback entry cannot be meant as written, or None when it can."""
+    prefix, colon, _ = entry.partition(":")
+    known = [p.value for p in Provider]
+    if not colon or prefix in known:
+        return None
+    close = difflib.get_close_matches(prefix, known, n=1, cutoff=0.7)
+    if close:
+        return f"{prefix!r} is not a provider (did you mean {close[0]!r}?)"
+    if primary in _NO_COLON_IDS and not (primary is Provider.OPENAI and prefix == "ft"):
+        return f"{prefix!r} is not a provider, and {primary.value} model ids have no colon"
+    return None
+
+
 def _env_name(loc: tuple[int | str, ...]) -> str:
     """The environment variable behind a validation error location."""
     if not loc:
         return f"{ENV_PREFIX}*"
     field = str(loc[0])
-    if field == "port":
-        return "PORT"
+    if field.lower() == "port":
+        # pydantic reports the alias (`PORT`) whichever of PORT / LLMCHAIN_PORT was set.
+        set_prefixed = f"{ENV_PREFIX}PORT" in os.environ and "PORT" not in os.environ
+        return f"{ENV_PREFIX}PORT" if set_prefixed else "PORT"
     return f"{ENV_PREFIX}{field.upper()}"
 
 
@@ -226,6 +268,28 @@ def describe_source_error(exc: SettingsError) -> str:
     match = re.search(r'field "(\w+)"', str(exc))
     name = _env_name((match.group(1),)) if match else f"{ENV_PREFIX}*"
     return f"invalid settings:\n  {name} is invalid: not valid JSON ({exc.__cause__ or exc})"
+
+
+# LLMCHAIN_ variables read outside the Settings fields.
+OTHER_KNOWN_VARIABLES = {f"{ENV_PREFIX}SECRETS_DIR", f"{ENV_PREFIX}PORT"}
+
+
+def unknown_variables(environ: dict[str, str] | None = None) -> list[tuple[str, str | None]]:
+    """`LLMCHAIN_*` variables no setting reads, each with the closest known name (or None).
+
+    They are only warned about: the environment may carry other tools' LLMCHAIN_ variables.
+    """
+    env = os.environ if environ is None else environ
+    known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields} | (
+        OTHER_KNOWN_VARIABLES
+    )
+    found = []
+    for name in sorted(env):
+        upper = name.upper()
+        if upper.startswith(ENV_PREFIX) and upper not in known:
+            close = difflib.get_close_matches(upper, sorted(known), n=1, cutoff=0.6)
+            found.append((name, close[0] if close else None))
+    return found
 
 
 LIBRARY_SECRET_PREFIXES = ("LANGSMITH_",)

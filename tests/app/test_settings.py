@@ -154,3 +154,70 @@ def test_prices_that_are_not_json_are_a_configuration_error(
     assert "LLMCHAIN_PRICES" in output
     assert "JSON" in output
     assert "Traceback" not in output
+
+
+def test_bad_port_names_port_not_its_prefixed_alias(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORT", "abc")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert "\n  PORT='abc' is invalid" in str(info.value)
+    assert "LLMCHAIN_PORT" not in str(info.value)
+
+
+def test_call_timeout_above_request_timeout_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LLMCHAIN_CALL_TIMEOUT_S", "90")
+    monkeypatch.setenv("LLMCHAIN_REQUEST_TIMEOUT_S", "60")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert "LLMCHAIN_CALL_TIMEOUT_S" in str(info.value)
+    assert "LLMCHAIN_REQUEST_TIMEOUT_S" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("provider", "fallbacks"),
+    [
+        ("fake", "opnai:gpt-4o-mini"),
+        ("bedrock", "openai:gpt-4o-mini,bedrok:us.anthropic.claude-haiku-4-5-20251001-v1:0"),
+        ("openai", "azur-openai:gpt-4.1-mini"),
+    ],
+)
+def test_fallback_with_misspelt_provider_is_refused(
+    monkeypatch: pytest.MonkeyPatch, provider: str, fallbacks: str
+) -> None:
+    monkeypatch.setenv("LLMCHAIN_PROVIDER", provider)
+    monkeypatch.setenv("LLMCHAIN_FALLBACK_MODELS", fallbacks)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert "LLMCHAIN_FALLBACK_MODELS" in str(info.value)
+    assert "'openai'" in str(info.value) and "'vertexai'" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("provider", "fallbacks"),
+    [
+        ("bedrock", "us.anthropic.claude-haiku-4-5-20251001-v1:0"),  # Bedrock ids hold colons
+        ("openai-compatible", "llama3.1:8b,mistral:latest"),  # Ollama tags too
+        ("openai", "ft:gpt-4o-mini-2024-07-18:org::abc123,fake:fake-echo"),
+    ],
+)
+def test_fallback_model_ids_with_colons_are_kept(
+    monkeypatch: pytest.MonkeyPatch, provider: str, fallbacks: str
+) -> None:
+    monkeypatch.setenv("LLMCHAIN_PROVIDER", provider)
+    monkeypatch.setenv("LLMCHAIN_BASE_URL", "http://127.0.0.1:11434/v1")
+    monkeypatch.setenv("LLMCHAIN_FALLBACK_MODELS", fallbacks)
+    assert load_settings().fallback_models == fallbacks.split(",")
+
+
+def test_misspelt_variable_is_warned_about_at_start(servers: ServerFactory) -> None:
+    """Unknown LLMCHAIN_ variables may belong to other tools: a warning, not a refusal."""
+    server = servers.start({"LLMCHAIN_RATE_LIMIT_PER_MINUT": "10"})
+    server.stop()
+    logs = server.logs()
+    assert "LLMCHAIN_RATE_LIMIT_PER_MINUT" in logs
+    assert "LLMCHAIN_RATE_LIMIT_PER_MINUTE" in logs
+
+
+def test_short_request_timeout_alone_is_still_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LLMCHAIN_REQUEST_TIMEOUT_S", "5")
+    assert load_settings().request_timeout_s == 5
