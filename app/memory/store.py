@@ -31,7 +31,7 @@ class MemoryStore:
     locks: SessionLocks = field(default_factory=ProcessLocks)
 
     async def ping(self) -> None:
-        """Raise if the store cannot answer a trivial query within a short time."""
+        """Raise if the store cannot answer (SQLite: cannot write) within a short time."""
         async with asyncio.timeout(PING_TIMEOUT_S):
             await self._ping()
 
@@ -56,8 +56,19 @@ async def _sqlite(settings: Settings) -> AsyncIterator[MemoryStore]:
         await saver.setup()  # WAL journal; every put is committed before it returns
 
         async def ping() -> None:
-            async with saver.conn.execute("SELECT 1") as cursor:
-                await cursor.fetchone()
+            # SELECT 1 succeeds on a file SQLite opened read-only; a turn would not. So
+            # open a write transaction and run a write that changes nothing (SQLite checks
+            # it may write when the statement starts), then roll back. Under the saver's
+            # lock, so it never interleaves with a turn's own transaction; that holds turns
+            # for well under a millisecond (tests/app/test_chat_memory.py measures it).
+            async with saver.lock:
+                try:
+                    await saver.conn.execute("BEGIN IMMEDIATE")
+                    await saver.conn.execute("DELETE FROM checkpoints WHERE rowid = -1")
+                finally:
+                    # Queued after the statements above even if the ping timed out, so
+                    # the connection is never left inside this transaction.
+                    await asyncio.shield(saver.conn.rollback())
 
         yield MemoryStore(MemoryBackend.SQLITE, saver, f"sqlite:{path}", ping)
 

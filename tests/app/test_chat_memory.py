@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -197,3 +198,59 @@ def test_two_replicas_on_one_postgres_never_lose_a_turn(
 
     with ThreadPoolExecutor(4) as pool:
         assert sorted(pool.map(ask, range(4))) == [1, 2, 3, 4]
+
+
+def test_read_only_sqlite_makes_readyz_503(servers: ServerFactory, tmp_path) -> None:
+    """SELECT 1 works on a read-only file; readiness must prove the store can write."""
+    import os
+    import shutil
+    import subprocess
+
+    db = tmp_path / "ro" / "chat.sqlite"
+    env = {"LLMCHAIN_MEMORY_URL": str(db)}
+    with httpx.Client(base_url=servers.start(env).url, timeout=30) as client:
+        turn(client, "ada", "hello")  # the store and its tables exist
+    servers.stop_all()
+    os.chmod(db, 0o444)
+    chattr = shutil.which("chattr")
+    if os.geteuid() == 0 and chattr:  # root ignores file modes; an immutable file it cannot
+        subprocess.run([chattr, "+i", str(db)], check=False, capture_output=True)
+    try:
+        try:
+            os.close(os.open(db, os.O_RDWR))
+            pytest.skip("cannot make a file read-only here")
+        except PermissionError:
+            pass
+        server = servers.start(env, ready=False)
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and server.proc.poll() is None:
+                try:
+                    response = client.get("/readyz")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.05)
+            else:
+                raise AssertionError(f"server never answered:\n{server.logs()}")
+            assert_error(response, 503, "unavailable", "memory store", "readonly")
+            assert client.get("/healthz").status_code == 200
+    finally:
+        if chattr:
+            subprocess.run([chattr, "-i", str(db)], check=False, capture_output=True)
+        os.chmod(db, 0o644)
+
+
+async def test_sqlite_write_check_is_quick_and_leaves_nothing(tmp_path) -> None:
+    """The readiness write check holds the store for well under a turn, and rolls back."""
+    from app.core.config import load_settings
+    from app.memory.store import open_memory_store
+
+    settings = load_settings(memory_url=str(tmp_path / "chat.sqlite"))
+    async with open_memory_store(settings) as store:
+        started = time.perf_counter()
+        for _ in range(20):
+            await store.ping()
+        assert (time.perf_counter() - started) / 20 < 0.05
+        assert not store.saver.conn.in_transaction
+        async with store.saver.conn.execute("SELECT count(*) FROM checkpoints") as cur:
+            assert (await cur.fetchone()) == (0,)
