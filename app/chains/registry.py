@@ -14,6 +14,7 @@ from app.chains.parsers import InlineJsonOutputParser, InlineStrOutputParser
 from app.chains.spec import ChainSpec, load_chain_specs
 from app.core.config import Settings
 from app.core.errors import InvalidInput, NotFound
+from app.core.text import check_text
 from app.providers.factory import build_chat_model
 from app.providers.resilience import with_call_options
 
@@ -44,6 +45,8 @@ class Chain:
                 f"chain '{self.name}': input must be an object with "
                 f"{', '.join(variables)}; got {type(value).__name__}"
             )
+        for key in value:  # names are echoed in errors below: they must be text too
+            check_text(str(key), f"chain '{self.name}': an input variable's name")
         missing = [v for v in variables if v not in value]
         unexpected = sorted(k for k in value if k not in variables)
         if missing or unexpected:
@@ -63,7 +66,7 @@ class Chain:
                     f"chain '{self.name}': input variable '{key}' must be a string; "
                     f"got {type(item).__name__}"
                 )
-            checked[key] = str(item)
+            checked[key] = check_text(str(item), f"chain '{self.name}': input variable '{key}'")
         size = sum(len(text) for text in checked.values())
         if size > max_chars:
             raise InvalidInput(

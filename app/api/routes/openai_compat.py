@@ -24,6 +24,7 @@ from app.chains.registry import Chain
 from app.chat.service import chat_messages
 from app.core.errors import InvalidInput, MethodNotAllowed, NotFound, error_body
 from app.core.metrics import track_usage
+from app.core.text import check_text
 from app.providers.resilience import with_call_options
 from app.runtime import Runtime
 
@@ -151,7 +152,14 @@ def _chain_input(chain: Chain, body: ChatCompletionRequest, max_chars: int) -> d
         raise
 
 
-def _check_size(body: ChatCompletionRequest, max_chars: int) -> None:
+def _check_messages(body: ChatCompletionRequest, max_chars: int) -> None:
+    """Every text (messages, model, stop) is Unicode as /v1/chat's; messages within the limit."""
+    check_text(body.model, "model", param="model")  # echoed in a 404 when unknown
+    stops = [body.stop] if isinstance(body.stop, str) else body.stop or []
+    for stop in stops:
+        check_text(stop, "stop", param="stop")
+    for index, message in enumerate(body.messages):
+        check_text(message.text(), f"messages[{index}].content", param="messages")
     size = sum(len(m.text()) for m in body.messages)
     if size > max_chars:
         raise InvalidInput(
@@ -272,7 +280,7 @@ async def chat_completions(
     """A chain (its variable filled from the last user message) or `chat`, plain or streamed."""
     runtime = runtime_of(request)
     body.refuse_unsupported()
-    _check_size(body, runtime.settings.max_input_chars)
+    _check_messages(body, runtime.settings.max_input_chars)
     usage = track_usage()
     cid = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
