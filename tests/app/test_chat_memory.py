@@ -240,17 +240,15 @@ def test_read_only_sqlite_makes_readyz_503(servers: ServerFactory, tmp_path) -> 
         os.chmod(db, 0o644)
 
 
-async def test_sqlite_write_check_is_quick_and_leaves_nothing(tmp_path) -> None:
-    """The readiness write check holds the store for well under a turn, and rolls back."""
+async def test_sqlite_write_check_leaves_nothing(tmp_path) -> None:
+    """The readiness write check rolls back: no open transaction (which would block turns), no rows."""
     from app.core.config import load_settings
     from app.memory.store import open_memory_store
 
     settings = load_settings(memory_url=str(tmp_path / "chat.sqlite"))
     async with open_memory_store(settings) as store:
-        started = time.perf_counter()
         for _ in range(20):
             await store.ping()
-        assert (time.perf_counter() - started) / 20 < 0.05
         assert not store.saver.conn.in_transaction
         async with store.saver.conn.execute("SELECT count(*) FROM checkpoints") as cur:
             assert (await cur.fetchone()) == (0,)
