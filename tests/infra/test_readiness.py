@@ -172,31 +172,6 @@ def test_check_exits_1_naming_rule_and_resource(
 
 # --- every stack x compute x variant ------------------------------------------------
 
-AWS = "AWS: `pulumi up` succeeds from a fresh account and the service answers, in all three modes"
-AZURE = (
-    "Azure: `pulumi up` succeeds from a fresh subscription and the service answers, "
-    "in all three modes"
-)
-GCP = "GCP: `pulumi up` succeeds from a fresh project and the service answers, in all three modes"
-
-# (stack, compute or "*", variant or "*", rule) -> the open issue whose fix makes it pass.
-# Strict: once the fix lands the test XPASSes and fails, so the line must go.
-EXPECTED: dict[tuple[str, str, str, str], str] = {}
-
-
-def expected(stack: str, compute: str, variant: str, rule: str) -> str | None:
-    """The issue a known finding belongs to, if any."""
-    for key in (
-        (stack, compute, variant, rule),
-        (stack, compute, "*", rule),
-        (stack, "*", variant, rule),
-        (stack, "*", "*", rule),
-    ):
-        if key in EXPECTED:
-            return EXPECTED[key]
-    return None
-
-
 CASES = [pytest.param(case, name, id=f"{case.id}-{name}") for case in matrix() for name in rules()]
 _plans: dict[str, list[Finding]] = {}
 
@@ -215,12 +190,7 @@ def test_matrix_covers_every_stack_mode_and_variant() -> None:
 
 
 @pytest.mark.parametrize(("case", "rule"), CASES)
-def test_every_case_passes_every_rule(
-    case: Case, rule: str, request: pytest.FixtureRequest
-) -> None:
-    issue = expected(case.stack, case.compute.value, case.variant, rule)
-    if issue:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=issue))
+def test_every_case_passes_every_rule(case: Case, rule: str) -> None:
     found = [f for f in _findings(case.id, case.stack, case.overrides) if f.rule == rule]
     assert found == [], "\n".join(f.line() for f in found)
 

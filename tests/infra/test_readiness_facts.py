@@ -20,15 +20,6 @@ from tests.infra.readiness_fixtures import plan_of, res
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 29)
-AWS = "AWS: `pulumi up` succeeds from a fresh account and the service answers, in all three modes"
-AZURE = (
-    "Azure: `pulumi up` succeeds from a fresh subscription and the service answers, "
-    "in all three modes"
-)
-GCP = "GCP: `pulumi up` succeeds from a fresh project and the service answers, in all three modes"
-# The defaults known to be past their date today, each fixed by its cloud issue; a default
-# that passes its date later is not listed, so its test fails.
-RETIRED_DEFAULTS: dict[tuple[str, str, str | None], str] = {}
 
 
 def _task(model: str) -> Any:
@@ -177,9 +168,7 @@ def _defaults() -> list[tuple[str, str, str | None, str]]:
 
 
 def _case(provider: str, id_: str, version: str | None, where: str) -> Any:
-    issue = RETIRED_DEFAULTS.get((provider, id_, version))
-    marks = [pytest.mark.xfail(strict=True, reason=issue)] if issue else []
-    return pytest.param(provider, id_, version, id=f"{where}:{id_}", marks=marks)
+    return pytest.param(provider, id_, version, id=f"{where}:{id_}")
 
 
 @pytest.mark.parametrize(("provider", "id_", "version"), [_case(*d) for d in _defaults()])
