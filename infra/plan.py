@@ -106,6 +106,7 @@ class Plan:
     config: dict[str, Any] = field(default_factory=dict, repr=False)
     # URN -> ancestors; a plan is read, not changed, once the program has run.
     _ancestors: dict[str, set[str]] = field(default_factory=dict, repr=False, compare=False)
+    _by_urn: dict[str, Resource] = field(default_factory=dict, repr=False, compare=False)
 
     def of_type(self, type_token: str) -> list[Resource]:
         """The resources of one type token."""
@@ -118,8 +119,10 @@ class Plan:
         return found[0]
 
     def by_urn(self) -> dict[str, Resource]:
-        """Every resource keyed by its URN."""
-        return {r.urn: r for r in self.resources}
+        """Every resource keyed by its URN (built once; rules look resources up constantly)."""
+        if len(self._by_urn) != len(self.resources):
+            self._by_urn = {r.urn: r for r in self.resources}
+        return self._by_urn
 
     def depends_on(self, resource: Resource, other: Resource) -> bool:
         """True when the engine creates `other` before `resource` (directly or transitively)."""

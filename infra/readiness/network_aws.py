@@ -458,6 +458,12 @@ class Workload:
         )
 
 
+def _launch_template_of(plan: Plan, resource: Resource) -> Resource | None:
+    """The launch template an Auto Scaling group or node group starts its instances from."""
+    ref = (resource.inputs.get("launchTemplate") or {}).get("id")
+    return resolve(plan, resource, "launchTemplate", ref, (LAUNCH_TEMPLATE,))
+
+
 def _launch_template_groups(plan: Plan, template: Resource | None) -> tuple[list[str], bool]:
     if template is None:
         return [], False
@@ -498,14 +504,7 @@ def workloads(plan: Plan) -> list[Workload]:
                 w.target_groups[tg.urn] = _int(lb.get("containerPort"), 0)
         found.append(w)
     for r in plan.of_type(ASG):
-        template = resolve(
-            plan,
-            r,
-            "launchTemplate",
-            (r.inputs.get("launchTemplate") or {}).get("id"),
-            (LAUNCH_TEMPLATE,),
-        )
-        groups, public_ip = _launch_template_groups(plan, template)
+        groups, public_ip = _launch_template_groups(plan, _launch_template_of(plan, r))
         w = Workload(
             r,
             groups,
@@ -518,14 +517,7 @@ def workloads(plan: Plan) -> list[Workload]:
             w.target_groups[tg.urn] = _int(tg.inputs.get("port"), 0)
         found.append(w)
     for r in plan.of_type(NODE_GROUP):
-        template = resolve(
-            plan,
-            r,
-            "launchTemplate",
-            (r.inputs.get("launchTemplate") or {}).get("id"),
-            (LAUNCH_TEMPLATE,),
-        )
-        groups, public_ip = _launch_template_groups(plan, template)
+        groups, public_ip = _launch_template_groups(plan, _launch_template_of(plan, r))
         if not groups:
             cluster = resolve(plan, r, "clusterName", r.inputs.get("clusterName"), (EKS,))
             groups = [cluster.urn] if cluster else []
