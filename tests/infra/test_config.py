@@ -111,3 +111,26 @@ def test_library_secrets_go_to_the_clouds_secret_store() -> None:
     names = {s.inputs["namePrefix"] for s in plan.of_type("aws:secretsmanager/secret:Secret")}
     assert {"llmchain-aws/langsmith-api-key-", "llmchain-aws/llmchain-redis-url-"} <= names
     assert "ls-test" not in str(plan.resources) and "pw@cache" not in str(plan.resources)
+
+
+def test_every_key_has_a_line_in_docs_configuration() -> None:
+    """A config key a user cannot read about is a key nobody sets right."""
+    from pydantic import BaseModel
+    from pydantic.alias_generators import to_camel
+
+    from infra.config import StackConfig
+    from infra.plan import ROOT
+
+    doc = (ROOT / "docs" / "configuration.md").read_text()
+
+    def keys(model: type[BaseModel], prefix: str) -> list[str]:
+        found = []
+        for name, field in model.model_fields.items():
+            key, kind = prefix + to_camel(name), field.annotation
+            if isinstance(kind, type) and issubclass(kind, BaseModel):
+                found += keys(kind, key + ".")
+            else:
+                found.append(key)
+        return found
+
+    assert [k for k in keys(StackConfig, "") if f"`llmchain:{k}`" not in doc] == []
