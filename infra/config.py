@@ -72,7 +72,7 @@ class Backend(StrEnum):
     POSTGRES = "postgres"
 
 
-# What each cloud offers (../shared/ARCHITECTURE.md); the first entry is the default.
+# What each cloud offers (docs/configuration.md); the first entry is the default.
 COMPUTE_BY_CLOUD = {
     Cloud.LOCAL: [Compute.SERVERLESS],
     Cloud.AWS: [Compute.SERVERLESS, Compute.VM, Compute.CLUSTER],
@@ -535,11 +535,11 @@ def describe(exc: ValidationError) -> str:
 
 def _raw_keys() -> dict[str, Any]:
     """Every `llmchain:` key set on the stack, as Pulumi hands them to the program."""
-    from pulumi.runtime import config as runtime_config
+    from infra.pulumi_sdk import stack_config_map
 
     # Pulumi's Config API reads one key at a time; to refuse unknown keys (typos) the whole
-    # map is needed, which the runtime keeps here (the CLI's PULUMI_CONFIG, or mocks' config).
-    merged = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    # map is needed, which only the SDK's runtime keeps (infra/pulumi_sdk.py).
+    merged = stack_config_map()
     prefix = f"{NAMESPACE}:"
     return {k[len(prefix) :]: v for k, v in merged.items() if k.startswith(prefix)}
 

@@ -25,22 +25,15 @@ from typing import Any
 import pulumi
 import yaml
 from google.protobuf import json_format
-from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import settings as pulumi_settings
-from pulumi.runtime.config import set_all_config
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
 
 from infra import offline
+from infra import pulumi_sdk as sdk
 from infra.config import ConfigError
 from infra.mocks import PlanMocks
+from infra.pulumi_sdk import RESOURCE_SIG, SECRET_SIG, SIG_KEY, UNKNOWN
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = "llmchain"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # noqa: S105 - Pulumi's wire marker, not a secret
-RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-SIG_KEY = "4dabf18193072939515e22adb298388d"
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
 def _redact(value: Any) -> Any:
@@ -176,7 +169,7 @@ class PlanConfigError(ConfigError):
         self.registered = registered
 
 
-class RecordingMonitor(pulumi_mocks.MockMonitor):
+class RecordingMonitor(sdk.MockMonitor):
     """The mock monitor, also keeping each registration's parent and its raw inputs."""
 
     def __init__(self, mocks: pulumi.runtime.Mocks, plan: Plan) -> None:
@@ -270,14 +263,13 @@ def wire_config(
 
 def _resolve_outputs() -> dict[str, Any]:
     """The stack's exports, resolved; secret ones shown as "[secret]"."""
-    root = pulumi_settings.get_root_resource()
     outputs: dict[str, Any] = {}
-    for key, value in getattr(root, "outputs", {}).items():
+    for key, value in sdk.root_outputs().items():
         output = pulumi.Output.from_input(value)
-        if _sync_await(output.is_secret()):
+        if sdk.sync_await(output.is_secret()):
             outputs[key] = "[secret]"
         else:
-            resolved = _sync_await(output.future())
+            resolved = sdk.sync_await(output.future())
             outputs[key] = readable(resolved) if resolved is not None else None
     return outputs
 
@@ -313,26 +305,21 @@ def plan_program(
     offline.enabled = True  # helpers that would reach a network answer with placeholders
     plan = Plan(stack=stack, config={k: v for k, v in (config or {}).items()})
     asyncio.set_event_loop(asyncio.new_event_loop())
-    pulumi_settings.set_root_resource(None)  # type: ignore[arg-type]
     mocks = PlanMocks()
-    pulumi.runtime.set_mocks(
+    sdk.install_mocks(
         mocks,
         project=PROJECT,
         stack=stack,
-        preview=False,
         logger=_recording_logger(plan),
         monitor=RecordingMonitor(mocks, plan),
     )
-    set_all_config(wired, secret_keys)
-    # A plan that failed may have left work behind: start from nothing.
-    pulumi_settings.SETTINGS.rpc_manager.clear()
-    pulumi_settings.SETTINGS.outputs.clear()
+    sdk.set_stack_config(wired, secret_keys)
 
     def run() -> None:
         program()
 
     try:
-        _sync_await(run_pulumi_func(run))
+        sdk.run_program(run)
     except (ConfigError, pulumi.RunError) as exc:
         raise PlanConfigError(str(exc), plan.resources) from None
     plan.outputs = _resolve_outputs()

@@ -1,4 +1,4 @@
-"""Build and run the app image with podman, as ../shared/containers.md records it works here."""
+"""Build and run the app image with podman: the engine the tests use where Docker is absent."""
 
 from __future__ import annotations
 
