@@ -127,3 +127,49 @@ def test_openai_unknown_model_is_404(oai: openai.OpenAI) -> None:
     with pytest.raises(openai.NotFoundError) as info:
         oai.chat.completions.create(model="gpt-9", messages=[{"role": "user", "content": "x"}])
     assert "unknown model 'gpt-9'" in str(info.value)
+
+
+async def test_remote_runnable_astream_log(remote: RemoteRunnable) -> None:
+    from langchain_core.tracers.log_stream import RunLog
+
+    state = RunLog(state=None)  # type: ignore[arg-type]  # as LangChain starts its own log
+    async for patch in remote.astream_log({"product": "a lamp"}):
+        state = state + patch
+    # The log's final state is the chain's answer, and its steps are the chain's runnables.
+    assert "Write a product description for a lamp." in state.state["final_output"]
+    assert {"ChatPromptTemplate", "FakeChatModel"} <= {
+        entry["name"] for entry in state.state["logs"].values()
+    }
+
+
+async def test_remote_runnable_astream_events(remote: RemoteRunnable) -> None:
+    from langchain_core.messages import AIMessageChunk
+
+    events = [e async for e in remote.astream_events({"product": "a fan"}, version="v2")]
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "on_chain_start" and kinds[-1] == "on_chain_end"
+    chunks = [e["data"]["chunk"] for e in events if e["event"] == "on_chat_model_stream"]
+    assert chunks and all(isinstance(c, AIMessageChunk) for c in chunks)  # rebuilt as LangChain's
+    assert "a fan" in "".join(str(c.content) for c in chunks)
+    assert "Write a product description for a fan." in events[-1]["data"]["output"]
+
+
+async def test_remote_runnable_astream_log_sees_input_errors(remote: RemoteRunnable) -> None:
+    import httpx
+
+    with pytest.raises(httpx.HTTPStatusError) as info:
+        async for _ in remote.astream_log({"colour": "red"}):
+            pass
+    assert info.value.response.status_code == 422
+
+
+def test_schema_routes_as_langserve_serves_them(service: Server) -> None:
+    import httpx
+
+    base = f"{service.url}/v1/chains/summarize"
+    config = httpx.get(f"{base}/config_schema")
+    assert config.status_code == 200, config.text
+    assert config.json()["type"] == "object" and config.json()["properties"] == {}
+    assert httpx.get(f"{base}/input_schema").json()["required"] == ["text", "max_words"]
+    assert httpx.get(f"{base}/output_schema").json()["type"] == "string"
+    assert httpx.get(f"{service.url}/v1/chains/nope/config_schema").status_code == 404

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import uuid
+import warnings
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Any, NamedTuple
+from urllib.parse import quote
 
+import orjson
 from fastapi import APIRouter, Request, Response
+from langchain_core._api import LangChainDeprecationWarning
 from pydantic import BaseModel, Field
 from sse_starlette import EventSourceResponse
+from starlette.responses import RedirectResponse
 
 from app.api.deps import runtime_of
 from app.api.running import (
     as_client_error,
     bounded,
     dumps,
+    guarded,
     json_response,
     run_config,
     sse_response,
@@ -24,6 +31,12 @@ from app.core.config import Settings
 from app.core.errors import InvalidInput
 
 router = APIRouter(prefix="/v1/chains", tags=["chains"])
+
+# `stream_log` exists for LangServe's `RemoteRunnable.astream_log`; LangChain deprecates the
+# method in favour of astream_events, and would warn on the first call of every process.
+warnings.filterwarnings(
+    "ignore", message="astream_log is deprecated", category=LangChainDeprecationWarning
+)
 
 
 class InvokeRequest(BaseModel):
@@ -153,8 +166,11 @@ async def stream(name: str, body: InvokeRequest, request: Request) -> EventSourc
     async def events() -> AsyncIterator[dict[str, Any]]:
         yield {"event": "metadata", "data": dumps({"run_id": str(run_id)})}
         try:
-            async for chunk in chain.runnable.astream(chain_input, config):
-                yield {"event": "data", "data": dumps(chunk)}
+            # Closed with this generator: a client that goes away cancels the model call.
+            source = guarded(chain.runnable.astream(chain_input, config), settings)
+            async with aclosing(source) as chunks:
+                async for chunk in chunks:
+                    yield {"event": "data", "data": dumps(chunk)}
         except Exception as exc:
             err = as_client_error(exc)
             yield {
@@ -179,3 +195,113 @@ async def output_schema(name: str, request: Request) -> dict[str, Any]:
     """A string, or an object for chains with `output: json`."""
     runtime = runtime_of(request)
     return runtime.chains.get_chain(name).output_schema()
+
+
+@router.get("/{name}/config_schema", summary="JSON schema of a chain's config")
+async def config_schema(name: str, request: Request) -> dict[str, Any]:
+    """What a client may put under `config.configurable`, as LangServe's route gives it.
+
+    LangServe answers `runnable.config_schema(include=["configurable"])` (its default
+    `config_keys`); the chains declare no configurable fields, so the object is empty.
+    """
+    runtime = runtime_of(request)
+    runnable = runtime.chains.get_chain(name).runnable
+    return runnable.config_schema(include=["configurable"]).model_json_schema()
+
+
+class StreamLogRequest(InvokeRequest):
+    """LangServe's stream_log/stream_events body: the invoke body and which runs to report."""
+
+    diff: bool = True
+    include_names: list[str] | None = None
+    include_types: list[str] | None = None
+    include_tags: list[str] | None = None
+    exclude_names: list[str] | None = None
+    exclude_types: list[str] | None = None
+    exclude_tags: list[str] | None = None
+
+    def filters(self) -> dict[str, Any]:
+        """The include/exclude filters, as `astream_log` and `astream_events` take them."""
+        return self.model_dump(include=FILTERS)
+
+
+FILTERS = {f"{way}_{what}" for way in ("include", "exclude") for what in ("names", "types", "tags")}
+
+
+def lc_dumps(value: Any) -> str:
+    """JSON for LangChain objects (messages, prompt values) as LangServe's serializer writes
+    them: a pydantic model as its fields, so `RemoteRunnable` rebuilds the object."""
+
+    def default(obj: Any) -> Any:
+        if isinstance(obj, BaseModel):
+            return obj.model_dump()
+        raise TypeError(f"{type(obj).__name__} is not JSON serializable")
+
+    return orjson.dumps(value, default=default).decode()
+
+
+def run_events(items: AsyncIterator[Any], as_data: Any) -> AsyncIterator[dict[str, Any]]:
+    """LangServe's SSE framing: a `data` event per item, then `end` or `error`.
+
+    No `metadata` event: RemoteRunnable's astream_log/astream_events log it as unknown.
+    """
+
+    async def events() -> AsyncIterator[dict[str, Any]]:
+        try:
+            async for item in items:
+                yield {"event": "data", "data": lc_dumps(as_data(item))}
+        except Exception as exc:
+            err = as_client_error(exc)
+            yield {
+                "event": "error",
+                "data": dumps({"status_code": err.status_code, "message": err.message}),
+            }
+            return
+        yield {"event": "end"}
+
+    return events()
+
+
+SSE_RESPONSES: dict[int | str, dict[str, Any]] = {200: {"content": {"text/event-stream": {}}}}
+
+
+@router.post(
+    "/{name}/stream_log",
+    summary="Stream a chain's run log (SSE, JSON patches)",
+    response_class=EventSourceResponse,
+    responses=SSE_RESPONSES,
+)
+async def stream_log(name: str, body: StreamLogRequest, request: Request) -> EventSourceResponse:
+    """`RemoteRunnable.astream_log`: `data` events of `{"ops": [...]}` (JSON patch), then `end`."""
+    chain, settings, chain_input, run_id = one_run(name, body, request)
+    # LangServe always streams diffs; the client asks for them (`diff: true`) too.
+    log = chain.runnable.astream_log(chain_input, run_config(run_id), diff=True, **body.filters())
+    return sse_response(run_events(log, lambda patch: {"ops": patch.ops}), settings)
+
+
+@router.post(
+    "/{name}/stream_events",
+    summary="Stream a chain's events (SSE, astream_events v2)",
+    response_class=EventSourceResponse,
+    responses=SSE_RESPONSES,
+)
+async def stream_events(name: str, body: StreamLogRequest, request: Request) -> EventSourceResponse:
+    """`RemoteRunnable.astream_events`: one `data` event per LangChain event (v2), then `end`."""
+    chain, settings, chain_input, run_id = one_run(name, body, request)
+    events = chain.runnable.astream_events(
+        chain_input, run_config(run_id), version="v2", **body.filters()
+    )
+    return sse_response(run_events(events, lambda event: event), settings)
+
+
+@router.get(
+    "/{name}/playground/{rest:path}",
+    summary="LangServe's playground: the service's page, this chain chosen",
+    response_class=RedirectResponse,
+    status_code=307,
+    responses={307: {"description": "To `/?chain={name}`."}},
+)
+async def playground(name: str, rest: str, request: Request) -> RedirectResponse:
+    """The service's own page at `/` replaces LangServe's playground (no build step)."""
+    runtime_of(request).chains.get_chain(name)  # 404 for an unknown chain, as elsewhere
+    return RedirectResponse(f"/?chain={quote(name)}", status_code=307)
