@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import json
 import logging
+import re
 import runpy
 import sys
 from collections.abc import Callable
@@ -362,12 +363,27 @@ def render_tree(plan: Plan) -> str:
     return "\n".join(lines)
 
 
+def mermaid_ids(resources: list[Resource]) -> dict[str, str]:
+    """A readable, unique Mermaid node id per resource: its type's last part and its name."""
+    ids: dict[str, str] = {}
+    taken = {"stack"}
+    for r in resources:
+        kind = r.type.rsplit(":", 1)[-1]
+        base = re.sub(r"\W+", "_", f"{kind}_{r.name}").strip("_")
+        node, n = base, 2
+        while node in taken:  # the same type and name under two parents
+            node, n = f"{base}_{n}", n + 1
+        taken.add(node)
+        ids[r.urn] = node
+    return ids
+
+
 def render_mermaid(plan: Plan) -> str:
     """A Mermaid flowchart: resources under their parents (solid), dependencies (dotted).
 
     A dotted arrow `a -.-> b` says b waits for a: the order the engine creates them in.
     """
-    ids = {r.urn: f"r{i}" for i, r in enumerate(plan.resources)}
+    ids = mermaid_ids(plan.resources)
     lines = ["flowchart TD", f'  stack(["stack {plan.stack}"])']
     for r in plan.resources:
         lines.append(f'  {ids[r.urn]}["{r.type}<br/>{r.name}"]')

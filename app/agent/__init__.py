@@ -1,0 +1,1 @@
+"""The agent: create_agent with safe tools, its memory on the chat store."""
