@@ -20,7 +20,7 @@ from app.api.ratelimit import Bucket, MemoryBucket, RateLimitMiddleware, RedisBu
 from app.api.routes import agent, chains, chat, health, openai_compat
 from app.chains.registry import ChainRegistry, load_chains
 from app.chat.service import ChatService
-from app.core.config import Settings, get_settings
+from app.core.config import MemoryBackend, Settings, get_settings
 from app.core.tracing import setup_tracing
 from app.memory.store import open_memory_store
 from app.providers.factory import build_chat_model
@@ -122,7 +122,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_openapi(app)
-    install_handlers(app)
+    install_handlers(app, postgres=settings.memory_backend is MemoryBackend.POSTGRES)
     if settings.rate_limit_per_minute:
         burst = settings.rate_limit_burst or settings.rate_limit_per_minute
         bucket: Bucket = (

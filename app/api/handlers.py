@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 from starlette.routing import Match
 
-from app.core.errors import AppError, error_response
+from app.core.errors import AppError, error_response, storage_error_types, storage_failure
 
 HTTP_TYPES = {
     400: "bad_request",
@@ -61,6 +61,13 @@ async def app_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def storage_error(_: Request, exc: Exception) -> JSONResponse:
+    """The memory store failed outside a model run (history, delete): 503 naming the store."""
+    err = storage_failure(exc)
+    assert err is not None
+    return await app_error(_, err)
+
+
 async def validation_error(_: Request, exc: Exception) -> JSONResponse:
     """Malformed JSON is a 400; a body of the wrong shape is a 422 naming each field."""
     assert isinstance(exc, RequestValidationError)
@@ -106,8 +113,13 @@ async def http_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, error_type, message, headers or None)
 
 
-def install_handlers(app: FastAPI) -> None:
-    """Register the handlers on the app."""
+def install_handlers(app: FastAPI, *, postgres: bool = False) -> None:
+    """Register the handlers on the app (psycopg's errors too when the store is PostgreSQL)."""
     app.add_exception_handler(AppError, app_error)
+    if postgres:
+        import psycopg  # noqa: F401 - makes storage_error_types() include its errors
+
+    for error_type in storage_error_types():
+        app.add_exception_handler(error_type, storage_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)

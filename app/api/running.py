@@ -15,7 +15,7 @@ from sse_starlette import EventSourceResponse
 from starlette.responses import Response
 
 from app.core.config import Settings
-from app.core.errors import AppError, NotReady, ProviderError, RequestTimeout
+from app.core.errors import AppError, NotReady, ProviderError, RequestTimeout, storage_failure
 from app.providers.resilience import ModelStalled, ModelUnavailable
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,11 @@ def as_client_error(exc: BaseException) -> AppError:
     """What the client is told when a model run fails."""
     if isinstance(exc, AppError):
         return exc
+    # The graph reads and writes the checkpointer around the model: its failures are the
+    # memory store's (503 naming it), not the provider's.
+    if (store_error := storage_failure(exc)) is not None:
+        log.warning("memory store failed: %s", store_error.message)
+        return store_error
     if isinstance(exc, ModelStalled):
         return RequestTimeout(str(exc))
     if isinstance(exc, ModelUnavailable):

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
+import sys
 from typing import Any
 
 from starlette.responses import JSONResponse
+
+# How long a client should wait before retrying a turn the memory store could not take.
+STORE_RETRY_AFTER_S = 5
 
 
 class ConfigError(Exception):
@@ -97,6 +102,54 @@ class NotReady(AppError):
 
     status_code = 503
     error_type = "unavailable"
+
+
+class StoreUnavailable(NotReady):
+    """The memory store failed (disk full, database down or read-only): not the model."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            message,
+            headers={"Retry-After": str(STORE_RETRY_AFTER_S)},
+            code="memory_store_unavailable",
+        )
+
+
+def storage_error_types() -> tuple[type[Exception], ...]:
+    """The exceptions that mean the memory store, not the request, failed.
+
+    SQLite's OperationalError covers a full disk, a read-only file, I/O errors and
+    locks; psycopg's covers a server that is down, restarting, out of disk or a pool
+    that gave no connection in time (psycopg_pool's PoolTimeout derives from it); a
+    read-only transaction is a standby after a failover. psycopg is looked up only if
+    something already imported it: without it no psycopg error can be raised.
+    """
+    types: list[type[Exception]] = [sqlite3.OperationalError]
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is not None:
+        types += [psycopg.OperationalError, psycopg.errors.ReadOnlySqlTransaction]
+    return tuple(types)
+
+
+def storage_failure(exc: BaseException) -> StoreUnavailable | None:
+    """The 503 to answer when `exc` (or what caused it) is a memory-store failure, else None."""
+    seen: set[int] = set()
+    todo: list[BaseException] = [exc]
+    types = storage_error_types()
+    while todo:
+        err = todo.pop()
+        if id(err) in seen:
+            continue
+        seen.add(id(err))
+        if isinstance(err, types):
+            name = "SQLite" if isinstance(err, sqlite3.Error) else "PostgreSQL"
+            text = str(err).strip().splitlines()[0][:300] if str(err).strip() else ""
+            detail = f"{type(err).__name__}: {text}".rstrip(": ")
+            return StoreUnavailable(f"the memory store ({name}) is unavailable: {detail}")
+        if isinstance(err, BaseExceptionGroup):
+            todo.extend(err.exceptions)
+        todo.extend(e for e in (err.__cause__, err.__context__) if e is not None)
+    return None
 
 
 class RequestTimeout(AppError):

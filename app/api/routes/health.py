@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -9,9 +11,25 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import Response
 
 from app.api.deps import runtime_of
+from app.core.config import MemoryBackend
 from app.core.errors import NotReady
+from app.memory.store import MemoryStore
 
 router = APIRouter(tags=["operations"])
+
+# Below this much free space a SQLite store is as good as full: a turn appends its
+# checkpoint to the write-ahead log, and SQLite's write check (the ping) writes nothing.
+MIN_FREE_BYTES = 1 << 20
+
+
+def disk_full(store: MemoryStore) -> str | None:
+    """Why a SQLite store's disk cannot take a turn, or None when it can (or is not SQLite)."""
+    if store.backend is not MemoryBackend.SQLITE:
+        return None
+    free = shutil.disk_usage(Path(store.location.removeprefix("sqlite:")).parent).free
+    if free < MIN_FREE_BYTES:
+        return f"its disk is full ({free} bytes free)"
+    return None
 
 
 @router.get("/healthz", summary="Liveness")
@@ -31,6 +49,8 @@ async def readyz(request: Request) -> dict[str, Any]:
     except Exception as exc:
         reason = str(exc) or type(exc).__name__
         raise NotReady(f"memory store {runtime.store.location} is unreachable: {reason}") from None
+    if full := disk_full(runtime.store):
+        raise NotReady(f"memory store {runtime.store.location} cannot write: {full}")
     settings = runtime.settings
     return {
         "status": "ready",
