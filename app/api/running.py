@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
 from typing import Any, TypeVar
 
 import orjson
@@ -66,6 +66,106 @@ async def bounded(awaitable: Awaitable[T], settings: Settings) -> T:
         ) from None
     except Exception as exc:
         raise as_client_error(exc) from exc
+
+
+# A stream cut by a shutdown ends this long before the grace period does, so its error
+# event is sent before uvicorn cancels what is left (at most half of a short grace).
+STOP_MARGIN_S = 0.5
+
+
+class StreamDeadlines:
+    """When a stop began, and the waits of open streams that a stop must cut short.
+
+    On SIGTERM, uvicorn waits LLMCHAIN_SHUTDOWN_GRACE_S for responses to finish, then
+    cancels them: a stream cut that way would just end, and the client could not tell a
+    cut answer from a whole one. Streams therefore end themselves just before the grace
+    runs out, with an error event (see `guarded`).
+    """
+
+    def __init__(self) -> None:
+        self.stop_at: float | None = None  # loop time by which open streams must end
+        self._waiting: set[asyncio.Timeout] = set()
+
+    def begin_shutdown(self, grace_s: float) -> None:
+        """A stop began (called on the event loop): streams still open at grace end."""
+        now = asyncio.get_running_loop().time()
+        self.stop_at = now + max(0.0, grace_s - min(STOP_MARGIN_S, grace_s / 2))
+        for wait in list(self._waiting):
+            when = wait.when()
+            if when is None or when > self.stop_at:
+                wait.reschedule(self.stop_at)
+
+    def deadline(self, request_deadline: float) -> float:
+        """The earlier of a stream's own deadline and the stop's, if one began."""
+        return request_deadline if self.stop_at is None else min(request_deadline, self.stop_at)
+
+    def watch(self, wait: asyncio.Timeout) -> None:
+        """Let a stop reschedule this wait."""
+        self._waiting.add(wait)
+
+    def forget(self, wait: asyncio.Timeout) -> None:
+        """The wait is over."""
+        self._waiting.discard(wait)
+
+
+STREAM_DEADLINES = StreamDeadlines()
+
+
+async def guarded(source: AsyncIterator[T], settings: Settings) -> AsyncGenerator[T, None]:
+    """`source`'s items within LLMCHAIN_REQUEST_TIMEOUT_S and a stop's grace period.
+
+    Past either, the source is closed and an AppError raised, for the route to send as
+    its error event. The source is closed whenever this generator is (a client that went
+    away): an `async for` left by GeneratorExit does not close what it iterates, and a
+    LangGraph stream left open goes on calling the model in its own tasks. Callers close
+    this generator the same way (`contextlib.aclosing`).
+    """
+    loop = asyncio.get_running_loop()
+    request_deadline = loop.time() + settings.request_timeout_s
+    try:
+        while True:
+            deadline = STREAM_DEADLINES.deadline(request_deadline)
+            if loop.time() >= deadline:
+                raise _cut(settings)
+            try:
+                async with asyncio.timeout_at(deadline) as wait:
+                    STREAM_DEADLINES.watch(wait)
+                    try:
+                        item = await anext(source)
+                    finally:
+                        STREAM_DEADLINES.forget(wait)
+            except StopAsyncIteration:
+                return
+            except TimeoutError:
+                if not wait.expired():
+                    raise  # the source's own timeout: reported as the source's failure
+                raise _cut(settings) from None
+            yield item
+    finally:
+        await aclose(source)
+
+
+async def aclose(stream: AsyncIterator[Any]) -> None:
+    """Close an async generator (a no-op for other iterators), cancelling what it runs."""
+    close = getattr(stream, "aclose", None)
+    if close is not None:
+        await close()
+
+
+def _cut(settings: Settings) -> AppError:
+    """Why a stream is being cut: the service is stopping, or the request took too long."""
+    stop_at = STREAM_DEADLINES.stop_at
+    if stop_at is not None and asyncio.get_running_loop().time() >= stop_at:
+        return NotReady(
+            "the service is stopping and the answer did not finish within its grace "
+            f"period ({settings.shutdown_grace_s} s, LLMCHAIN_SHUTDOWN_GRACE_S): "
+            "the answer is incomplete; retry",
+            code="shutting_down",
+        )
+    return RequestTimeout(
+        f"the answer did not finish within {settings.request_timeout_s:g} s "
+        "(LLMCHAIN_REQUEST_TIMEOUT_S): it is incomplete"
+    )
 
 
 def sse_response(events: AsyncIterator[dict[str, Any]], settings: Settings) -> EventSourceResponse:
