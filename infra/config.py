@@ -301,6 +301,17 @@ class AzureConfig(_Section):
     # AKS's Kubernetes minor; None: KUBERNETES_VERSION in infra/azure/cluster.py (dated in
     # infra/readiness/facts.py). AKS refuses new clusters on a minor past its support date.
     kubernetes_version: str | None = Field(default=None, pattern=r"^1\.[0-9]+(\.[0-9]+)?$")
+    # AKS: Entra groups (object ids) whose members are cluster-admin; Azure RBAC for Kubernetes
+    # authorizes everyone else (https://learn.microsoft.com/en-us/azure/aks/manage-azure-rbac,
+    # read 2026-11-29).
+    admin_group_object_ids: tuple[
+        Annotated[str, Field(pattern=r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")],
+        ...,
+    ] = ()
+    # AKS: who may reach the API server, as CIDRs; empty: any address, Entra ID still
+    # authenticates (preview warns). The machine running Pulumi must be inside.
+    # https://learn.microsoft.com/en-us/azure/aks/api-server-authorized-ip-ranges (read 2026-11-29)
+    authorized_ip_ranges: tuple[Annotated[str, Field(pattern=r"^[0-9.]+(/[0-9]{1,2})?$")], ...] = ()
 
 
 class GcpConfig(_Section):
@@ -362,6 +373,22 @@ class ImageConfig(_Section):
     base_image: Annotated[str | None, AfterValidator(_pullable)] = Field(
         default=None, max_length=255, pattern=_IMAGE_REF
     )
+    # A prebuilt image to run instead of building app/: CI builds once and promotes that one
+    # image, by digest, from stack to stack (docs/ci.md). A digest, never a bare tag: a tag
+    # can be re-pointed, and then two stacks with "the same" setting run different code.
+    ref: str | None = Field(default=None, max_length=255, pattern=_IMAGE_BY_DIGEST)
+
+    @model_validator(mode="after")
+    def _built_or_given(self) -> ImageConfig:
+        """A prebuilt `ref` is not built, so a build-only setting beside it would be ignored."""
+        if self.ref is not None and self.base_image is not None:
+            raise _KeyError(
+                "image.baseImage",
+                self.base_image,
+                "a build setting, but llmchain:image.ref names a prebuilt image (nothing is "
+                "built); unset one of them",
+            )
+        return self
 
 
 class StackConfig(_Section):

@@ -46,6 +46,12 @@ class AppImage(pulumi.ComponentResource):
     ) -> None:
         super().__init__("llmchain:image:AppImage", name, {}, opts)
         build = args.build
+        if build.prebuilt is not None:
+            # `llmchain:image.ref`: built once by CI and promoted by digest (docs/ci.md); the
+            # workload's pull grant covers the stack's own registry, so CI copies it there.
+            self.ref = pulumi.Output.from_input(build.prebuilt)
+            self.register_outputs({"ref": self.ref})
+            return
         pushed = args.registry is not None
         tag = pulumi.Output.concat(args.repository, ":", build.tag)
         registries = (

@@ -116,6 +116,12 @@ def _aws_suffix(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
 
 
 SUBSCRIPTION = "00000000-1111-2222-3333-444444444444"
+AKS_USER_KUBECONFIG = (
+    "YXBpVmVyc2lvbjogdjEKa2luZDogQ29uZmlnCmNsdXN0ZXJzOgotIG5hbWU6IGFrcwogIGNsdXN0ZXI6CiAgICBz"
+    "ZXJ2ZXI6IGh0dHBzOi8vYWtzLmhjcC53ZXN0ZXVyb3BlLmF6bWs4cy5pbzo0NDMKICAgIGNlcnRpZmljYXRlLWF1"
+    "dGhvcml0eS1kYXRhOiBMUzB0Q2c9PQp1c2VyczoKLSBuYW1lOiBjbHVzdGVyVXNlcgogIHVzZXI6CiAgICBleGVj"
+    "OgogICAgICBjb21tYW5kOiBrdWJlbG9naW4K"
+)
 TENANT = "99999999-8888-7777-6666-555555555555"
 
 
@@ -391,6 +397,10 @@ INVOKES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "azure-native:operationalinsights:getSharedKeys": lambda a: {
         "primarySharedKey": "mock-workspace-key",
         "secondarySharedKey": "mock-workspace-key-2",
+    },
+    # AKS's user kubeconfig (format exec: kubelogin), base64 as ARM returns it.
+    "azure-native:containerservice:listManagedClusterUserCredentials": lambda a: {
+        "kubeconfigs": [{"name": "clusterUser", "value": AKS_USER_KUBECONFIG}],
     },
     "azure-native:containerservice:listManagedClusterAdminCredentials": lambda a: {
         "kubeconfigs": [

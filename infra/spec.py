@@ -73,6 +73,8 @@ class ImageBuild:
     platform: str
     providers: str
     base_image: str | None = None  # None: the Dockerfile's own default (its ARG BASE_IMAGE)
+    # `llmchain:image.ref`: an image built elsewhere (`name@sha256:...`), run as given, not built.
+    prebuilt: str | None = None
     tag: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -190,8 +192,12 @@ def build_spec(
             dockerfile=APP_DIR / "Dockerfile",
             platform=config.platform,
             providers=config.providers,
-            # Pinned by digest at preview: a moving tag would make builds unrepeatable.
-            base_image=pin(config.image.base_image or dockerfile_default(APP_DIR / "Dockerfile")),
+            # Pinned by digest at preview: a moving tag would make builds unrepeatable. A
+            # prebuilt image (image.ref) is not built, so there is no base to pin.
+            base_image=None
+            if config.image.ref
+            else pin(config.image.base_image or dockerfile_default(APP_DIR / "Dockerfile")),
+            prebuilt=config.image.ref,
         ),
         port=PORT,
         cpu=config.resources.cpu,

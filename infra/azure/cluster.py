@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_azure_native as azure
 import pulumi_kubernetes as k8s
+import yaml
 
-from infra.azure.roles import ACR_PULL, NETWORK_CONTRIBUTOR, grant
+from infra.azure.roles import ACR_PULL, AKS_RBAC_CLUSTER_ADMIN, NETWORK_CONTRIBUTOR, grant
 from infra.kubernetes import KubernetesWorkload, KubernetesWorkloadArgs
 from infra.spec import WorkloadSpec
 
@@ -19,6 +20,30 @@ from infra.spec import WorkloadSpec
 # supported to 2027-03-31 (infra/readiness/facts.py). llmchain:azure.kubernetesVersion overrides.
 KUBERNETES_VERSION = "1.35"
 TOKEN_AUDIENCE = "api://AzureADTokenExchange"  # noqa: S105 - an audience name
+# The application id of AKS's Microsoft Entra server, the audience of every token the API
+# server accepts (kubelogin's --server-id; https://learn.microsoft.com/en-us/azure/aks/
+# kubelogin-authentication, read 2026-11-29).
+AKS_SERVER_APP = "6dae42f8-4368-4678-94ff-3960e28e3630"
+
+
+def token_kubeconfig(user_kubeconfig: str, token: str) -> str:
+    """The cluster's address and CA from AKS's user kubeconfig, with a bearer token as the user.
+
+    The user kubeconfig signs in through kubelogin (an exec plugin); the Pulumi Kubernetes
+    provider gets the deployer's own Entra token instead, so `pulumi up` needs no kubelogin.
+    """
+    source = yaml.safe_load(user_kubeconfig) or {}
+    clusters = source.get("clusters") or [{"name": "aks", "cluster": {}}]
+    cluster = clusters[0]
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": cluster["name"], "cluster": cluster.get("cluster") or {}}],
+        "users": [{"name": "pulumi", "user": {"token": token}}],
+        "contexts": [{"name": "pulumi", "context": {"cluster": cluster["name"], "user": "pulumi"}}],
+        "current-context": "pulumi",
+    }
+    return yaml.safe_dump(config, sort_keys=False)
 
 
 @dataclass
@@ -37,6 +62,12 @@ class AksArgs:
     subscription: pulumi.Input[str]
     identity_name: pulumi.Input[str]
     kubernetes_version: str | None = None  # None: KUBERNETES_VERSION
+    # Entra groups whose members are cluster-admin (Kubernetes RBAC, aadProfile).
+    admin_group_object_ids: Sequence[str] = ()
+    # Who may reach the API server (CIDRs); empty: any address, Entra still authenticates.
+    authorized_ip_ranges: Sequence[str] = ()
+    # The deployer's object id: granted AKS RBAC Cluster Admin so Pulumi can deploy the workload.
+    deployer_object_id: pulumi.Input[str] = ""
 
 
 class Aks(pulumi.ComponentResource):
@@ -112,6 +143,25 @@ class Aks(pulumi.ComponentResource):
                     availability_zones=["1", "2", "3"] if args.ha else None,
                 )
             ],
+            # Entra ID sign-in and Azure RBAC for Kubernetes authorization; no local accounts,
+            # so no static admin certificate exists to leak (listClusterAdminCredentials is
+            # refused). https://learn.microsoft.com/en-us/azure/aks/enable-authentication-
+            # microsoft-entra-id, .../aks/manage-azure-rbac and .../aks/manage-local-accounts-
+            # managed-azure-ad (read 2026-11-29).
+            aad_profile=azure.containerservice.ManagedClusterAADProfileArgs(
+                managed=True,
+                enable_azure_rbac=True,
+                admin_group_object_ids=list(args.admin_group_object_ids) or None,
+            ),
+            disable_local_accounts=True,
+            # API server authorized IP ranges (a public API server only; AKS adds the cluster's
+            # own outbound IPs). https://learn.microsoft.com/en-us/azure/aks/
+            # api-server-authorized-ip-ranges (read 2026-11-29)
+            api_server_access_profile=azure.containerservice.ManagedClusterAPIServerAccessProfileArgs(
+                authorized_ip_ranges=list(args.authorized_ip_ranges)
+            )
+            if args.authorized_ip_ranges
+            else None,
             addon_profiles={
                 "omsagent": azure.containerservice.ManagedClusterAddonProfileArgs(
                     enabled=True, config={"logAnalyticsWorkspaceResourceID": args.workspace_id}
@@ -133,17 +183,41 @@ class Aks(pulumi.ComponentResource):
         self.nodes_pull = grant(
             f"{name}-nodes-acr-pull", ACR_PULL, kubelet, args.registry_id, args.subscription, child
         )
-        credentials = azure.containerservice.list_managed_cluster_admin_credentials_output(
+        # The user kubeconfig (kubelogin, Entra sign-in): an output for people and kubectl.
+        credentials = azure.containerservice.list_managed_cluster_user_credentials_output(
             resource_group_name=args.resource_group,
             resource_name=self.cluster.name,
+            format="exec",
             opts=pulumi.InvokeOutputOptions(parent=self),
         )
         decoded: pulumi.Output[str] = credentials.kubeconfigs[0].value.apply(
             lambda v: base64.b64decode(v).decode()
         )
-        kubeconfig: pulumi.Output[str] = pulumi.Output.secret(decoded)
+        self.kubeconfig: pulumi.Output[str] = pulumi.Output.secret(decoded)
+        # Pulumi deploys the workload as the deployer: an Entra token for AKS's server app
+        # (getClientToken asks for `<endpoint>/.default`, pulumi-azure-native's provider.go,
+        # read 2026-11-29), so CI needs no kubelogin; Azure RBAC admits it through the grant
+        # below. The token is fetched at every preview/up and lives about an hour.
+        self.deployer_admin = grant(
+            f"{name}-deployer-aks-admin",
+            AKS_RBAC_CLUSTER_ADMIN,
+            args.deployer_object_id,
+            self.cluster.id,
+            args.subscription,
+            child,
+            principal_type=None,
+        )
+        token = azure.authorization.get_client_token_output(
+            endpoint=AKS_SERVER_APP, opts=pulumi.InvokeOutputOptions(parent=self)
+        ).token
+        provider_kubeconfig: pulumi.Output[str] = pulumi.Output.secret(
+            pulumi.Output.all(decoded, token).apply(lambda a: token_kubeconfig(a[0], a[1]))
+        )
         self.provider = k8s.Provider(
-            f"{name}-k8s", kubeconfig=kubeconfig, enable_server_side_apply=True, opts=child
+            f"{name}-k8s",
+            kubeconfig=provider_kubeconfig,
+            enable_server_side_apply=True,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.deployer_admin]),
         )
         self.register_outputs({"cluster": self.cluster.name})
 
@@ -189,7 +263,7 @@ class Aks(pulumi.ComponentResource):
                 automount_token=False,  # the workload-identity webhook projects its own token
                 extra_env={**extra_env, "AZURE_CLIENT_ID": identity_client_id},
                 extra_secret_env=dict(secret_env),
-                depends_on=[self.nodes_pull, federation, *depends_on],
+                depends_on=[self.nodes_pull, federation, self.deployer_admin, *depends_on],
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

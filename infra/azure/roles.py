@@ -12,6 +12,9 @@ OPENAI_USER = "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"
 # https://learn.microsoft.com/en-us/azure/role-based-access-control/built-in-roles/networking
 # (read 2026-11-29): what AKS's control-plane identity needs on a subnet it did not create.
 NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"
+# https://learn.microsoft.com/en-us/azure/role-based-access-control/built-in-roles/containers
+# (read 2026-11-29): every Kubernetes action in the cluster, under Azure RBAC for Kubernetes.
+AKS_RBAC_CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
 
 
 def role_definition_id(subscription: str, role: str) -> str:
@@ -26,12 +29,16 @@ def grant(
     scope: pulumi.Input[str],
     subscription: pulumi.Input[str],
     opts: pulumi.ResourceOptions,
+    principal_type: str | None = "ServicePrincipal",
 ) -> azure.authorization.RoleAssignment:
-    """One role to one principal on exactly one resource (never the subscription or group)."""
+    """One role to one principal on exactly one resource (never the subscription or group).
+
+    `principal_type` None: the deployer, a user or a service principal - ARM looks it up.
+    """
     return azure.authorization.RoleAssignment(
         name,
         principal_id=principal_id,
-        principal_type="ServicePrincipal",
+        principal_type=principal_type,
         role_definition_id=pulumi.Output.from_input(subscription).apply(
             lambda sub: role_definition_id(sub, role)
         ),

@@ -162,9 +162,21 @@ class AzureTarget(pulumi.ComponentResource):
                     subscription=subscription,
                     identity_name=identity.name,
                     kubernetes_version=config.azure.kubernetes_version,
+                    admin_group_object_ids=config.azure.admin_group_object_ids,
+                    authorized_ip_ranges=config.azure.authorized_ip_ranges,
+                    deployer_object_id=client.object_id,
                 ),
                 child,
             )
+            if not config.azure.authorized_ip_ranges:
+                pulumi.log.warn(
+                    "the AKS API server admits any address (Entra ID still authenticates every "
+                    "call); restrict it to the networks Pulumi and kubectl run from: pulumi "
+                    "config set --path 'llmchain:azure.authorizedIpRanges[0]' <cidr>"
+                )
+            # The user kubeconfig (Entra sign-in through kubelogin, no static credential):
+            # pulumi stack output --show-secrets kubeconfig
+            pulumi.export("kubeconfig", aks.kubeconfig)
             workload = aks.workload(
                 spec, image.ref, identity.client_id, extra_env, secret_values, depends_on=ready
             )

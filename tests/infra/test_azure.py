@@ -10,7 +10,7 @@ import yaml
 
 from infra.azure.cloud_init import BOOTSTRAP, cloud_init, release_script
 from infra.azure.registry import acr_refresh_token
-from infra.azure.roles import ACR_PULL, KEY_VAULT_SECRETS_USER, OPENAI_USER
+from infra.azure.roles import ACR_PULL, AKS_RBAC_CLUSTER_ADMIN, KEY_VAULT_SECRETS_USER, OPENAI_USER
 from infra.azure.serverless import container_app_size
 from infra.azure.vm import unusable_ssh_key
 from infra.plan import Plan, PlanConfigError, run_plan
@@ -216,6 +216,10 @@ def test_role_assignments_are_scoped_to_one_resource(plan: Plan) -> None:
     for assignment in assignments:
         scope = assignment.inputs["scope"]
         assert "/providers/" in scope, scope  # a resource, not a subscription or resource group
+        if assignment.inputs["roleDefinitionId"].endswith(AKS_RBAC_CLUSTER_ADMIN):
+            # the deployer (a user or a service principal: ARM looks it up), on the cluster
+            assert assignment.inputs["principalId"] == "deployer-object"
+            continue
         assert assignment.inputs["principalType"] == "ServicePrincipal"
     roles = {a.inputs["roleDefinitionId"].rsplit("/", 1)[1] for a in assignments}
     assert ACR_PULL in roles
@@ -349,7 +353,18 @@ def test_azure_openai_is_keyless_with_one_deployment(plans: dict[str, Plan]) -> 
 
 
 def test_outputs_contract(plan: Plan) -> None:
-    assert set(plan.outputs) == {"url", "image_ref", "health_url", "dashboard_url", "memory_store"}
+    extra = {"kubeconfig"} if mode_of(plan) == "cluster" else set()
+    assert (
+        set(plan.outputs)
+        == {
+            "url",
+            "image_ref",
+            "health_url",
+            "dashboard_url",
+            "memory_store",
+        }
+        | extra
+    )
     assert plan.outputs["health_url"] == plan.outputs["url"] + "/healthz"
     assert plan.outputs["memory_store"].startswith("postgresql: Flexible Server llmchain-azure-pg-")
 
