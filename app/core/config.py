@@ -145,6 +145,14 @@ class Settings(BaseSettings):
     memory_backend: MemoryBackend = MemoryBackend.SQLITE
     memory_url: str = ".data/chat.sqlite"
     memory_connect_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    # Fail fast while PostgreSQL is down: a request waits this long for a pooled
+    # connection, then gets 503 (psycopg_pool's own default is 30 s).
+    memory_pool_timeout_s: float = Field(default=5.0, gt=0, le=120)
+    # Turns of one session waiting behind the one running; one more gets 503 at once.
+    session_queue_max: int = Field(default=8, ge=0, le=10_000)
+    # PostgreSQL session leases: renewed while a turn runs, so a crashed replica's
+    # lease blocks its sessions for at most this long.
+    session_lease_s: float = Field(default=15.0, ge=1, le=600)
     chat_system_prompt: str = "You are a helpful assistant."
     chat_history_limit: int = Field(default=40, ge=2, le=10_000)
 

@@ -115,6 +115,18 @@ class StoreUnavailable(NotReady):
         )
 
 
+class SessionBusy(NotReady):
+    """Too many turns of one session are already waiting (LLMCHAIN_SESSION_QUEUE_MAX)."""
+
+    def __init__(self, waiting: int) -> None:
+        super().__init__(
+            f"{waiting} turns of this session are already waiting for the one under way "
+            "(LLMCHAIN_SESSION_QUEUE_MAX); retry later",
+            headers={"Retry-After": str(STORE_RETRY_AFTER_S)},
+            code="session_busy",
+        )
+
+
 def storage_error_types() -> tuple[type[Exception], ...]:
     """The exceptions that mean the memory store, not the request, failed.
 

@@ -76,29 +76,26 @@ async def _sqlite(settings: Settings) -> AsyncIterator[MemoryStore]:
 @asynccontextmanager
 async def _postgres(settings: Settings) -> AsyncIterator[MemoryStore]:
     from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
-    from psycopg.rows import dict_row
-    from psycopg_pool import AsyncConnectionPool
 
-    pool = AsyncConnectionPool(
-        settings.memory_url,
-        min_size=1,
-        max_size=10,
-        open=False,
-        # What AsyncPostgresSaver needs of its connections.
-        kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
-    )
+    from app.memory.pg_pool import first_connection, make_pool
+
+    await first_connection(settings)  # a wrong URL fails now, naming libpq's reason
+    pool = make_pool(settings)
     await pool.open(wait=True, timeout=settings.memory_connect_timeout_s)
     try:
         saver = AsyncPostgresSaver(pool)  # type: ignore[arg-type]
         await saver.setup()
 
         async def ping() -> None:
+            # A write that changes nothing: a standby or read-only database refuses it.
             async with pool.connection(timeout=PING_TIMEOUT_S) as conn:
-                await conn.execute("SELECT 1")
+                await conn.execute("DELETE FROM llmchain_session_leases WHERE false")
 
         # Replicas share this store: a turn also holds a lease row, so two replicas never
-        # run turns of one session at once. It outlives any turn (the request time limit).
-        leases = PostgresLeases(pool, lease_s=settings.request_timeout_s + 30)
+        # run turns of one session at once. Short, renewed while the turn runs.
+        leases = PostgresLeases(
+            pool, lease_s=settings.session_lease_s, max_waiting=settings.session_queue_max
+        )
         await leases.setup()
         location = redact_url(settings.memory_url)
         yield MemoryStore(MemoryBackend.POSTGRES, saver, location, ping, leases)

@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 from psycopg_pool import AsyncConnectionPool
 
-from app.memory.locks import PostgresLeases
+from app.core.errors import SessionBusy
+from app.memory.locks import PostgresLeases, ProcessLocks
 from tests.postgres import PostgresServer
 
 
@@ -63,6 +64,66 @@ async def test_a_cancelled_turn_releases_its_lease(pool: AsyncConnectionPool) ->
     await asyncio.wait_for(_enter(PostgresLeases(pool, lease_s=30), "chat:cancelled"), 5)
 
 
-async def _enter(leases: PostgresLeases, key: str) -> None:
+async def _enter(leases: ProcessLocks, key: str) -> None:
     async with leases.hold(key):
         pass
+
+
+async def test_a_crashed_holders_lease_is_taken_over_after_one_short_lease(
+    pool: AsyncConnectionPool,
+) -> None:
+    """A row nobody renews (its replica died) blocks the session for one lease at most."""
+    leases = PostgresLeases(pool, lease_s=1)
+    await leases.setup()
+    async with pool.connection() as conn:
+        await conn.execute(
+            "INSERT INTO llmchain_session_leases VALUES ('chat:crashed', 'dead', now() + '1 s')"
+        )
+    assert not await leases._try("chat:crashed", "too-early")
+    await asyncio.wait_for(_enter(leases, "chat:crashed"), 10)
+
+
+async def test_a_long_turn_keeps_its_lease_past_the_lease_length(
+    pool: AsyncConnectionPool,
+) -> None:
+    """The lease is renewed while the turn runs: another replica waits for the whole turn."""
+    first, second = PostgresLeases(pool, lease_s=1), PostgresLeases(pool, lease_s=1)
+    await first.setup()
+    order: list[str] = []
+    inside = asyncio.Event()
+
+    async def long_turn() -> None:
+        async with first.hold("chat:long"):
+            order.append("long in")
+            inside.set()
+            await asyncio.sleep(3.5)  # three and a half leases
+            order.append("long out")
+
+    async def other_replica() -> None:
+        await inside.wait()
+        async with second.hold("chat:long"):
+            order.append("other in")
+
+    await asyncio.wait_for(asyncio.gather(long_turn(), other_replica()), 20)
+    assert order == ["long in", "long out", "other in"]
+
+
+async def test_turns_waiting_for_one_session_are_bounded() -> None:
+    """One more than `max_waiting` is refused at once (503 session_busy), not queued."""
+    locks = ProcessLocks(max_waiting=2)
+    release = asyncio.Event()
+
+    async def turn() -> None:
+        async with locks.hold("chat:busy"):
+            await release.wait()
+
+    running = [asyncio.create_task(turn()) for _ in range(3)]  # one holds, two wait
+    await asyncio.sleep(0.05)
+    with pytest.raises(SessionBusy) as refused:
+        await asyncio.wait_for(_enter(locks, "chat:busy"), 5)
+    assert refused.value.status_code == 503
+    assert refused.value.code == "session_busy"
+    await asyncio.wait_for(_enter(locks, "chat:another"), 5)  # other sessions are free
+    release.set()
+    await asyncio.wait_for(asyncio.gather(*running), 5)
+    await asyncio.wait_for(_enter(locks, "chat:busy"), 5)  # the queue drained
