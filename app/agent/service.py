@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -155,16 +156,20 @@ class AgentService:
     ) -> AsyncIterator[str]:
         """The answer's tokens as they come (tool calls and results are not streamed)."""
         async with self.locks.hold(THREAD_PREFIX + session_id):
-            async for chunk, _meta in self.graph.astream(
+            stream = self.graph.astream(
                 {"messages": _as_messages(message)},
                 self._config(session_id),
                 context=CallContext(options or {}),
                 stream_mode="messages",
                 durability="sync",
-            ):
-                if (
-                    isinstance(chunk, AIMessageChunk | AIMessage)
-                    and chunk.text
-                    and not chunk.tool_calls
-                ):
-                    yield chunk.text
+            )
+            # Closed with this generator (a client that went away): the graph's tasks,
+            # the model call among them, are cancelled.
+            async with aclosing(stream):
+                async for chunk, _meta in stream:
+                    if (
+                        isinstance(chunk, AIMessageChunk | AIMessage)
+                        and chunk.text
+                        and not chunk.tool_calls
+                    ):
+                        yield chunk.text

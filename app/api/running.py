@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
 from typing import Any, TypeVar
 
+import anyio
 import orjson
 from langchain_core.exceptions import OutputParserException
 from langchain_core.runnables import RunnableConfig
@@ -111,6 +112,11 @@ class StreamDeadlines:
 STREAM_DEADLINES = StreamDeadlines()
 
 
+# How long closing a stream's source may take (a LangGraph run cancelling its tasks and
+# releasing its session lock) before the response gives up waiting for it.
+CLOSE_TIMEOUT_S = 10.0
+
+
 async def guarded(source: AsyncIterator[T], settings: Settings) -> AsyncGenerator[T, None]:
     """`source`'s items within LLMCHAIN_REQUEST_TIMEOUT_S and a stop's grace period.
 
@@ -119,30 +125,43 @@ async def guarded(source: AsyncIterator[T], settings: Settings) -> AsyncGenerato
     away): an `async for` left by GeneratorExit does not close what it iterates, and a
     LangGraph stream left open goes on calling the model in its own tasks. Callers close
     this generator the same way (`contextlib.aclosing`).
+
+    Each item is awaited in a task of its own, and the source closed under a shield: on a
+    client disconnect sse-starlette cancels the response through an anyio cancel scope,
+    which cancels again at every await. Cancelled that way, LangGraph's own clean-up (a
+    task that cancels the graph's node tasks) was itself cancelled before it ran, and the
+    model call went on to the end.
     """
     loop = asyncio.get_running_loop()
     request_deadline = loop.time() + settings.request_timeout_s
+    step: asyncio.Task[T] | None = None
     try:
         while True:
             deadline = STREAM_DEADLINES.deadline(request_deadline)
             if loop.time() >= deadline:
                 raise _cut(settings)
+            step = asyncio.ensure_future(_next(source))
             try:
                 async with asyncio.timeout_at(deadline) as wait:
                     STREAM_DEADLINES.watch(wait)
                     try:
-                        item = await anext(source)
+                        item = await asyncio.shield(step)
                     finally:
                         STREAM_DEADLINES.forget(wait)
             except StopAsyncIteration:
+                step = None
                 return
             except TimeoutError:
                 if not wait.expired():
                     raise  # the source's own timeout: reported as the source's failure
                 raise _cut(settings) from None
+            step = None
             yield item
     finally:
-        await aclose(source)
+        with anyio.move_on_after(CLOSE_TIMEOUT_S, shield=True) as scope:
+            await _close(source, step)
+        if scope.cancelled_caught:
+            log.warning("a stream's source did not close within %g s", CLOSE_TIMEOUT_S)
 
 
 async def aclose(stream: AsyncIterator[Any]) -> None:
@@ -150,6 +169,21 @@ async def aclose(stream: AsyncIterator[Any]) -> None:
     close = getattr(stream, "aclose", None)
     if close is not None:
         await close()
+
+
+async def _next(source: AsyncIterator[T]) -> T:
+    return await anext(source)
+
+
+async def _close(source: AsyncIterator[Any], step: asyncio.Task[Any] | None) -> None:
+    """Cancel the item being awaited, if any (once: a plain asyncio cancellation), then
+    close the source."""
+    if step is not None and not step.done():
+        step.cancel()
+        await asyncio.wait([step])
+    if step is not None and step.done() and not step.cancelled():
+        step.exception()  # retrieved: a failure after the client left is not "never retrieved"
+    await aclose(source)
 
 
 def _cut(settings: Settings) -> AppError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Any, TypedDict
 
 from langchain_core.language_models import BaseChatModel
@@ -118,14 +119,18 @@ class ChatService:
     ) -> AsyncIterator[str]:
         """Answer one message token by token; the turn is stored when the stream ends."""
         async with self.locks.hold("chat:" + session_id):
-            async for chunk, _meta in self.graph.astream(
+            stream = self.graph.astream(
                 TurnInput(message=message),
                 self._config(session_id, config, options),
                 stream_mode="messages",
                 durability="sync",
-            ):
-                if isinstance(chunk, AIMessageChunk | AIMessage) and chunk.text:
-                    yield chunk.text
+            )
+            # Closed with this generator (a client that went away): the graph's tasks,
+            # the model call among them, are cancelled, and the turn is not stored.
+            async with aclosing(stream):
+                async for chunk, _meta in stream:
+                    if isinstance(chunk, AIMessageChunk | AIMessage) and chunk.text:
+                        yield chunk.text
 
     async def history(self, session_id: str) -> list[dict[str, str]] | None:
         """The session's messages, or None when the session does not exist."""

@@ -7,6 +7,7 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
@@ -19,7 +20,7 @@ from app.api.deps import runtime_of
 from app.api.openai_options import OpenAIOptions
 from app.api.openai_route import OpenAIRoute
 from app.api.routes.chat import SESSION_ID_PATTERN, not_only_dots
-from app.api.running import as_client_error, bounded, dumps, sse_response
+from app.api.running import aclose, as_client_error, bounded, dumps, guarded, sse_response
 from app.chains.registry import Chain
 from app.chat.service import chat_messages
 from app.core.errors import InvalidInput, MethodNotAllowed, NotFound, error_body
@@ -211,6 +212,15 @@ def _chunker(cid: str, created: int, model: str, with_usage: bool) -> Callable[.
     return chunk
 
 
+async def _texts(chunks: AsyncIterator[BaseMessage]) -> AsyncIterator[str]:
+    """The text of each chunk; closing this closes the model's stream (cancels the call)."""
+    try:
+        async for chunk in chunks:
+            yield chunk.text
+    finally:
+        await aclose(chunks)
+
+
 def _history(body: ChatCompletionRequest) -> list[BaseMessage]:
     """Every message sent, as LangChain messages: what a stateless model answers."""
     return chat_messages([{"role": m.role, "content": m.text()} for m in body.messages])
@@ -251,8 +261,7 @@ async def _run(
         history = _history(body)
         model = with_call_options(runtime.chat.model, options)
         if body.stream:
-            stream = (chunk.text async for chunk in model.astream(history))
-            return "", stream
+            return "", _texts(model.astream(history))
         reply = await bounded(model.ainvoke(history), settings)
         return reply.text, None
     chain = runtime.chains.get(body.model)
@@ -293,9 +302,12 @@ async def chat_completions(
     async def events() -> AsyncIterator[dict[str, Any]]:
         yield {"data": dumps(chunk({"role": "assistant", "content": ""}))}
         try:
-            async for piece in stream:
-                if piece:
-                    yield {"data": dumps(chunk({"content": piece}))}
+            # Closed with this generator: a client that goes away cancels the model call
+            # (and a turn with memory stores nothing).
+            async with aclosing(guarded(stream, runtime.settings)) as pieces:
+                async for piece in pieces:
+                    if piece:
+                        yield {"data": dumps(chunk({"content": piece}))}
         except Exception as exc:
             err = as_client_error(exc)
             yield {"data": dumps(error_body(err.error_type, err.message, err.param, err.code))}
