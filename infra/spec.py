@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pulumi
 
+from infra import image_contract as contract
 from infra.base_image import dockerfile_default, pin
 from infra.config import DEFAULT_MODELS, SECRET_SETTINGS, Backend, Provider, StackConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_DIR = ROOT / "app"
-PORT = 8000
-SQLITE_PATH = "/data/chat.sqlite"
+PORT = contract.PORT
+SQLITE_PATH = f"{contract.DATA_DIR}/chat.sqlite"
 SHUTDOWN_GRACE_S = 30
 # Files of the build context that do not change the image (mirrors app/.dockerignore).
 _IGNORED_PARTS = {"__pycache__", ".data"}
@@ -207,7 +208,7 @@ def build_spec(
         concurrency=config.scaling.concurrency,
         env=env,
         secret_env=secret_env,
-        health_path="/healthz",
+        health_path=contract.HEALTH_PATH,
         readiness_path="/readyz",
         memory=MemoryNeed(config.memory.backend or Backend.MEMORY),
         ingress=Ingress(

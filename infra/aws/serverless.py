@@ -10,13 +10,17 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from infra import image_contract as contract
 from infra.aws import iam
 from infra.aws.loadbalancer import BACKEND_ENV
 from infra.aws.roles import runtime_policy
 from infra.outputs import all_dict
 from infra.spec import WorkloadSpec
 
-APP_USER = "10001:10001"
+# Fargate kills a container at most 120 s after SIGTERM: the container definition's
+# stopTimeout (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html,
+# read 2026-11-29: "the max stop timeout value is 120 seconds").
+FARGATE_MAX_STOP_S = 120
 # Fargate CPU units and the memory (MiB) each allows: (min, max, step).
 FARGATE = {
     256: (512, 2048, 512),
@@ -68,24 +72,22 @@ def container_definitions(
     stop_timeout: int,
 ) -> list[dict[str, Any]]:
     """The task's one container: plain settings as environment, secrets by ARN only."""
-    url = f"http://127.0.0.1:{port}{health_path}"
-    probe = f"import urllib.request; urllib.request.urlopen('{url}', timeout=2)"
     return [
         {
             "name": "app",
             "image": image,
             "essential": True,
-            "user": APP_USER,
+            "user": contract.APP_USER,
             "readonlyRootFilesystem": True,
             "portMappings": [{"containerPort": port, "protocol": "tcp", "name": "http"}],
             "environment": [{"name": k, "value": v} for k, v in sorted(env.items())],
             # ECS fetches these from Secrets Manager at start: never in the task definition.
             "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(secret_arns.items())],
             # The root filesystem is read-only; /tmp is the task's own scratch volume.
-            "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp"}],  # noqa: S108
+            "mountPoints": [{"sourceVolume": "tmp", "containerPath": contract.TMPFS}],
             "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}},
             "healthCheck": {
-                "command": ["CMD", "python3", "-c", probe],
+                "command": contract.health_command(port, health_path),
                 "interval": 15,
                 "timeout": 5,
                 "retries": 3,
@@ -180,7 +182,9 @@ class Serverless(pulumi.ComponentResource):
                     log_group=a[1],
                     region=args.region,
                     health_path=spec.health_path,
-                    stop_timeout=min(spec.shutdown_grace_s + 15, 120),
+                    stop_timeout=contract.stop_timeout(
+                        spec.shutdown_grace_s, cap=FARGATE_MAX_STOP_S
+                    ),
                 )
             )
         )

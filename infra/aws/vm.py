@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from infra import image_contract as contract
 from infra.aws import iam
 from infra.aws.cloud_init import cloud_init
 from infra.aws.loadbalancer import BACKEND_ENV
@@ -95,7 +96,7 @@ class Vm(pulumi.ComponentResource):
                     secret_arns=a[3],
                     log_group=a[2],
                     port=spec.port,
-                    stop_timeout=spec.shutdown_grace_s + 10,
+                    stop_timeout=contract.stop_timeout(spec.shutdown_grace_s),
                 ).encode()
             ).decode()
         )

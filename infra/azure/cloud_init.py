@@ -6,11 +6,10 @@ import shlex
 from collections.abc import Mapping
 from string import Template
 
-import yaml
+from infra import vm_boot
+from infra.image_contract import APP_UID
 
-SECRETS_DIR = "/run/llmchain/secrets"  # tmpfs: secrets never touch the disk
-CONTAINER_SECRETS_DIR = "/run/secrets/llmchain"
-APP_UID = 10001
+SECRETS_DIR = vm_boot.HOST_SECRETS_DIR
 BOOTSTRAP_PATH = "/usr/local/lib/llmchain-bootstrap.py"
 
 # Run at every start: the VM's managed identity (IMDS) gets an ACR token and the secrets.
@@ -50,7 +49,7 @@ os.chown("$secrets_dir", $uid, $uid)
 """).substitute(secrets_dir=SECRETS_DIR, uid=APP_UID)
 
 
-ENV_FILE = "/etc/llmchain/env"  # the app's settings (docker --env-file)
+ENV_FILE = vm_boot.ENV_FILE
 IMAGE_FILE = "/etc/llmchain/image"  # LLMCHAIN_IMAGE=<ref@digest> (systemd EnvironmentFile)
 
 
@@ -78,61 +77,29 @@ def cloud_init(
         vault,
         *(f"{k}={v}" for k, v in sorted(secret_names.items())),
     ]
-    run = " ".join(
-        [
-            "/usr/bin/docker run --rm --name llmchain",
-            f"-p {port}:{port}",
-            "--read-only --tmpfs /tmp:rw,noexec,nosuid,size=64m",
-            f"--user {APP_UID}:{APP_UID} --cap-drop ALL --security-opt no-new-privileges",
-            f"--env-file {ENV_FILE}",
-            f"-v {SECRETS_DIR}:{CONTAINER_SECRETS_DIR}:ro",
-            "--log-driver journald",
-            "${LLMCHAIN_IMAGE}",
-        ]
-    )
-    unit = "\n".join(
-        [
-            "[Unit]",
-            "Description=llmchain",
-            "After=docker.service network-online.target",
-            "Requires=docker.service",
-            # Written by the release extension; until then there is nothing to run.
-            f"ConditionPathExists={IMAGE_FILE}",
-            "[Service]",
-            f"EnvironmentFile={IMAGE_FILE}",
-            "Restart=always",
-            "RestartSec=5",
-            "TimeoutStartSec=600",
-            f"ExecStartPre=/usr/bin/python3 {BOOTSTRAP_PATH} " + shlex.join(args),
-            "ExecStartPre=/bin/sh -c 'docker login --username 00000000-0000-0000-0000-000000000000 "
+    unit = vm_boot.unit(
+        prepare=[
+            f"/usr/bin/python3 {BOOTSTRAP_PATH} " + shlex.join(args),
+            "/bin/sh -c 'docker login --username 00000000-0000-0000-0000-000000000000 "
             f"--password-stdin {registry} < /run/llmchain/acr-token'",
-            "ExecStartPre=/usr/bin/docker pull ${LLMCHAIN_IMAGE}",
-            f"ExecStart={run}",
-            f"ExecStop=/usr/bin/docker stop -t {stop_timeout} llmchain",
-            f"TimeoutStopSec={stop_timeout + 10}",
-            "[Install]",
-            "WantedBy=multi-user.target",
-            "",
-        ]
+        ],
+        image="${LLMCHAIN_IMAGE}",
+        run=vm_boot.docker_run(
+            image="${LLMCHAIN_IMAGE}", port=port, log_flags=["--log-driver journald"]
+        ),
+        stop_timeout=stop_timeout,
+        # Written by the release extension; until then there is nothing to run.
+        conditions=[f"ConditionPathExists={IMAGE_FILE}"],
+        environment_files=[IMAGE_FILE],
     )
-    document = {
-        "package_update": True,
-        "packages": ["docker.io"],
-        "write_files": [
-            {"path": BOOTSTRAP_PATH, "permissions": "0700", "content": BOOTSTRAP},
-            {
-                "path": "/etc/systemd/system/llmchain.service",
-                "permissions": "0644",
-                "content": unit,
-            },
+    return vm_boot.cloud_config(
+        files=[
+            vm_boot.file(BOOTSTRAP_PATH, BOOTSTRAP, "0700"),
+            vm_boot.file(vm_boot.UNIT_PATH, unit),
         ],
-        "runcmd": [
-            ["systemctl", "enable", "--now", "docker"],
-            ["systemctl", "daemon-reload"],
-            ["systemctl", "enable", "llmchain"],  # started by the release script
-        ],
-    }
-    return "#cloud-config\n" + yaml.safe_dump(document, sort_keys=False, width=1000)
+        apt_packages=["docker.io"],
+        start=False,  # started by the release script
+    )
 
 
 def release_script(*, image_ref: str, env: Mapping[str, str]) -> str:
@@ -145,8 +112,7 @@ def release_script(*, image_ref: str, env: Mapping[str, str]) -> str:
     scale set's model changes and its rolling upgrade policy carries the release to every
     instance, batch by batch, each batch healthy (/healthz) before the next.
     """
-    env_file = "".join(f"{k}={v}\n" for k, v in sorted(env.items()))
-    env_file += f"LLMCHAIN_SECRETS_DIR={CONTAINER_SECRETS_DIR}\n"
+    env_file = vm_boot.env_file(env)
     return "\n".join(
         [
             "#!/bin/sh",

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_azure_native as azure
 
+from infra import image_contract as contract
 from infra.spec import WorkloadSpec
 
 
@@ -164,7 +165,7 @@ class ContainerApp(pulumi.ComponentResource):
                         )
                     ],
                 ),
-                termination_grace_period_seconds=spec.shutdown_grace_s + 10,
+                termination_grace_period_seconds=contract.stop_timeout(spec.shutdown_grace_s),
             ),
             tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),

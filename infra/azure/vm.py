@@ -12,6 +12,7 @@ import pulumi_random as random
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from infra import image_contract as contract
 from infra.azure.cloud_init import cloud_init, release_script
 from infra.outputs import all_dict
 from infra.spec import WorkloadSpec
@@ -50,7 +51,8 @@ class ScaleSetArgs:
     vault_name: pulumi.Input[str]
     secret_names: Mapping[str, str]  # setting -> Key Vault secret name
     extra_env: Mapping[str, pulumi.Input[str]]
-    # Private stacks: the internal load balancer's fixed address in the VMs' subnet (the url).
+    # Private stacks (the url) and stacks with a domain (Application Gateway's backend): the
+    # internal load balancer's fixed address in the VMs' subnet; None: a public load balancer.
     private_ip: str | None = None
     # Cloud-init pulls with AcrPull and reads Key Vault on first boot: the grants, the secret
     # values, the database and the model deployment exist before any instance does.
@@ -75,7 +77,7 @@ class ScaleSet(pulumi.ComponentResource):
         frontend_id = _child_id(rg, lb_name, "frontendIPConfigurations", "front")
         pool_id = _child_id(rg, lb_name, "backendAddressPools", "pool")
         probe_id = _child_id(rg, lb_name, "probes", "ready")
-        if spec.ingress.public:
+        if args.private_ip is None:  # public; private stacks and a domain's gateway: internal
             address = azure.network.PublicIPAddress(
                 f"{name}-ip",
                 resource_group_name=rg,
@@ -90,8 +92,6 @@ class ScaleSet(pulumi.ComponentResource):
             )
             host: pulumi.Output[str] = address.ip_address.apply(lambda ip: ip or "")
         else:
-            if args.private_ip is None:
-                raise ValueError("a private scale set needs its load balancer's private address")
             # An internal load balancer in the VMs' subnet, reachable from the VNet (the
             # subnet's NSG admits VirtualNetwork on the service port).
             frontend = azure.network.FrontendIPConfigurationArgs(
@@ -150,7 +150,7 @@ class ScaleSet(pulumi.ComponentResource):
                     vault=a[3],
                     secret_names=secret_names,
                     port=spec.port,
-                    stop_timeout=spec.shutdown_grace_s + 10,
+                    stop_timeout=contract.stop_timeout(spec.shutdown_grace_s),
                 ).encode()
             ).decode()
         )

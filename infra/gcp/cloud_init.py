@@ -6,11 +6,10 @@ import shlex
 from collections.abc import Mapping
 from string import Template
 
-import yaml
+from infra import vm_boot
+from infra.image_contract import APP_UID
 
-SECRETS_DIR = "/run/llmchain/secrets"  # tmpfs: secrets never touch the disk
-CONTAINER_SECRETS_DIR = "/run/secrets/llmchain"
-APP_UID = 10001
+SECRETS_DIR = vm_boot.HOST_SECRETS_DIR
 BOOTSTRAP_PATH = "/usr/local/lib/llmchain-bootstrap.py"
 
 # At every start the VM's service account (metadata server) logs Docker in to Artifact
@@ -59,58 +58,21 @@ def cloud_init(
 
     secret_versions: setting -> the version number the stack created for its secret.
     """
-    env_file = "".join(f"{k}={v}\n" for k, v in sorted(env.items()))
-    env_file += f"LLMCHAIN_SECRETS_DIR={CONTAINER_SECRETS_DIR}\n"
     pinned = (f"{k}={v}@{secret_versions[k]}" for k, v in sorted(secret_ids.items()))
     args = [project, registry, *pinned]
-    run = " ".join(
-        [
-            "/usr/bin/docker run --rm --name llmchain",
-            f"-p {port}:{port}",
-            "--read-only --tmpfs /tmp:rw,noexec,nosuid,size=64m",
-            f"--user {APP_UID}:{APP_UID} --cap-drop ALL --security-opt no-new-privileges",
-            "--env-file /etc/llmchain/env",
-            f"-v {SECRETS_DIR}:{CONTAINER_SECRETS_DIR}:ro",
-            "--log-driver gcplogs",
-            shlex.quote(image_ref),
-        ]
+    image = shlex.quote(image_ref)
+    unit = vm_boot.unit(
+        # One step: the service account's token logs Docker in and reads the secrets.
+        prepare=[f"/usr/bin/python3 {BOOTSTRAP_PATH} " + shlex.join(args)],
+        image=image,
+        run=vm_boot.docker_run(image=image, port=port, log_flags=["--log-driver gcplogs"]),
+        stop_timeout=stop_timeout,
     )
-    unit = "\n".join(
-        [
-            "[Unit]",
-            "Description=llmchain",
-            "After=docker.service network-online.target",
-            "Requires=docker.service",
-            "[Service]",
-            "Restart=always",
-            "RestartSec=5",
-            "TimeoutStartSec=600",
-            f"ExecStartPre=/usr/bin/python3 {BOOTSTRAP_PATH} " + shlex.join(args),
-            f"ExecStartPre=/usr/bin/docker pull {shlex.quote(image_ref)}",
-            f"ExecStart={run}",
-            f"ExecStop=/usr/bin/docker stop -t {stop_timeout} llmchain",
-            f"TimeoutStopSec={stop_timeout + 10}",
-            "[Install]",
-            "WantedBy=multi-user.target",
-            "",
-        ]
+    return vm_boot.cloud_config(
+        files=[
+            vm_boot.file(vm_boot.ENV_FILE, vm_boot.env_file(env), "0600"),
+            vm_boot.file(BOOTSTRAP_PATH, BOOTSTRAP, "0700"),
+            vm_boot.file(vm_boot.UNIT_PATH, unit),
+        ],
+        apt_packages=["docker.io"],
     )
-    document = {
-        "package_update": True,
-        "packages": ["docker.io"],
-        "write_files": [
-            {"path": "/etc/llmchain/env", "permissions": "0600", "content": env_file},
-            {"path": BOOTSTRAP_PATH, "permissions": "0700", "content": BOOTSTRAP},
-            {
-                "path": "/etc/systemd/system/llmchain.service",
-                "permissions": "0644",
-                "content": unit,
-            },
-        ],
-        "runcmd": [
-            ["systemctl", "enable", "--now", "docker"],
-            ["systemctl", "daemon-reload"],
-            ["systemctl", "enable", "--now", "llmchain"],
-        ],
-    }
-    return "#cloud-config\n" + yaml.safe_dump(document, sort_keys=False, width=1000)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from infra import image_contract as contract
 from infra.gcp.cloud_init import cloud_init
 from infra.gcp.network import TARGET_TAG
 from infra.outputs import all_dict
@@ -74,7 +75,7 @@ class InstanceGroup(pulumi.ComponentResource):
                 secret_ids=a[1],
                 secret_versions=a[3],
                 port=spec.port,
-                stop_timeout=spec.shutdown_grace_s + 10,
+                stop_timeout=contract.stop_timeout(spec.shutdown_grace_s),
             )
         )
         template = gcp.compute.InstanceTemplate(

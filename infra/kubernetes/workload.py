@@ -58,10 +58,11 @@ from pulumi_kubernetes.networking.v1 import (
 )
 from pulumi_kubernetes.policy.v1 import PodDisruptionBudgetSpecArgs
 
+from infra import image_contract as contract
 from infra.spec import WorkloadSpec
 
-APP_UID = 10001  # the image's user (app/Dockerfile)
-SECRETS_DIR = "/var/run/secrets/llmchain"
+APP_UID = contract.APP_UID
+SECRETS_DIR = contract.SECRETS_DIR
 SERVICE_PORT = 80
 # Out: DNS, HTTPS (model providers, cloud APIs), PostgreSQL (chat memory).
 DEFAULT_EGRESS_PORTS: tuple[tuple[int, str], ...] = (
@@ -232,9 +233,9 @@ class KubernetesWorkload(pulumi.ComponentResource):
                         service_account_name=account.metadata.name,
                         automount_service_account_token=args.automount_token,
                         # SIGTERM -> in-flight requests and streams finish -> exit.
-                        termination_grace_period_seconds=spec.shutdown_grace_s
-                        + PRESTOP_SLEEP_S
-                        + 10,
+                        termination_grace_period_seconds=contract.stop_timeout(
+                            spec.shutdown_grace_s + PRESTOP_SLEEP_S
+                        ),
                         security_context=PodSecurityContextArgs(
                             run_as_non_root=True,
                             run_as_user=APP_UID,

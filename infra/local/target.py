@@ -8,23 +8,10 @@ import pulumi
 import pulumi_docker as docker
 import pulumi_docker_build as docker_build
 
+from infra import image_contract as contract
 from infra.image import AppImage, AppImageArgs
 from infra.spec import WorkloadSpec
 from infra.targets import TargetOutputs
-
-APP_UID = "10001:10001"  # the image's non-root user (app/Dockerfile)
-
-
-def healthcheck_command(port: int, path: str) -> list[str]:
-    """The container's health check, exec form, with no whitespace in any argument.
-
-    The image has python3 but no curl. Podman's Docker-compatible API joins and re-splits
-    the probe on whitespace, so a one-liner with spaces reaches python3 in pieces and the
-    container never turns healthy; one expression without a space survives any splitting.
-    """
-    url = f"http://127.0.0.1:{port}{path}"
-    probe = f"__import__('urllib.request').request.urlopen('{url}',timeout=2)"
-    return ["CMD", "python3", "-c", probe]
 
 
 def env_list(spec: WorkloadSpec) -> pulumi.Output[list[str]]:
@@ -83,7 +70,9 @@ class LocalTarget(pulumi.ComponentResource):
                 ),
             )
             mounts.append(
-                docker.ContainerVolumeArgs(volume_name=self.volume.name, container_path="/data")
+                docker.ContainerVolumeArgs(
+                    volume_name=self.volume.name, container_path=contract.DATA_DIR
+                )
             )
         self.image = AppImage(
             f"{name}-app",
@@ -104,7 +93,7 @@ class LocalTarget(pulumi.ComponentResource):
             networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=self.network.name)],
             volumes=mounts,
             healthcheck=docker.ContainerHealthcheckArgs(
-                tests=healthcheck_command(spec.port, spec.health_path),
+                tests=contract.health_command(spec.port, spec.health_path),
                 interval="15s",
                 timeout="3s",
                 start_period="10s",
@@ -116,13 +105,13 @@ class LocalTarget(pulumi.ComponentResource):
             wait_timeout=120,
             read_only=True,
             tmpfs={"/tmp": "rw,noexec,nosuid,size=64m"},  # noqa: S108 - the container's own tmpfs
-            user=APP_UID,
+            user=contract.APP_USER,
             capabilities=docker.ContainerCapabilitiesArgs(drops=["ALL"]),
             security_opts=["no-new-privileges:true"],
             memory=spec.memory_mib,
             cpus=f"{spec.cpu:g}",
             stop_signal="SIGTERM",
-            stop_timeout=spec.shutdown_grace_s + 5,
+            stop_timeout=contract.stop_timeout(spec.shutdown_grace_s),
             labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in labels],
             opts=child,
         )

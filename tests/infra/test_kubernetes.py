@@ -106,7 +106,7 @@ def test_identity_annotations_and_no_token_by_default(plan: Plan) -> None:
 def test_settings_in_a_configmap_secrets_as_mounted_files(plan: Plan) -> None:
     data = obj(plan, "ConfigMap").inputs["data"]
     assert data["LLMCHAIN_PROVIDER"] == "bedrock"
-    assert data["LLMCHAIN_SECRETS_DIR"] == "/var/run/secrets/llmchain"
+    assert data["LLMCHAIN_SECRETS_DIR"] == "/run/secrets/llmchain"  # the image contract's path
     secret = obj(plan, "Secret").inputs
     assert secret["stringData"] == "[secret]"
     container = pod(plan)["containers"][0]
@@ -118,7 +118,7 @@ def test_settings_in_a_configmap_secrets_as_mounted_files(plan: Plan) -> None:
     mounts = {m["name"]: m for m in container["volumeMounts"]}
     assert mounts["secrets"] == {
         "name": "secrets",
-        "mountPath": "/var/run/secrets/llmchain",
+        "mountPath": "/run/secrets/llmchain",
         "readOnly": True,
     }
     assert "pa55word" not in str(plan.to_json()) and "key-1" not in str(plan.to_json())

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from infra.image_contract import health_command as healthcheck_command
 from infra.local.engine import (
     UNIX_DEFAULT,
     WINDOWS_DEFAULT,
     EngineError,
     resolve_host,
 )
-from infra.local.target import healthcheck_command
 from infra.plan import PlanConfigError, run_plan
 
 COLIMA = "unix:///Users/me/.colima/default/docker.sock"

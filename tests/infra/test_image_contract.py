@@ -1,0 +1,73 @@
+"""The image contract in infra/ is what app/Dockerfile builds, and every target uses it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from infra import image_contract as contract
+from infra import vm_boot
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCKERFILE = (ROOT / "app" / "Dockerfile").read_text()
+
+
+def test_the_dockerfile_builds_what_the_contract_says() -> None:
+    """uid, port, data dir and health path: one value, in the image and in infra."""
+    uid = str(contract.APP_UID)
+    assert re.search(rf"useradd [^\n]*--uid {uid} --gid {uid}", DOCKERFILE)
+    assert re.search(rf"groupadd [^\n]*--gid {uid}", DOCKERFILE)
+    assert f"USER {contract.APP_USER}" in DOCKERFILE
+    assert f"EXPOSE {contract.PORT}" in DOCKERFILE
+    assert f"PORT={contract.PORT}" in DOCKERFILE
+    assert f'VOLUME ["{contract.DATA_DIR}"]' in DOCKERFILE
+    assert f"chown {contract.APP_USER} {contract.DATA_DIR}" in DOCKERFILE
+    assert f"LLMCHAIN_MEMORY_URL={contract.DATA_DIR}/" in DOCKERFILE
+    healthcheck = DOCKERFILE[DOCKERFILE.index("HEALTHCHECK") :]
+    assert contract.HEALTH_PATH in healthcheck.split("CMD", 1)[1].splitlines()[0]
+
+
+def test_one_stop_rule_with_the_platform_cap() -> None:
+    """The kill comes STOP_MARGIN_S after the grace, never past a platform's maximum."""
+    assert contract.stop_timeout(30) == 30 + contract.STOP_MARGIN_S
+    assert contract.stop_timeout(115, cap=120) == 120
+
+
+def test_the_health_command_has_no_whitespace_and_probes_the_path() -> None:
+    """Podman re-splits on whitespace: one argument per word, the URL inside."""
+    command = contract.health_command(8123)
+    assert command[:3] == ["CMD", "python3", "-c"]
+    assert not any(" " in part for part in command)
+    assert f"http://127.0.0.1:8123{contract.HEALTH_PATH}" in command[3]
+    compiled = compile(command[3], "<probe>", "eval")  # valid Python
+    assert compiled
+
+
+def test_no_target_writes_the_contract_values_itself() -> None:
+    """The uid and the secrets path are written once: in image_contract.py."""
+    offenders = []
+    for path in (ROOT / "infra").rglob("*.py"):
+        if path.name == "image_contract.py":
+            continue
+        text = path.read_text()
+        for value in (str(contract.APP_UID), contract.SECRETS_DIR, "/var/run/secrets/llmchain"):
+            if value in text:
+                offenders.append(f"{path.relative_to(ROOT)}: {value}")
+    assert not offenders, offenders
+
+
+@pytest.mark.parametrize("grace", [5, 30])
+def test_the_vm_unit_stops_after_docker_stop(grace: int) -> None:
+    """systemd waits longer than `docker stop -t`, so the app's drain is never cut."""
+    stop = contract.stop_timeout(grace)
+    unit = vm_boot.unit(prepare=[], image="img", run="run", stop_timeout=stop)
+    assert f"docker stop -t {stop} llmchain" in unit
+    assert f"TimeoutStopSec={stop + contract.STOP_MARGIN_S}" in unit
+
+
+def test_the_vm_env_file_names_the_secrets_mount() -> None:
+    """Every cloud's VM tells the app where its secrets are mounted."""
+    text = vm_boot.env_file({"B": "2", "A": "1"})
+    assert text == f"A=1\nB=2\nLLMCHAIN_SECRETS_DIR={contract.SECRETS_DIR}\n"
