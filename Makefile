@@ -12,7 +12,8 @@ PORT   ?= 8000
 
 RUN_STAMP := $(VENV)/.run-deps
 DEV_STAMP := $(VENV)/.dev-deps
-APP_REQS  := app/requirements.txt $(wildcard app/requirements/*.txt)
+# The lock files (make lock): every package pinned with its hashes; the .txt files are inputs.
+RUN_LOCKS := app/requirements.lock requirements.lock
 
 .DEFAULT_GOAL := help
 # The image: docker when its engine answers, else podman. BASE_IMAGE=... to override.
@@ -24,7 +25,7 @@ ENGINE     ?= $(shell if docker info >/dev/null 2>&1; then echo docker; \
 # podman drops HEALTHCHECK unless the image is in docker format.
 ENGINE_FLAGS = $(if $(filter podman,$(ENGINE)),--format docker)
 
-.PHONY: help venv run test lint types check fmt bench policy readiness image base-image clean
+.PHONY: help venv deps lock run test lint types check fmt bench policy readiness image base-image clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -33,18 +34,24 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(RUN_STAMP): $(PY) $(APP_REQS) requirements.txt
-	$(PY) -m pip install --quiet -r app/requirements.txt -r requirements.txt
+$(RUN_STAMP): $(PY) $(RUN_LOCKS)
+	$(PY) -m pip install --quiet --require-hashes -r app/requirements.lock -r requirements.lock
 	touch $@
 
-$(DEV_STAMP): $(PY) $(APP_REQS) requirements.txt requirements-dev.txt requirements-checkov.txt
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+$(DEV_STAMP): $(PY) $(RUN_LOCKS) requirements-dev.lock requirements-checkov.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
 	# checkov pins old boto3 and packaging: it gets a virtualenv of its own.
 	test -x $(VENV)/checkov/bin/python || $(PYTHON) -m venv $(VENV)/checkov
 	$(VENV)/checkov/bin/python -m pip install --quiet -r requirements-checkov.txt
 	touch $@ $(RUN_STAMP)
 
 venv: $(DEV_STAMP)  ## create venv/ with everything the tests and tools need
+
+deps: $(RUN_STAMP)  ## venv/ with just what the service and `pulumi up` need (CI's preview and deploy)
+
+lock: $(PY)  ## re-resolve the *.lock files from the requirements*.txt inputs (UPGRADE=1: newest)
+	test -x $(VENV)/bin/uv || $(PY) -m pip install --quiet "$$(grep -E '^uv==' requirements-dev.txt | cut -d' ' -f1)"
+	UV=$(abspath $(VENV))/bin/uv scripts/lock.sh
 
 run: $(RUN_STAMP)  ## serve on http://127.0.0.1:$(PORT) (fake model, SQLite in .data/); venv/ serves `pulumi up` too
 	PORT=$(PORT) $(PY) -m app

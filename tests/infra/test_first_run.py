@@ -159,8 +159,10 @@ def test_make_run_leaves_a_venv_pulumi_can_use(tmp_path: Path) -> None:
     # venv/ first, so it must install the program's requirements too.
     commands = dry_run("run", tmp_path / "venv")
     installs = [line for line in commands.splitlines() if "pip install" in line]
-    assert any("-r requirements.txt" in line for line in installs), installs
-    assert any("-r app/requirements.txt" in line for line in installs), installs
+    # From the lock files (issue 19): the program's and the service's, hashes checked.
+    assert any("-r requirements.lock" in line for line in installs), installs
+    assert any("-r app/requirements.lock" in line for line in installs), installs
+    assert all("--require-hashes" in line for line in installs if "-r " in line), installs
 
 
 def test_pulumi_uses_the_makefile_venv() -> None:
