@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import FrameType
 
 import uvicorn
 
+from app.api.running import STREAM_DEADLINES
 from app.chains.registry import load_chains
 from app.core.config import load_settings, unknown_variables
 from app.core.errors import ConfigError
@@ -24,12 +28,28 @@ class Server(uvicorn.Server):
     is a clean stop, and container runtimes and tests should see it as one.
     """
 
+    loop: asyncio.AbstractEventLoop | None = None
+
     @contextmanager
     def capture_signals(self) -> Iterator[None]:
         """Let uvicorn handle the signals, then forget them instead of re-raising."""
         with super().capture_signals():
             yield
             self._captured_signals.clear()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """Remember the event loop, for the signal handler."""
+        self.loop = asyncio.get_running_loop()
+        await super().startup(sockets)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        """Begin the stop; open streams are told when their grace period ends."""
+        stopping = self.should_exit
+        super().handle_exit(sig, frame)
+        grace = self.config.timeout_graceful_shutdown
+        if not stopping and self.loop is not None and grace is not None:
+            # A signal handler runs between two bytecodes of the loop's thread: hand over.
+            self.loop.call_soon_threadsafe(STREAM_DEADLINES.begin_shutdown, float(grace))
 
 
 def warn_unknown_variables() -> None:

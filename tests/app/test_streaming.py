@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -108,3 +109,93 @@ def test_sigterm_lets_a_stream_and_a_request_in_flight_finish(servers: ServerFac
     events = sse_events(streamed.text)
     assert events[-1][0] == "end"
     assert "".join(json.loads(d) for e, d in events if e == "data") == invoked.json()["output"]
+
+
+def test_a_stream_cut_by_a_short_grace_ends_with_an_error_event(servers: ServerFactory) -> None:
+    """SIGTERM with a 2 s grace while slow answers stream: each ends with an error event
+    (LangServe's `error` event; OpenAI's error object) instead of just stopping."""
+    server = servers.start(
+        {"LLMCHAIN_FAKE_TOKEN_LATENCY_MS": "400", "LLMCHAIN_SHUTDOWN_GRACE_S": "2"}
+    )
+    long = " ".join(["word"] * 60)  # 60+ tokens at 400 ms: far beyond the grace period
+
+    def chain_stream(started: threading.Event) -> list[str]:
+        with (
+            httpx.Client(base_url=server.url, timeout=30) as client,
+            client.stream("POST", f"{PRODUCT}/stream", json={"input": {"product": long}}) as r,
+        ):
+            lines = []
+            for line in r.iter_lines():
+                lines.append(line)
+                if line.startswith("event: data"):
+                    started.set()
+            return lines
+
+    def openai_stream(started: threading.Event) -> list[str]:
+        body = {
+            "model": "chat",
+            "user": "cut-by-stop",
+            "stream": True,
+            "messages": [{"role": "user", "content": long}],
+        }
+        with (
+            httpx.Client(base_url=server.url, timeout=30) as client,
+            client.stream("POST", "/v1/chat/completions", json=body) as r,
+        ):
+            lines = []
+            for line in r.iter_lines():
+                lines.append(line)
+                if '"content":"[' in line:
+                    started.set()
+            return lines
+
+    events = [threading.Event(), threading.Event()]
+    with ThreadPoolExecutor(2) as pool:
+        chain = pool.submit(chain_stream, events[0])
+        oai = pool.submit(openai_stream, events[1])
+        for event in events:
+            assert event.wait(30), "no token streamed"
+        server.proc.send_signal(signal.SIGTERM)
+        chain_lines, oai_lines = chain.result(30), oai.result(30)
+    assert server.proc.wait(30) == 0
+
+    chain_events = sse_events("\n".join(chain_lines))
+    assert chain_events[-1][0] == "error", chain_events[-3:]
+    error = json.loads(chain_events[-1][1])
+    assert error["status_code"] == 503
+    assert "LLMCHAIN_SHUTDOWN_GRACE_S" in error["message"]
+
+    data = [line[6:] for line in oai_lines if line.startswith("data: ")]
+    last = json.loads(data[-1])
+    assert last["error"]["type"] == "unavailable", data[-3:]
+    assert last["error"]["code"] == "shutting_down"
+    assert "LLMCHAIN_SHUTDOWN_GRACE_S" in last["error"]["message"]
+    assert "[DONE]" not in data
+
+
+def test_a_stream_longer_than_the_request_timeout_ends_with_a_timeout_event(
+    servers: ServerFactory,
+) -> None:
+    """LLMCHAIN_REQUEST_TIMEOUT_S bounds a stream as it bounds a call (issue 17 item 20)."""
+    server = servers.start(
+        {"LLMCHAIN_FAKE_TOKEN_LATENCY_MS": "300", "LLMCHAIN_REQUEST_TIMEOUT_S": "2"}
+    )
+    long = " ".join(["word"] * 60)  # 60+ tokens at 300 ms each
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        events = sse_events(
+            client.post(f"{PRODUCT}/stream", json={"input": {"product": long}}).text
+        )
+        body = {"model": "chat", "stream": True, "messages": [{"role": "user", "content": long}]}
+        data = [
+            line[6:]
+            for line in client.post("/v1/chat/completions", json=body).text.splitlines()
+            if line.startswith("data: ")
+        ]
+    assert [e for e, _ in events].count("data") >= 1  # it streamed, then it was cut
+    assert events[-1][0] == "error"
+    error = json.loads(events[-1][1])
+    assert error["status_code"] == 504
+    assert "LLMCHAIN_REQUEST_TIMEOUT_S" in error["message"]
+    last = json.loads(data[-1])
+    assert last["error"]["type"] == "timeout"
+    assert "LLMCHAIN_REQUEST_TIMEOUT_S" in last["error"]["message"]
