@@ -91,6 +91,7 @@ def create_app(
                 store,
                 settings.agent_max_model_calls,
                 settings.agent_max_tool_calls,
+                settings.agent_history_tokens,
             ),
             store=store,
         )

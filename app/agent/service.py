@@ -1,8 +1,15 @@
-"""The agent: `langchain.agents.create_agent` with the tools, call limits and per-session memory."""
+"""The agent: `langchain.agents.create_agent` with the tools, call limits and per-session memory.
+
+A session's memory is a window of LLMCHAIN_AGENT_HISTORY_TOKENS (approximate tokens): the
+model is sent no more, and what falls out of it leaves the checkpointed state at the end of
+each turn, whose superseded checkpoints are then pruned. A stateless call (no session) runs
+a graph without a checkpointer and stores nothing.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+import uuid
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -22,11 +29,15 @@ from langchain_core.messages import (
     AnyMessage,
     BaseMessage,
     HumanMessage,
+    RemoveMessage,
     ToolMessage,
+    trim_messages,
 )
+from langchain_core.messages.utils import count_tokens_approximately
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 
+from app.memory.conversations import AGENT, thread_id
 from app.memory.store import MemoryStore
 from app.providers.resilience import with_call_options
 
@@ -34,7 +45,6 @@ SYSTEM_PROMPT = (
     "You are llmchain's assistant. Use the tools for arithmetic, the current time, the "
     "service's own documents and (when allowed) web pages; answer briefly from their results."
 )
-THREAD_PREFIX = "agent:"  # the same checkpointer as chat, its own threads
 
 
 @dataclass
@@ -45,9 +55,14 @@ class AgentReply:
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _reply_of(messages: list[BaseMessage], since: int) -> AgentReply:
-    """The final answer of a run and the tool calls made in it (results joined by call id)."""
-    new = messages[since:]
+def _reply_of(messages: list[BaseMessage], asked: str) -> AgentReply:
+    """The final answer of a run and the tool calls made in it (results joined by call id).
+
+    The run's messages are those after the one it was asked with (id `asked`): the
+    window may have dropped older ones, so a count from the start would not do.
+    """
+    start = next((i for i, m in enumerate(messages) if m.id == asked), -1)
+    new = messages[start + 1 :]
     results = {m.tool_call_id: m.text for m in new if isinstance(m, ToolMessage)}
     calls = [
         {"name": call["name"], "args": call["args"], "result": results.get(call["id"] or "")}
@@ -59,11 +74,12 @@ def _reply_of(messages: list[BaseMessage], since: int) -> AgentReply:
     return AgentReply(reply=final.text if final else "", tool_calls=calls)
 
 
-def _as_messages(message: str | Sequence[BaseMessage]) -> list[AnyMessage | dict[str, Any]]:
-    """A new user message, or a conversation as it was sent."""
-    if isinstance(message, str):
-        return [HumanMessage(message)]
-    return [cast(AnyMessage, m) for m in message]
+def _as_messages(message: str | Sequence[BaseMessage]) -> tuple[list[AnyMessage], str]:
+    """A new user message, or a conversation as it was sent; and the id of its last message."""
+    given: list[BaseMessage] = [HumanMessage(message)] if isinstance(message, str) else [*message]
+    asked = f"ask-{uuid.uuid4().hex}"
+    given[-1] = given[-1].model_copy(update={"id": asked})
+    return [cast(AnyMessage, m) for m in given], asked
 
 
 @dataclass
@@ -89,6 +105,48 @@ class ModelOptionsMiddleware(AgentMiddleware[Any, CallContext]):
         return await handler(request)
 
 
+class HistoryWindow(AgentMiddleware[Any, CallContext]):
+    """The model sees, and the session keeps, the last `max_tokens` of the conversation.
+
+    LangChain's `trim_messages` with its approximate counter (about 4 characters a
+    token), starting on a user message so no tool result is cut from its call. The
+    latest user message always stays, even alone over the budget.
+    """
+
+    def __init__(self, max_tokens: int) -> None:
+        super().__init__()
+        self.max_tokens = max_tokens
+
+    def window(self, messages: Sequence[AnyMessage]) -> list[AnyMessage]:
+        """The last messages within the budget."""
+        kept = trim_messages(
+            messages,
+            max_tokens=self.max_tokens,
+            token_counter=count_tokens_approximately,
+            strategy="last",
+            start_on="human",
+        )
+        if kept:
+            return cast(list[AnyMessage], kept)
+        humans = [i for i, m in enumerate(messages) if isinstance(m, HumanMessage)]
+        return list(messages[humans[-1] if humans else 0 :])
+
+    async def awrap_model_call(
+        self,
+        request: ModelRequest[CallContext],
+        handler: Callable[[ModelRequest[CallContext]], Awaitable[ModelResponse[Any]]],
+    ) -> ModelResponse[Any]:
+        """Send the model the window only."""
+        return await handler(request.override(messages=self.window(request.messages)))
+
+    async def aafter_agent(self, state: Any, runtime: Any) -> dict[str, Any] | None:
+        """At the end of a run, drop what fell out of the window from the stored state."""
+        messages = state["messages"]
+        kept = {m.id for m in self.window(messages)}
+        gone = [RemoveMessage(id=m.id) for m in messages if m.id and m.id not in kept]
+        return {"messages": gone} if gone else None
+
+
 class AgentService:
     """Runs agent turns; one at a time per session, like chat."""
 
@@ -99,77 +157,110 @@ class AgentService:
         store: MemoryStore,
         max_model_calls: int,
         max_tool_calls: int,
+        history_tokens: int = 8_000,
     ) -> None:
         self.tools = tools
+        self.store = store
         # A run may not loop: beyond these, it ends (model) or the model is told (tools).
-        limits: list[Any] = [
+        middleware: list[Any] = [
             ModelCallLimitMiddleware(run_limit=max_model_calls, exit_behavior="end"),
             ToolCallLimitMiddleware(run_limit=max_tool_calls, exit_behavior="continue"),
             ModelOptionsMiddleware(),
+            HistoryWindow(history_tokens),
         ]
-        self.graph = create_agent(
-            model,
-            tools,
-            system_prompt=SYSTEM_PROMPT,
-            middleware=limits,
-            context_schema=CallContext,
-            checkpointer=store.saver,
-            name="llmchain-agent",
-        )
+
+        def build(checkpointer: Any) -> Any:
+            return create_agent(
+                model,
+                tools,
+                system_prompt=SYSTEM_PROMPT,
+                middleware=middleware,
+                context_schema=CallContext,
+                checkpointer=checkpointer,
+                name="llmchain-agent",
+            )
+
+        self.graph = build(store.saver)
+        self.stateless = build(None)  # a call without a session: nothing to keep
         self.locks = store.locks  # one turn at a time per session, across replicas too
 
     @staticmethod
     def _config(session_id: str) -> RunnableConfig:
-        return {"configurable": {"thread_id": THREAD_PREFIX + session_id}}
+        return {"configurable": {"thread_id": thread_id(AGENT, session_id)}}
 
-    async def _history_length(self, session_id: str) -> int:
-        snapshot = await self.graph.aget_state(self._config(session_id))
-        return len(snapshot.values.get("messages", [])) if snapshot else 0
+    async def _kept(self, session_id: str) -> None:
+        """After a durable turn: the session marked used, superseded checkpoints out."""
+        await self.store.conversations.touch(AGENT, session_id)
+        await self.store.prune(AGENT, session_id)
 
     async def run(
         self,
-        session_id: str,
+        session_id: str | None,
         message: str | Sequence[BaseMessage],
         options: dict[str, Any] | None = None,
     ) -> AgentReply:
         """One turn: the agent thinks, calls tools, answers; stored when it is done.
 
-        `message` is the user's new message, or a whole conversation (a stateless call);
-        `options` (max_tokens, stop, temperature) apply to each model call of the turn.
+        `message` is the user's new message, or a whole conversation; `session_id` None
+        is a stateless call, which stores nothing. `options` (max_tokens, stop,
+        temperature) apply to each model call of the turn.
         """
-        given = _as_messages(message)
-        async with self.locks.hold(THREAD_PREFIX + session_id):
-            since = await self._history_length(session_id) + len(given)  # the reply starts here
+        given, asked = _as_messages(message)
+        context = CallContext(options or {})
+        if session_id is None:
+            state = await self.stateless.ainvoke({"messages": given}, context=context)
+            return _reply_of(state["messages"], asked)
+        async with self.locks.hold(thread_id(AGENT, session_id)):
             state = await self.graph.ainvoke(
                 {"messages": given},
                 self._config(session_id),
-                context=CallContext(options or {}),
+                context=context,
                 durability="sync",
             )
-        return _reply_of(state["messages"], since)
+            await self._kept(session_id)
+        return _reply_of(state["messages"], asked)
 
     async def stream(
         self,
-        session_id: str,
+        session_id: str | None,
         message: str | Sequence[BaseMessage],
         options: dict[str, Any] | None = None,
     ) -> AsyncIterator[str]:
         """The answer's tokens as they come (tool calls and results are not streamed)."""
-        async with self.locks.hold(THREAD_PREFIX + session_id):
-            stream = self.graph.astream(
-                {"messages": _as_messages(message)},
+        given, _asked = _as_messages(message)
+        context = CallContext(options or {})
+        if session_id is None:
+            graph_stream = self.stateless.astream(
+                {"messages": given}, context=context, stream_mode="messages"
+            )
+            # aclosing: closing this generator closes the token stream, and so the graph's.
+            async with aclosing(self._tokens(graph_stream)) as tokens:
+                async for text in tokens:
+                    yield text
+            return
+        async with self.locks.hold(thread_id(AGENT, session_id)):
+            graph_stream = self.graph.astream(
+                {"messages": given},
                 self._config(session_id),
-                context=CallContext(options or {}),
+                context=context,
                 stream_mode="messages",
                 durability="sync",
             )
-            # Closed with this generator (a client that went away): the graph's tasks,
-            # the model call among them, are cancelled.
-            async with aclosing(stream):
-                async for chunk, _meta in stream:
-                    if (
-                        isinstance(chunk, AIMessageChunk | AIMessage)
-                        and chunk.text
-                        and not chunk.tool_calls
-                    ):
-                        yield chunk.text
+            async with aclosing(self._tokens(graph_stream)) as tokens:
+                async for text in tokens:
+                    yield text
+            await self._kept(session_id)
+
+    @staticmethod
+    async def _tokens(stream: Any) -> AsyncGenerator[str, None]:
+        """The answer's text chunks of a graph's message stream."""
+        # Closed with this generator (a client that went away): the graph's tasks,
+        # the model call among them, are cancelled.
+        async with aclosing(cast(AsyncGenerator[Any, None], stream)):
+            async for chunk, _meta in stream:
+                if (
+                    isinstance(chunk, AIMessageChunk | AIMessage)
+                    and chunk.text
+                    and not chunk.tool_calls
+                ):
+                    yield chunk.text

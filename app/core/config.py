@@ -136,6 +136,8 @@ class Settings(BaseSettings):
     agent_http_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     agent_http_timeout_s: float = Field(default=5.0, gt=0, le=60)
     agent_http_max_bytes: int = Field(default=65_536, ge=1024, le=10_000_000)
+    # The agent's memory window in tokens (approximate: LangChain's count_tokens_approximately).
+    agent_history_tokens: int = Field(default=8_000, ge=100, le=2_000_000)
 
     # --- cost: model -> [USD per million input tokens, per million output tokens]
     prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
@@ -155,6 +157,7 @@ class Settings(BaseSettings):
     session_lease_s: float = Field(default=15.0, ge=1, le=600)
     chat_system_prompt: str = "You are a helpful assistant."
     chat_history_limit: int = Field(default=40, ge=2, le=10_000)
+    session_retention_days: float = Field(default=0, ge=0, le=36_500, description="0 = forever")
 
     # --- access and limits
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from app.core.config import MemoryBackend, Settings
+from app.memory import pruning
+from app.memory.conversations import (
+    Conversations,
+    MemoryConversations,
+    PostgresConversations,
+    SqliteConversations,
+    thread_id,
+)
 from app.memory.locks import PostgresLeases, ProcessLocks, SessionLocks
 
 log = logging.getLogger(__name__)
@@ -22,18 +32,40 @@ PING_TIMEOUT_S = 2.0
 
 @dataclass
 class MemoryStore:
-    """A checkpointer, the name of what backs it, a reachability check, and session locks."""
+    """A checkpointer, the name of what backs it, a reachability check, and session locks.
+
+    Also each session's conversation (app/memory/conversations.py) and a way to drop a
+    thread's superseded checkpoints: a checkpoint holds only a bounded window, and only
+    the latest is kept, so storage grows by the messages of a turn, not by its history.
+    """
 
     backend: MemoryBackend
     saver: BaseCheckpointSaver[str]
     location: str
     _ping: Callable[[], Awaitable[object]]
     locks: SessionLocks = field(default_factory=ProcessLocks)
+    conversations: Conversations = field(default_factory=MemoryConversations)
+    _prune: Callable[[Any, str], Awaitable[None]] = pruning.prune_memory
 
     async def ping(self) -> None:
         """Raise if the store cannot answer (SQLite: cannot write) within a short time."""
         async with asyncio.timeout(PING_TIMEOUT_S):
             await self._ping()
+
+    async def prune(self, namespace: str, session: str) -> None:
+        """Keep only the latest checkpoint of a session (after a durable turn)."""
+        await self._prune(self.saver, thread_id(namespace, session))
+
+    async def forget(self, namespace: str, session: str, idle_before: float | None = None) -> bool:
+        """Delete a whole session: conversation and checkpoints (the caller holds its lock).
+
+        With `idle_before`, only a session unused since then (retention); says whether
+        a session was deleted.
+        """
+        deleted = await self.conversations.forget(namespace, session, idle_before)
+        if deleted or idle_before is None:
+            await self.saver.adelete_thread(thread_id(namespace, session))
+        return deleted
 
 
 def redact_url(url: str) -> str:
@@ -70,7 +102,16 @@ async def _sqlite(settings: Settings) -> AsyncIterator[MemoryStore]:
                     # the connection is never left inside this transaction.
                     await asyncio.shield(saver.conn.rollback())
 
-        yield MemoryStore(MemoryBackend.SQLITE, saver, f"sqlite:{path}", ping)
+        conversations = SqliteConversations(saver)
+        await conversations.setup()
+        yield MemoryStore(
+            MemoryBackend.SQLITE,
+            saver,
+            f"sqlite:{path}",
+            ping,
+            conversations=conversations,
+            _prune=pruning.prune_sqlite,
+        )
 
 
 @asynccontextmanager
@@ -98,21 +139,45 @@ async def _postgres(settings: Settings) -> AsyncIterator[MemoryStore]:
         )
         await leases.setup()
         location = redact_url(settings.memory_url)
-        yield MemoryStore(MemoryBackend.POSTGRES, saver, location, ping, leases)
+        conversations = PostgresConversations(pool)
+        await conversations.setup()
+        yield MemoryStore(
+            MemoryBackend.POSTGRES,
+            saver,
+            location,
+            ping,
+            leases,
+            conversations=conversations,
+            _prune=pruning.prune_postgres,
+        )
     finally:
         await pool.close()
 
 
 @asynccontextmanager
-async def open_memory_store(settings: Settings) -> AsyncIterator[MemoryStore]:
-    """Open the configured store for the life of the app, creating its tables."""
-    if settings.memory_backend is MemoryBackend.SQLITE:
-        async with _sqlite(settings) as store:
-            yield store
-    elif settings.memory_backend is MemoryBackend.POSTGRES:
-        async with _postgres(settings) as store:
-            yield store
-    else:
-        from langgraph.checkpoint.memory import InMemorySaver
+async def _memory(settings: Settings) -> AsyncIterator[MemoryStore]:
+    from langgraph.checkpoint.memory import InMemorySaver
 
-        yield MemoryStore(MemoryBackend.MEMORY, InMemorySaver(), "memory", _noop)
+    yield MemoryStore(MemoryBackend.MEMORY, InMemorySaver(), "memory", _noop)
+
+
+@asynccontextmanager
+async def open_memory_store(settings: Settings) -> AsyncIterator[MemoryStore]:
+    """Open the configured store for the life of the app, creating its tables.
+
+    With LLMCHAIN_SESSION_RETENTION_DAYS set, idle sessions are swept meanwhile.
+    """
+    opener = {MemoryBackend.SQLITE: _sqlite, MemoryBackend.POSTGRES: _postgres}
+    async with opener.get(settings.memory_backend, _memory)(settings) as store:
+        if not settings.session_retention_days:
+            yield store
+            return
+        from app.memory.retention import keep_sweeping
+
+        sweeper = asyncio.create_task(keep_sweeping(store, settings.session_retention_days))
+        try:
+            yield store
+        finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import AfterValidator, BaseModel, Field
 
 from app.api.deps import runtime_of
@@ -67,13 +67,18 @@ class ChatMessage(BaseModel):
 
     role: str
     content: str
+    seq: int = Field(description="its place in the session: 1, 2, 3...")
+    created: int = Field(description="when it was stored, Unix seconds")
 
 
 class ChatHistory(BaseModel):
-    """A session's messages, oldest first."""
+    """A page of a session's messages, oldest first."""
 
     session_id: str
     messages: list[ChatMessage]
+    before: int | None = Field(
+        description="pass as `before` to read the page of older messages; null on the first page"
+    )
 
 
 @router.post("", summary="Send a message in a session")
@@ -91,14 +96,26 @@ async def chat_turn(body: ChatTurn, request: Request) -> ChatReply:
     return ChatReply(session_id=body.session_id, reply=reply.text, usage=Usage(**usage.as_openai()))
 
 
-@router.get("/{session_id}", summary="A session's history")
-async def chat_history(session_id: SessionId, request: Request) -> ChatHistory:
-    """Every message of the session, oldest first; 404 when there is no such session."""
+@router.get("/{session_id}", summary="A session's history, a page at a time")
+async def chat_history(
+    session_id: SessionId,
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=1000, description="messages per page")] = 100,
+    before: Annotated[
+        int | None, Query(ge=1, description="only messages before this seq (a page's `before`)")
+    ] = None,
+) -> ChatHistory:
+    """The latest `limit` messages (or those before `before`), oldest first; follow
+    `before` to page back to the first message. 404 when there is no such session."""
     runtime = runtime_of(request)
-    messages = await runtime.chat.history(session_id)
-    if messages is None:
+    page = await runtime.chat.page(session_id, limit, before)
+    if page is None:
         raise NotFound(f"no chat session '{session_id}'")
-    return ChatHistory(session_id=session_id, messages=[ChatMessage(**m) for m in messages])
+    messages = [
+        ChatMessage(role=m.role, content=m.content, seq=m.seq, created=int(m.created))
+        for m in page.messages
+    ]
+    return ChatHistory(session_id=session_id, messages=messages, before=page.before)
 
 
 @router.delete("/{session_id}", status_code=204, summary="Forget a session")

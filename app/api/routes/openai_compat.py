@@ -236,13 +236,14 @@ async def _run(
         users = [m for m in body.messages if m.role == "user"]
         if not users:
             raise InvalidInput("messages: model 'agent' needs a user message", param="messages")
-        # With `user`, the session's memory and the new message; without, a one-off
-        # session given the whole conversation sent, as stateless `chat` is.
+        # With `user`, the session's memory and the new message; without, a stateless
+        # call (nothing stored) given the whole conversation sent, as stateless `chat` is.
         turn: str | list[BaseMessage]
+        session: str | None
         if body.user:
             session, turn = _session_of(body.user, body.model), users[-1].text()
         else:
-            session, turn = f"oneoff-{uuid.uuid4().hex}", _history(body)
+            session, turn = None, _history(body)
         if body.stream:
             return "", runtime.agent.stream(session, turn, options)
         answer = await bounded(runtime.agent.run(session, turn, options), settings)
