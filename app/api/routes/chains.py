@@ -212,7 +212,7 @@ async def config_schema(name: str, request: Request) -> dict[str, Any]:
 class StreamLogRequest(InvokeRequest):
     """LangServe's stream_log/stream_events body: the invoke body and which runs to report."""
 
-    diff: bool = True
+    diff: bool = Field(default=True, strict=True)  # LangServe's clients send `true`
     include_names: list[str] | None = None
     include_types: list[str] | None = None
     include_tags: list[str] | None = None
@@ -298,8 +298,7 @@ async def stream_events(name: str, body: StreamLogRequest, request: Request) -> 
     "/{name}/playground/{rest:path}",
     summary="LangServe's playground: the service's page, this chain chosen",
     response_class=RedirectResponse,
-    status_code=307,
-    responses={307: {"description": "To `/?chain={name}`."}},
+    include_in_schema=False,  # a browser's way in, not an API
 )
 async def playground(name: str, rest: str, request: Request) -> RedirectResponse:
     """The service's own page at `/` replaces LangServe's playground (no build step)."""
