@@ -25,7 +25,7 @@ ENGINE     ?= $(shell if docker info >/dev/null 2>&1; then echo docker; \
 # podman drops HEALTHCHECK unless the image is in docker format.
 ENGINE_FLAGS = $(if $(filter podman,$(ENGINE)),--format docker)
 
-.PHONY: help venv deps lock run test lint types check fmt bench policy readiness image base-image clean
+.PHONY: help venv deps lock run test lint types check fmt bench policy readiness cost image base-image clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -84,6 +84,9 @@ policy: $(DEV_STAMP)  ## check every stack's offline plan against the policy pac
 
 readiness: $(DEV_STAMP)  ## readiness rules over every stack x mode x variant (docs/deploy-readiness.md)
 	$(PY) -m infra.readiness
+
+cost: $(DEV_STAMP)  ## monthly cost of every stack x mode at its defaults (docs/costs.md)
+	$(PY) -m infra.cost
 
 image:  ## build app/ into an image (override IMAGE, PROVIDERS, BASE_IMAGE)
 	@test -n "$(ENGINE)" || { echo "make image: no container engine (docker or podman)" >&2; exit 1; }

@@ -127,13 +127,7 @@ def create_app(
     if settings.rate_limit_per_minute:
         burst = settings.rate_limit_burst or settings.rate_limit_per_minute
         bucket: Bucket = (
-            RedisBucket(
-                settings.redis_url,
-                settings.rate_limit_per_minute,
-                burst,
-                timeout_s=settings.redis_timeout_s,
-                cooldown_s=settings.redis_breaker_cooldown_s,
-            )
+            RedisBucket(settings.redis_url, settings.rate_limit_per_minute, burst)
             if settings.redis_url
             else MemoryBucket(settings.rate_limit_per_minute, burst)
         )

@@ -4,6 +4,7 @@
     python -m infra.plan --stack aws --json          # machine-readable, secrets as "[secret]"
     python -m infra.plan --stack dev --mermaid       # a diagram: parents, and what waits for what
     python -m infra.plan --stack aws --check         # readiness rules: exit 1 on a finding
+    python -m infra.plan --stack aws --cost          # monthly cost estimate (infra/cost/)
     python -m infra.plan --stack aws --set llmchain:compute=vm --secret llmchain:openaiApiKey=sk-x
 
 This module is also the infra tests' harness (`run_plan`).
@@ -452,9 +453,13 @@ def main(argv: list[str] | None = None) -> int:
     out.add_argument(
         "--check", action="store_true", help="run the readiness rules (exit 1: a finding)"
     )
+    out.add_argument("--cost", action="store_true", help="the monthly cost estimate (infra/cost)")
     parser.add_argument(
         "--policy-config", metavar="FILE", help="a pack config, e.g. policy/dev.json"
     )
+    from infra.cost import cli as cost_cli
+
+    cost_cli.add_arguments(parser)
     args = parser.parse_args(argv)
     try:
         overrides = {k: parse_value(v) for k, v in _pairs(args.set, "--set").items()}
@@ -466,6 +471,8 @@ def main(argv: list[str] | None = None) -> int:
         return check_policy(plan, args.policy_config)
     if args.check:
         return check_readiness(plan)
+    if args.cost:
+        return cost_cli.print_estimate(plan, args)
     if args.json:
         print(json.dumps(plan.to_json(), indent=2, sort_keys=True))
     elif args.mermaid:

@@ -31,11 +31,6 @@ MODEL_CALLS = Counter(
 MODEL_IN_FLIGHT = Gauge(
     "llmchain_model_calls_in_flight", "Model calls under way.", ["provider", "model"]
 )
-MODEL_CIRCUIT = Gauge(
-    "llmchain_model_circuit_state",
-    "Each model's circuit breaker: 0 closed (called), 1 open (skipped), 2 half-open (probing).",
-    ["provider", "model"],
-)
 MODEL_COST = Counter(
     "llmchain_model_cost_usd_total",
     "Estimated model spend in USD (LLMCHAIN_PRICES: list prices per million tokens).",
@@ -45,17 +40,6 @@ MODEL_TOKENS = Counter(
     "llmchain_model_tokens_total",
     "Tokens sent to (in) and received from (out) the model.",
     ["provider", "model", "direction"],
-)
-
-RATE_LIMITER_FAILURES = Counter(
-    "llmchain_rate_limiter_failures_total",
-    "Calls to the rate limiter's Redis that failed or timed out, by error; each such "
-    "request was counted by this replica alone.",
-    ["error"],
-)
-RATE_LIMITER_BREAKER_OPEN = Gauge(
-    "llmchain_rate_limiter_breaker_open",
-    "1 while the rate limiter skips a failing Redis for a cool-down (limits per replica).",
 )
 
 
