@@ -127,7 +127,13 @@ def create_app(
     if settings.rate_limit_per_minute:
         burst = settings.rate_limit_burst or settings.rate_limit_per_minute
         bucket: Bucket = (
-            RedisBucket(settings.redis_url, settings.rate_limit_per_minute, burst)
+            RedisBucket(
+                settings.redis_url,
+                settings.rate_limit_per_minute,
+                burst,
+                timeout_s=settings.redis_timeout_s,
+                cooldown_s=settings.redis_breaker_cooldown_s,
+            )
             if settings.redis_url
             else MemoryBucket(settings.rate_limit_per_minute, burst)
         )

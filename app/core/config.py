@@ -129,6 +129,10 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=0, ge=0, description="per API key; 0 = off")
     rate_limit_burst: int | None = Field(default=None, ge=1)
     redis_url: str | None = Field(default=None, pattern=r"^rediss?://")
+    # A frozen Redis costs a request at most this (connect and reply), and only until
+    # the breaker opens: then the limiter skips Redis for the cool-down.
+    redis_timeout_s: float = Field(default=0.25, gt=0, le=10)
+    redis_breaker_cooldown_s: float = Field(default=10.0, gt=0, le=600)
 
     # --- agent
     agent_max_model_calls: int = Field(default=6, ge=1, le=100)

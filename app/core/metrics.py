@@ -42,6 +42,17 @@ MODEL_TOKENS = Counter(
     ["provider", "model", "direction"],
 )
 
+RATE_LIMITER_FAILURES = Counter(
+    "llmchain_rate_limiter_failures_total",
+    "Calls to the rate limiter's Redis that failed or timed out, by error; each such "
+    "request was counted by this replica alone.",
+    ["error"],
+)
+RATE_LIMITER_BREAKER_OPEN = Gauge(
+    "llmchain_rate_limiter_breaker_open",
+    "1 while the rate limiter skips a failing Redis for a cool-down (limits per replica).",
+)
+
 
 class Usage:
     """Token totals of one request, in the OpenAI `usage` shape."""
