@@ -25,6 +25,7 @@ from app.core.tracing import setup_tracing
 from app.memory.store import open_memory_store
 from app.providers.factory import build_chat_model
 from app.runtime import Runtime
+from app.web import install_web
 
 log = logging.getLogger("llmchain")
 
@@ -122,7 +123,7 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
     )
-    install_openapi(app)
+    install_openapi(app, settings)
     install_handlers(app, postgres=settings.memory_backend is MemoryBackend.POSTGRES)
     if settings.rate_limit_per_minute:
         burst = settings.rate_limit_burst or settings.rate_limit_per_minute
@@ -149,4 +150,5 @@ def create_app(
     app.include_router(chat.router)
     app.include_router(agent.router)
     app.include_router(health.router)
+    install_web(app)  # the page at / (app/web)
     return app

@@ -126,6 +126,10 @@ class Settings(BaseSettings):
     retry_budget_s: float = Field(default=20.0, gt=0, le=600)
     call_timeout_s: float = Field(default=30.0, gt=0, le=3600)
     stream_idle_timeout_s: float = Field(default=30.0, gt=0, le=3600)
+    # A model failing this many times in a row (timeouts, 5xx, 429) is skipped for the
+    # cool-down, then probed by one call (app/providers/resilience.py); 0 turns it off.
+    breaker_failures: int = Field(default=5, ge=0, le=1000)
+    breaker_cooldown_s: float = Field(default=30.0, gt=0, le=3600)
     rate_limit_per_minute: int = Field(default=0, ge=0, description="per API key; 0 = off")
     rate_limit_burst: int | None = Field(default=None, ge=1)
     redis_url: str | None = Field(default=None, pattern=r"^rediss?://")

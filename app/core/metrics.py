@@ -31,6 +31,11 @@ MODEL_CALLS = Counter(
 MODEL_IN_FLIGHT = Gauge(
     "llmchain_model_calls_in_flight", "Model calls under way.", ["provider", "model"]
 )
+MODEL_CIRCUIT = Gauge(
+    "llmchain_model_circuit_state",
+    "Each model's circuit breaker: 0 closed (called), 1 open (skipped), 2 half-open (probing).",
+    ["provider", "model"],
+)
 MODEL_COST = Counter(
     "llmchain_model_cost_usd_total",
     "Estimated model spend in USD (LLMCHAIN_PRICES: list prices per million tokens).",

@@ -14,7 +14,7 @@ from app.core.config import Provider, Settings
 from app.core.errors import ConfigError
 from app.core.metrics import ModelCallMetrics
 from app.providers.fake import FakeChatModel
-from app.providers.resilience import ResilientChatModel
+from app.providers.resilience import SERVICE_BREAKERS, ResilientChatModel
 
 # provider -> (module to import, the PyPI package that provides it)
 PACKAGES: dict[Provider, tuple[str, str]] = {
@@ -184,6 +184,9 @@ def build_chat_model(
         retry_budget_s=settings.retry_budget_s,
         call_timeout_s=settings.call_timeout_s,
         idle_timeout_s=settings.stream_idle_timeout_s,
+        breaker_failures=settings.breaker_failures,
+        breaker_cooldown_s=settings.breaker_cooldown_s,
+        breakers=SERVICE_BREAKERS,  # one breaker per provider:model, whichever chain calls it
     )
 
 

@@ -1,4 +1,5 @@
-"""Retries, fallbacks and timeouts around the model: answers keep coming when a provider flakes.
+"""Retries, fallbacks, timeouts and circuit breakers around the model: answers keep coming
+when a provider flakes.
 
 Built on tenacity (exponential backoff with jitter, bounded in attempts and total time) and
 on LangChain's provider-neutral errors (`ModelRateLimitError`, `ModelAPIError`, ... with
@@ -11,7 +12,8 @@ import asyncio
 import email.utils
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from langchain_core.callbacks import (
@@ -42,6 +44,8 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from app.core.metrics import MODEL_CIRCUIT
+
 log = logging.getLogger(__name__)
 
 
@@ -55,6 +59,143 @@ class ModelUnavailable(Exception):
 
 class ModelStalled(Exception):
     """A model call or a stream went quiet for longer than its timeout."""
+
+
+class CircuitOpen(Exception):
+    """A model was skipped: its breaker is open (it kept failing) or a probe is under way."""
+
+    def __init__(self, name: str, retry_after: float) -> None:
+        super().__init__(
+            f"{name}: skipped, failing (circuit open; next try in {retry_after:.0f} s)"
+        )
+        self.retry_after = retry_after
+
+
+class CircuitBreaker:
+    """Skips a model after `threshold` transient failures in a row, for `cooldown_s`.
+
+    Then one call (a probe) is let through; it closes the breaker when it succeeds and
+    opens it again when it fails; while it runs, other calls are skipped. Without this, a
+    hung primary costs every request LLMCHAIN_CALL_TIMEOUT_S before its fallback answers.
+
+    A small class rather than a library: purgatory (the asyncio one, 3.0.1) lets every
+    call through while half-open and reads the wall clock; pybreaker's async path needs
+    Tornado; aiobreaker's last release is from 2021 (PyPI, read 2026-11-29). Its state
+    lives in the process (each replica learns on its own, within `threshold` calls).
+    """
+
+    CLOSED, OPEN, HALF_OPEN = 0, 1, 2  # also the value of the state metric
+
+    def __init__(
+        self,
+        name: str,
+        threshold: int,
+        cooldown_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        on_change: Callable[[str, int], None] | None = None,
+    ) -> None:
+        self.name = name
+        self.threshold = threshold  # 0: never opens
+        self.cooldown_s = cooldown_s
+        self.clock = clock
+        self.on_change = on_change
+        self.state = self.CLOSED
+        self.failures = 0
+        self.opened_at = 0.0
+        self.probing = False
+
+    def _set(self, state: int) -> None:
+        if state != self.state:
+            self.state = state
+            if state == self.OPEN:
+                log.warning(
+                    "model %s is failing: skipped for %g s (circuit open after %d failures)",
+                    self.name,
+                    self.cooldown_s,
+                    self.failures,
+                )
+            if self.on_change is not None:
+                self.on_change(self.name, state)
+
+    def admit(self) -> bool:
+        """Whether a call may go to the model now (a half-open breaker admits one probe)."""
+        if self.state == self.CLOSED:
+            return True
+        if self.state == self.OPEN:
+            if self.clock() - self.opened_at < self.cooldown_s:
+                return False
+            self._set(self.HALF_OPEN)
+        if self.probing:
+            return False
+        self.probing = True
+        return True
+
+    def retry_after(self) -> float:
+        """Seconds until the next probe may go (0 when one may go now)."""
+        return max(0.0, self.opened_at + self.cooldown_s - self.clock())
+
+    def succeeded(self) -> None:
+        """The model answered (a refusal such as a 400 counts: the provider is up)."""
+        self.failures = 0
+        self.probing = False
+        self._set(self.CLOSED)
+
+    def failed(self) -> None:
+        """A transient failure: a timeout, a 5xx, a 429, a refused connection."""
+        self.failures += 1
+        was_probe, self.probing = self.probing, False
+        if self.threshold and (was_probe or self.failures >= self.threshold):
+            self.opened_at = self.clock()
+            self._set(self.OPEN)
+
+    def released(self) -> None:
+        """The call ended without telling (cancelled): the next call may probe instead."""
+        self.probing = False
+
+    @contextmanager
+    def call(self) -> Iterator[None]:
+        """One call to the model, skipped (CircuitOpen) or its outcome recorded."""
+        if not self.admit():
+            raise CircuitOpen(self.name, self.retry_after())
+        try:
+            yield
+        except Exception as exc:
+            if is_transient(exc):
+                self.failed()
+            else:
+                self.succeeded()  # the provider answered, if only to refuse the request
+            raise
+        except BaseException:
+            self.released()
+            raise
+        self.succeeded()
+
+
+def _show_state(name: str, state: int) -> None:
+    provider, _, model = name.partition(":")
+    MODEL_CIRCUIT.labels(provider, model).set(state)
+
+
+class Breakers:
+    """Breakers by model name, made on first use; one object shared by the models using it
+    (a plain dict field would be copied by pydantic)."""
+
+    def __init__(self) -> None:
+        self._by_name: dict[str, CircuitBreaker] = {}
+
+    def get(self, name: str, threshold: int, cooldown_s: float) -> CircuitBreaker:
+        """The breaker of the model `name`."""
+        breaker = self._by_name.get(name)
+        if breaker is None:
+            breaker = CircuitBreaker(name, threshold, cooldown_s, on_change=_show_state)
+            self._by_name[name] = breaker
+            _show_state(name, breaker.state)
+        return breaker
+
+
+# The service's breakers, one per `provider:model`, shared by every chain's model and chat:
+# a provider failing for one fails for all.
+SERVICE_BREAKERS = Breakers()
 
 
 def retry_after(exc: BaseException) -> float | None:
@@ -142,10 +283,19 @@ class ResilientChatModel(BaseChatModel):
     base_delay_s: float = 0.5
     call_timeout_s: float = 30.0
     idle_timeout_s: float = 30.0
+    breaker_failures: int = Field(default=5, description="0: breakers never open")
+    breaker_cooldown_s: float = 30.0
+    breakers: Breakers = Field(
+        default_factory=Breakers, description="by model name (the service: SERVICE_BREAKERS)"
+    )
 
     @property
     def _llm_type(self) -> str:
         return "llmchain-resilient"
+
+    def breaker(self, name: str) -> CircuitBreaker:
+        """The breaker of one of the models."""
+        return self.breakers.get(name, self.breaker_failures, self.breaker_cooldown_s)
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
@@ -213,18 +363,23 @@ class ResilientChatModel(BaseChatModel):
         last: BaseException | None = None
         for name, model in zip(self.names, self.models, strict=True):
             try:
+                breaker = self.breaker(name)
                 async for attempt in AsyncRetrying(
                     stop=self._stop(),
                     wait=_Wait(self.base_delay_s, self.retry_budget_s),
                     retry=retry_if_exception(is_transient),
                     reraise=True,
                 ):
-                    with attempt:
+                    with attempt, breaker.call():
                         async with asyncio.timeout(self.call_timeout_s):
                             message = await model.ainvoke(
                                 messages, _child(run_manager), **self._options(model, stop, kwargs)
                             )
                 return ChatResult(generations=[ChatGeneration(message=message)])
+            except CircuitOpen as exc:  # known to be failing: straight to the next model
+                last = exc
+                errors.append(str(exc))
+                continue
             except Exception as exc:
                 if not is_transient(exc):
                     raise  # a bad request does not get better on another model
@@ -245,6 +400,7 @@ class ResilientChatModel(BaseChatModel):
         for name, model in zip(self.names, self.models, strict=True):
             stream: AsyncIterator[AIMessageChunk] | None = None
             first: AIMessageChunk | None = None
+            breaker = self.breaker(name)
             try:
                 async for attempt in AsyncRetrying(
                     stop=self._stop(),
@@ -252,13 +408,17 @@ class ResilientChatModel(BaseChatModel):
                     retry=retry_if_exception(is_transient),
                     reraise=True,
                 ):
-                    with attempt:
+                    with attempt, breaker.call():  # up to the first token
                         stream = model.astream(
                             messages, _child(run_manager), **self._options(model, stop, kwargs)
                         ).__aiter__()
                         first = await asyncio.wait_for(anext(stream), self.call_timeout_s)
             except StopAsyncIteration:
                 return
+            except CircuitOpen as exc:
+                last = exc
+                errors.append(str(exc))
+                continue
             except Exception as exc:
                 if not is_transient(exc):
                     raise
@@ -267,17 +427,25 @@ class ResilientChatModel(BaseChatModel):
                 log.warning("model %s failed after retries; %s", name, errors[-1])
                 continue
             assert stream is not None and first is not None
-            yield ChatGenerationChunk(message=first)
-            while True:
-                try:
-                    chunk = await asyncio.wait_for(anext(stream), self.idle_timeout_s)
-                except StopAsyncIteration:
-                    return
-                except TimeoutError:
-                    raise ModelStalled(
-                        f"{name}: the stream sent nothing for {self.idle_timeout_s:g} s"
-                    ) from None
-                yield ChatGenerationChunk(message=chunk)
+            try:
+                yield ChatGenerationChunk(message=first)
+                while True:
+                    try:
+                        chunk = await asyncio.wait_for(anext(stream), self.idle_timeout_s)
+                    except StopAsyncIteration:
+                        return
+                    except TimeoutError:
+                        breaker.failed()  # hung mid-stream: as failing as hung before it
+                        raise ModelStalled(
+                            f"{name}: the stream sent nothing for {self.idle_timeout_s:g} s"
+                        ) from None
+                    yield ChatGenerationChunk(message=chunk)
+            finally:
+                # Closed when our reader stops (a client gone): the provider's stream (its
+                # HTTP response) ends now, not when the garbage collector finds it.
+                close = getattr(stream, "aclose", None)
+                if close is not None:
+                    await close()
         raise self._fail(errors, last)
 
     def _generate(
@@ -291,17 +459,22 @@ class ResilientChatModel(BaseChatModel):
         last: BaseException | None = None
         for name, model in zip(self.names, self.models, strict=True):
             try:
+                breaker = self.breaker(name)
                 for attempt in Retrying(
                     stop=self._stop(),
                     wait=_Wait(self.base_delay_s, self.retry_budget_s),
                     retry=retry_if_exception(is_transient),
                     reraise=True,
                 ):
-                    with attempt:
+                    with attempt, breaker.call():
                         message = model.invoke(
                             messages, _child(run_manager), **self._options(model, stop, kwargs)
                         )
                 return ChatResult(generations=[ChatGeneration(message=message)])
+            except CircuitOpen as exc:
+                last = exc
+                errors.append(str(exc))
+                continue
             except Exception as exc:
                 if not is_transient(exc):
                     raise
