@@ -88,6 +88,8 @@ BACKENDS_BY_CLOUD = {
 # Where the target sets up HTTPS for `llmchain:ingress.domain` (certificate and routing).
 DOMAIN_SUPPORT = {
     Cloud.AWS: (Compute.SERVERLESS, Compute.VM),
+    # Application Gateway v2 with a Let's Encrypt certificate (infra/azure/gateway.py).
+    Cloud.AZURE: (Compute.VM, Compute.CLUSTER),
     Cloud.GCP: (Compute.VM,),
 }
 # The cloud's own LLM, reached without static keys, is each cloud's default.
@@ -312,6 +314,13 @@ class AzureConfig(_Section):
     # authenticates (preview warns). The machine running Pulumi must be inside.
     # https://learn.microsoft.com/en-us/azure/aks/api-server-authorized-ip-ranges (read 2026-11-29)
     authorized_ip_ranges: tuple[Annotated[str, Field(pattern=r"^[0-9.]+(/[0-9]{1,2})?$")], ...] = ()
+    # With llmchain:ingress.domain (vm, cluster): the resource id of the public Azure DNS zone
+    # that holds the domain, in the stack's subscription: it proves the domain to Let's
+    # Encrypt (DNS-01) and carries the domain's A record.
+    dns_zone_id: str | None = Field(
+        default=None,
+        pattern=r"(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/dnszones/[^/]+$",
+    )
 
 
 class GcpConfig(_Section):
@@ -470,6 +479,31 @@ class StackConfig(_Section):
                 "required with llmchain:ingress.domain on AWS: the Route 53 zone that "
                 "validates the certificate and points the name at the load balancer",
             )
+        if self.cloud is Cloud.AZURE and self.ingress.domain:
+            zone_id = self.azure.dns_zone_id
+            if not zone_id:
+                raise _KeyError(
+                    "azure.dnsZoneId",
+                    None,
+                    "required with llmchain:ingress.domain on Azure: the Azure DNS zone that "
+                    "proves the domain to Let's Encrypt and points it at Application Gateway",
+                )
+            zone = zone_id.rstrip("/").rsplit("/", 1)[1].lower()
+            if self.ingress.domain != zone and not self.ingress.domain.endswith("." + zone):
+                raise _KeyError(
+                    "ingress.domain",
+                    self.ingress.domain,
+                    f"not in the zone llmchain:azure.dnsZoneId names ({zone})",
+                )
+            if not self.ingress.public:
+                raise _KeyError(
+                    "ingress.domain",
+                    self.ingress.domain,
+                    "a private Azure stack has no HTTPS entry: Application Gateway v2 without a "
+                    "public address is a preview behind a subscription feature "
+                    "(EnableApplicationGatewayNetworkIsolation); drop the domain or set "
+                    "llmchain:ingress.public true",
+                )
         private_gcp_vm = self.cloud is Cloud.GCP and compute is Compute.VM
         if private_gcp_vm and self.ingress.domain and not self.ingress.public:
             raise _KeyError(

@@ -229,6 +229,7 @@ class Aks(pulumi.ComponentResource):
         extra_env: Mapping[str, pulumi.Input[str]],
         secret_env: Mapping[str, pulumi.Input[str]],
         depends_on: Sequence[pulumi.Resource] = (),
+        internal_ip: str | None = None,
     ) -> KubernetesWorkload:
         """The workload, its service account federated with the managed identity.
 
@@ -246,8 +247,13 @@ class Aks(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         annotations = {}
-        if not spec.ingress.public:
+        if not spec.ingress.public or internal_ip:
             annotations["service.beta.kubernetes.io/azure-load-balancer-internal"] = "true"
+        if internal_ip:
+            # A fixed address in the nodes' subnet, for Application Gateway's backend pool
+            # (the annotation replaces the deprecated spec.loadBalancerIP;
+            # https://learn.microsoft.com/en-us/azure/aks/internal-lb, read 2026-11-29).
+            annotations["service.beta.kubernetes.io/azure-load-balancer-ipv4"] = internal_ip
         return KubernetesWorkload(
             spec.name,
             KubernetesWorkloadArgs(

@@ -17,7 +17,14 @@ SUBNETS = {
     "vms": "10.50.2.0/24",
     "db": "10.50.3.0/24",  # PostgreSQL Flexible Server (delegated)
     "aks": "10.50.8.0/22",
+    # Application Gateway v2 (vm and cluster with llmchain:ingress.domain): a subnet of its
+    # own, /24 as Microsoft recommends for its autoscaling.
+    "gateway": "10.50.4.0/24",
 }
+# Application Gateway v2's infrastructure ports, admitted from the GatewayManager tag
+# (https://learn.microsoft.com/en-us/azure/application-gateway/configuration-infrastructure,
+# read 2026-11-29).
+GATEWAY_MANAGER_PORTS = "65200-65535"
 DELEGATIONS = {
     "apps": "Microsoft.App/environments",
     "db": "Microsoft.DBforPostgreSQL/flexibleServers",
@@ -61,6 +68,14 @@ def nsg_rules(subnet: str, port: int, public: bool) -> list[dict[str, object]]:
         rules.append(_allow("https-in", 100, source, "443"))
         rules.append(_allow("http-in", 110, source, "80"))
         rules.append(_allow("platform-lb", 120, "AzureLoadBalancer", "*"))
+    elif subnet == "gateway":
+        # Users on 443 (and 80, answered with a redirect to HTTPS), Azure's infrastructure
+        # ports from GatewayManager, and the platform's probes; outbound stays open (the
+        # gateway's management traffic needs the internet).
+        rules.append(_allow("gateway-manager", 100, "GatewayManager", GATEWAY_MANAGER_PORTS))
+        rules.append(_allow("https-in", 110, "Internet", "443"))
+        rules.append(_allow("http-in", 120, "Internet", "80"))
+        rules.append(_allow("platform-lb", 130, "AzureLoadBalancer", "*"))
     elif subnet == "db":
         rules.append(_allow("postgres-from-vnet", 100, "VirtualNetwork", "5432"))
     rules.append(
@@ -108,6 +123,8 @@ class NetworkArgs:
     # (outboundType loadBalancer, the default): neither subnet had one attached, so a NAT
     # gateway there was billed (about $35/month) and unused.
     vm_nat: bool = False
+    # A subnet for Application Gateway (HTTPS for llmchain:ingress.domain on vm and cluster).
+    gateway: bool = False
 
 
 class Network(pulumi.ComponentResource):
@@ -156,6 +173,8 @@ class Network(pulumi.ComponentResource):
         self.subnet_ids = {}
         previous: azure.network.Subnet | None = None
         for key, cidr in SUBNETS.items():
+            if key == "gateway" and not args.gateway:
+                continue
             nsg = azure.network.NetworkSecurityGroup(
                 f"{name}-{key}-nsg",
                 security_rules=[

@@ -8,6 +8,7 @@ import pulumi_random as random
 
 from infra.azure.cluster import Aks, AksArgs
 from infra.azure.database import Database, DatabaseArgs
+from infra.azure.gateway import GatewayArgs, TlsGateway
 from infra.azure.monitoring import Alerts, MonitoringArgs, Rule, Workspace, portal_url
 from infra.azure.network import Network, NetworkArgs, internal_address
 from infra.azure.openai import OpenAi, OpenAiArgs
@@ -62,6 +63,10 @@ class AzureTarget(pulumi.ComponentResource):
             tenant=tenant,
         )
         workspace = Workspace(name, monitoring, child)
+        # With a domain, vm and cluster sit behind an internal load balancer at a fixed
+        # address, and Application Gateway (in its own subnet) is the public entry, on HTTPS.
+        domain = config.ingress.domain
+        direct = spec.ingress.public and not domain
         network = Network(
             name,
             NetworkArgs(
@@ -69,8 +74,9 @@ class AzureTarget(pulumi.ComponentResource):
                 location=location,
                 tags=tags,
                 port=spec.port,
-                public=spec.ingress.public,
+                public=bool(direct),
                 vm_nat=config.compute is Compute.VM,
+                gateway=bool(domain),
             ),
             child,
         )
@@ -178,9 +184,16 @@ class AzureTarget(pulumi.ComponentResource):
             # pulumi stack output --show-secrets kubeconfig
             pulumi.export("kubeconfig", aks.kubeconfig)
             workload = aks.workload(
-                spec, image.ref, identity.client_id, extra_env, secret_values, depends_on=ready
+                spec,
+                image.ref,
+                identity.client_id,
+                extra_env,
+                secret_values,
+                depends_on=ready,
+                internal_ip=internal_address("aks") if domain else None,
             )
             url: pulumi.Input[str] = workload.address
+            entry: list[pulumi.Resource] = [workload]
             dashboard = portal_url(tenant, aks.cluster.id)
             rules += [
                 Rule(
@@ -296,12 +309,13 @@ class AzureTarget(pulumi.ComponentResource):
                         vault_name=vault.vault.name,
                         secret_names=vault.names,
                         extra_env=extra_env,
-                        private_ip=None if spec.ingress.public else internal_address("vms"),
+                        private_ip=None if direct else internal_address("vms"),
                         depends_on=[*ready, *vault.ready],
                     ),
                     child,
                 )
                 url = vms.url
+                entry = [vms]
                 dashboard = portal_url(tenant, vms.vmss.id)
                 rules += [
                     Rule(
@@ -323,6 +337,30 @@ class AzureTarget(pulumi.ComponentResource):
                         85,
                     ),
                 ]
+        if domain and config.azure.dns_zone_id:
+            gateway = TlsGateway(
+                name,
+                GatewayArgs(
+                    resource_group=rg,
+                    location=location,
+                    tags=tags,
+                    subnet_id=network.subnet_ids["gateway"],
+                    domain=domain,
+                    dns_zone_id=config.azure.dns_zone_id,
+                    vault_name=pulumi.Output.concat("llmchain-tls-", suffix),
+                    tenant=tenant,
+                    subscription=subscription,
+                    purge_protection=config.azure.purge_protection,
+                    backend_ip=internal_address("aks" if compute is Compute.CLUSTER else "vms"),
+                    backend_port=80,  # the internal LB's (vm) or the Service's (cluster) port
+                    readiness_path=spec.readiness_path,
+                    ha=config.ha,
+                    email=config.alerts.email,
+                    depends_on=entry,
+                ),
+                child,
+            )
+            url = gateway.url
         Alerts(name, MonitoringArgs(**{**monitoring.__dict__, "rules": rules}), child)
         store = (
             pulumi.Output.concat("postgresql: Flexible Server ", database.server_name)

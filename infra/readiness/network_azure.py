@@ -23,6 +23,11 @@ The model, each fact from Microsoft's documentation (read 2026-11-29):
   https://learn.microsoft.com/azure/aks/faq (and https://github.com/Azure/AKS/issues/674)
 - The `azure-load-balancer-internal` annotation applies to Services of type LoadBalancer.
   https://kubernetes-sigs.github.io/cloud-provider-azure/topics/loadbalancer
+- Application Gateway v2 sits in a subnet of its own; its NSG must admit GatewayManager on
+  TCP 65200-65535 (Azure's infrastructure ports), AzureLoadBalancer, and the clients on the
+  listeners' ports; outbound internet must stay open. The gateway then connects to its
+  backends from its own instances' private addresses in that subnet.
+  https://learn.microsoft.com/azure/application-gateway/configuration-infrastructure
 - Container Apps, workload-profiles environment: external ingress arrives through a public IP
   in the managed resource group, not through your subnet (its NSG cannot lock it down); for an
   internal environment the subnet's NSG must admit the clients on 80/31080 (HTTP) and
@@ -61,6 +66,11 @@ POSTGRES = "azure-native:dbforpostgresql:Server"
 POSTGRES_FIREWALL = "azure-native:dbforpostgresql:FirewallRule"
 K8S_SERVICE = "kubernetes:core/v1:Service"
 INTERNAL_LB = "service.beta.kubernetes.io/azure-load-balancer-internal"
+LB_IPV4 = "service.beta.kubernetes.io/azure-load-balancer-ipv4"
+APP_GATEWAY = "azure-native:network:ApplicationGateway"
+# Application Gateway v2's infrastructure ports (GatewayManager) and the HTTPS port users use.
+GATEWAY_MANAGER_PORTS = (65200, 65535)
+HTTPS = 443
 
 DATABASE_PORT = 5432
 # What must never be reachable from the internet: SSH, RDP, PostgreSQL.
@@ -99,6 +109,7 @@ FRONT_DOOR = _ep(
     "AzureFrontDoor.FirstParty", "198.51.100.50", "Internet", "AzureFrontDoor.FirstParty"
 )
 STORAGE = _ep("Storage", "198.51.100.60", "Internet", "AzureCloud", "Storage")
+GATEWAY_MANAGER = _ep("GatewayManager", "198.51.100.70", "Internet", "AzureCloud", "GatewayManager")
 
 
 @dataclass(frozen=True)
@@ -350,6 +361,7 @@ def azure_network_paths(plan: Plan) -> list[Finding]:
         found, more = builder(plan)
         workloads.extend(found)
         findings.extend(more)
+    findings.extend(_application_gateways(plan))
     findings.extend(_database_paths(plan, workloads))
     for workload in workloads:
         findings.extend(_egress(workload))
@@ -555,6 +567,150 @@ def _container_apps(plan: Plan) -> tuple[list[Workload], list[Finding]]:
                 if not verdict.allowed:
                     findings.append(_denied(f"probe -> {env.name}", verdict, port, "Tcp"))
     return workloads, findings
+
+
+def _last(ref: Any) -> str:
+    """The child name at the end of a sub-resource reference (`.../frontendPorts/https`)."""
+    return str((ref or {}).get("id", "")).rstrip("/").rsplit("/", 1)[-1]
+
+
+def _domain(plan: Plan) -> str | None:
+    ingress = plan.config.get("llmchain:ingress") or {}
+    domain = ingress.get("domain") if isinstance(ingress, dict) else None
+    return str(domain) if domain else None
+
+
+def _application_gateways(plan: Plan) -> list[Finding]:
+    """Internet -> gateway (HTTPS on 443, HTTP only as a redirect) -> the backend's port.
+
+    With `llmchain:ingress.domain` on a vm or cluster stack, the entry is an Application
+    Gateway whose 443 listener terminates TLS with a certificate; its subnet's NSG admits the
+    clients, GatewayManager and AzureLoadBalancer, and the backend's subnet admits the
+    gateway's instances on the port the backend listens on.
+    """
+    findings: list[Finding] = []
+    gateways = plan.of_type(APP_GATEWAY)
+    domain = _domain(plan)
+    if domain and (plan.of_type(SCALE_SET) or plan.of_type(AKS)) and not gateways:
+        anchor = (plan.of_type(SCALE_SET) or plan.of_type(AKS))[0]
+        findings.append(
+            _finding(anchor, f"llmchain:ingress.domain={domain} but no HTTPS entry: nothing "
+                     "terminates TLS for the domain")
+        )  # fmt: skip
+    known = subnets(plan)
+    for gateway in gateways:
+        inputs = gateway.inputs
+        subnet = None
+        for s in linked(plan, gateway, "gatewayIPConfigurations", SUBNET):
+            subnet = known.get(s.urn)
+        if subnet is None:
+            findings.append(
+                _finding(gateway, "no subnet of its own: Application Gateway needs one")
+            )
+            continue
+        host = subnet.host("gateway")
+        public = any(f.get("publicIPAddress") for f in inputs.get("frontendIPConfigurations") or [])
+        client = INTERNET if public else _vnet_client(plan)
+        ports = {p.get("name"): int(p.get("port", 0)) for p in inputs.get("frontendPorts") or []}
+        routes = {_last(r.get("httpListener")): r for r in inputs.get("requestRoutingRules") or []}
+        https = False
+        for listener in inputs.get("httpListeners") or []:
+            port = ports.get(_last(listener.get("frontendPort")), 0)
+            protocol = str(listener.get("protocol", "Http")).lower()
+            name = listener.get("name")
+            if protocol == "https" and port == HTTPS and listener.get("sslCertificate"):
+                https = True
+            elif protocol == "http" and public:
+                route = routes.get(str(name)) or {}
+                if not route.get("redirectConfiguration"):
+                    findings.append(
+                        _finding(gateway, f"internet -> {gateway.name}:{port} serves plain HTTP "
+                                 f"(listener {name!r} routes to the backend, not to HTTPS)")
+                    )  # fmt: skip
+            verdict = traverse([subnet.nsg], "Inbound", client, host, port)
+            if not verdict.allowed:
+                findings.append(_denied(f"{client.label} -> {gateway.name}", verdict, port, "Tcp"))
+        if domain and not https:
+            findings.append(
+                _finding(gateway, f"no HTTPS listener on {HTTPS} with a certificate for {domain}")
+            )
+        if not inputs.get("sslCertificates") and https:
+            findings.append(_finding(gateway, "an HTTPS listener but no certificate"))
+        for port in GATEWAY_MANAGER_PORTS:
+            verdict = traverse([subnet.nsg], "Inbound", GATEWAY_MANAGER, host, port)
+            if not verdict.allowed:
+                findings.append(
+                    _denied(f"GatewayManager -> {gateway.name}", verdict, port, "Tcp",
+                            "Application Gateway v2 needs its infrastructure ports")
+                )  # fmt: skip
+        verdict = traverse([subnet.nsg], "Inbound", PROBE, host, HTTPS)
+        if not verdict.allowed:
+            findings.append(_denied(f"probe -> {gateway.name}", verdict, HTTPS, "Tcp"))
+        verdict = traverse([subnet.nsg], "Outbound", host, INTERNET, HTTPS)
+        if not verdict.allowed:
+            findings.append(
+                _denied(f"{gateway.name} -> internet", verdict, HTTPS, "Tcp",
+                        "Application Gateway's outbound internet must stay open")
+            )  # fmt: skip
+        findings.extend(_gateway_backends(plan, gateway, host))
+    return findings
+
+
+def _gateway_backends(plan: Plan, gateway: Resource, source: Endpoint) -> list[Finding]:
+    """Each backend address is an internal LB or Service whose subnet admits the gateway."""
+    findings = []
+    settings = gateway.inputs.get("backendHttpSettingsCollection") or []
+    port = int(settings[0].get("port", 80)) if settings else 80
+    for pool in gateway.inputs.get("backendAddressPools") or []:
+        for backend in pool.get("backendAddresses") or []:
+            ip = str(backend.get("ipAddress") or "")
+            target = _backend_target(plan, ip, port)
+            if target is None:
+                findings.append(
+                    _finding(gateway, f"{gateway.name} -> {ip}:{port}: no internal load "
+                             "balancer or Service listens there")
+                )  # fmt: skip
+                continue
+            nsgs, dest_port, label = target
+            address = Endpoint(label, ipaddress.IPv4Address(ip), frozenset({"VirtualNetwork"}))
+            verdict = traverse(nsgs, "Inbound", source, address, dest_port)
+            if not verdict.allowed:
+                findings.append(_denied(f"{gateway.name} -> {label}", verdict, dest_port, "Tcp"))
+    return findings
+
+
+def _backend_target(
+    plan: Plan, ip: str, port: int
+) -> tuple[list[Resource | None], int, str] | None:
+    """The NSGs on the way to a backend address and the port they see, or None."""
+    try:
+        address = ipaddress.IPv4Address(ip)
+    except ValueError:
+        return None
+    subnet = next((s for s in subnets(plan).values() if address in s.cidr), None)
+    if subnet is None:
+        return None
+    for lb in plan.of_type(LOAD_BALANCER):
+        fronts = lb.inputs.get("frontendIPConfigurations") or []
+        if not any(str(f.get("privateIPAddress")) == ip for f in fronts):
+            continue
+        for rule in lb.inputs.get("loadBalancingRules") or []:
+            if int(rule.get("frontendPort") or 0) == port:
+                # No floating IP: the VM sees the backend port, through its subnet's NSG.
+                return [subnet.nsg], int(rule.get("backendPort") or port), lb.name
+        return None
+    for service in plan.of_type(K8S_SERVICE):
+        annotations = (service.inputs.get("metadata") or {}).get("annotations") or {}
+        if str(annotations.get(LB_IPV4)) != ip:
+            continue
+        ports = [
+            int(p.get("port", 0)) for p in (service.inputs.get("spec") or {}).get("ports") or []
+        ]
+        if port in ports:
+            # AKS's rules use floating IP: the node sees the Service's own port.
+            return [subnet.nsg], port, service.name
+        return None
+    return None
 
 
 def _database_paths(plan: Plan, workloads: list[Workload]) -> list[Finding]:

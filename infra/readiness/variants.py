@@ -23,6 +23,11 @@ REQUIRED: dict[Cloud, dict[str, Any]] = {Cloud.GCP: {"gcp:project": "demo-projec
 # What a user must set with a variant on some clouds (the configuration says so if not).
 EXTRA: dict[tuple[str, Cloud], dict[str, Any]] = {
     ("domain", Cloud.AWS): {"llmchain:aws.hostedZoneId": "Z0123456789ABCDEFGHIJ"},
+    # The Azure DNS zone that proves the domain to Let's Encrypt and carries its A record.
+    ("domain", Cloud.AZURE): {
+        "llmchain:azure.dnsZoneId": "/subscriptions/00000000-1111-2222-3333-444444444444"
+        "/resourceGroups/dns/providers/Microsoft.Network/dnszones/example.com"
+    },
     # Zone-redundant HA is refused on the Burstable tier the Azure database defaults to.
     ("ha", Cloud.AZURE): {"llmchain:database.instance": "Standard_D2ds_v5"},
 }

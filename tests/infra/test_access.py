@@ -100,7 +100,7 @@ def test_preview_warns_when_a_public_service_is_plain_http(
     [
         ("aws", {}, "set llmchain:ingress.domain for HTTPS"),
         ("gcp", {**GCP, "llmchain:compute": "vm"}, "set llmchain:ingress.domain for HTTPS"),
-        ("azure", {"llmchain:compute": "vm"}, "use llmchain:compute=serverless"),
+        ("azure", {"llmchain:compute": "vm"}, "set llmchain:ingress.domain for HTTPS"),
         ("gcp", {**GCP, "llmchain:compute": "cluster"}, "use llmchain:compute=serverless or vm"),
     ],
 )

@@ -370,8 +370,9 @@ def test_outputs_contract(plan: Plan) -> None:
 
 
 def test_custom_domain_is_refused_with_the_reason() -> None:
+    # serverless (the default) has no custom domain; vm and cluster do (test_azure_tls.py)
     with pytest.raises(
-        PlanConfigError, match="on azure a custom domain is set up for no compute mode yet"
+        PlanConfigError, match="on azure a custom domain is set up for vm, cluster yet"
     ):
         run_plan("azure", {"llmchain:ingress.domain": "chat.example.com"})
 

@@ -251,10 +251,10 @@ def test_release_script_is_valid_shell(plans: dict[str, Plan]) -> None:
     assert script.index("cloud-init status --wait") < script.index("systemctl restart llmchain")
 
 
-# --- item 12: no TLS for vm/cluster yet, so a domain is refused there -----------------------
+# --- item 12: vm and cluster get HTTPS with a domain (tests/infra/test_azure_tls.py) ---------
 
 
 @pytest.mark.parametrize("mode", ["vm", "cluster"])
-def test_a_domain_on_vm_or_cluster_is_refused_naming_the_setting(mode: str) -> None:
-    with pytest.raises(PlanConfigError, match=r"llmchain:ingress\.domain.*compute=" + mode):
+def test_a_domain_on_vm_or_cluster_needs_its_dns_zone_naming_the_setting(mode: str) -> None:
+    with pytest.raises(PlanConfigError, match=r"llmchain:azure\.dnsZoneId: required"):
         plan_for(mode, **{"llmchain:ingress.domain": "chat.example.com"})
