@@ -124,7 +124,7 @@ async def _postgres(settings: Settings) -> AsyncIterator[MemoryStore]:
     pool = make_pool(settings)
     await pool.open(wait=True, timeout=settings.memory_connect_timeout_s)
     try:
-        saver = AsyncPostgresSaver(pool)  # type: ignore[arg-type]
+        saver = AsyncPostgresSaver(pool)
         await saver.setup()
 
         async def ping() -> None:
