@@ -361,6 +361,38 @@ class AzureTarget(pulumi.ComponentResource):
                 child,
             )
             url = gateway.url
+            # The gateway sees HTTP: 5xx answers, total time and unhealthy backends (names
+            # and dimensions: https://learn.microsoft.com/en-us/azure/azure-monitor/reference/
+            # supported-metrics/microsoft-network-applicationgateways-metrics, read 2026-11-29).
+            agw = "Microsoft.Network/applicationGateways"
+            rules += [
+                Rule(
+                    "gateway-errors",
+                    "5xx responses at the gateway",
+                    gateway.gateway.id,
+                    agw,
+                    "ResponseStatus",
+                    10,
+                    "Total",
+                    dimensions=[("HttpStatusGroup", "5xx")],
+                ),
+                Rule(
+                    "gateway-duration",
+                    f"mean total time above {config.monitoring.latency_p95_ms} ms",
+                    gateway.gateway.id,
+                    agw,
+                    "ApplicationGatewayTotalTime",
+                    config.monitoring.latency_p95_ms,
+                ),
+                Rule(
+                    "gateway-backend",
+                    "the gateway's backend failing its /readyz probe",
+                    gateway.gateway.id,
+                    agw,
+                    "UnhealthyHostCount",
+                    0,
+                ),
+            ]
         Alerts(name, MonitoringArgs(**{**monitoring.__dict__, "rules": rules}), child)
         store = (
             pulumi.Output.concat("postgresql: Flexible Server ", database.server_name)

@@ -85,6 +85,11 @@ PLATFORM_METRICS = {
     "Microsoft.App/containerApps": {"Requests", "ResponseTime", "RestartCount"},
     "Microsoft.Compute/virtualMachineScaleSets": {"Percentage CPU"},
     "Microsoft.Network/loadBalancers": {"DipAvailability"},
+    "Microsoft.Network/applicationGateways": {
+        "ResponseStatus",
+        "ApplicationGatewayTotalTime",
+        "UnhealthyHostCount",
+    },
     "Microsoft.ContainerService/managedClusters": {
         "node_cpu_usage_percentage",
         "kube_pod_status_phase",

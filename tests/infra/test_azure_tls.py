@@ -13,6 +13,7 @@ from infra.azure.roles import KEY_VAULT_SECRETS_USER
 from infra.config import StackConfig
 from infra.plan import Plan, PlanConfigError, Resource, run_plan
 from infra.readiness.network_azure import azure_network_paths
+from infra.readiness.variants import matrix
 
 ZONE_ID = (
     "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/dns"
@@ -185,6 +186,26 @@ def test_no_gateway_without_a_domain() -> None:
     assert not [
         s for s in plan.of_type("azure-native:network:Subnet") if s.name.endswith("-gateway")
     ]
+
+
+def test_the_gateway_alerts_on_5xx_latency_and_unhealthy_backends(plan: Plan) -> None:
+    watched = {}
+    for alert in plan.of_type("azure-native:monitor:MetricAlert"):
+        (criterion,) = alert.inputs["criteria"]["allOf"]
+        if criterion["metricNamespace"] == "Microsoft.Network/applicationGateways":
+            (scope,) = alert.inputs["scopes"]
+            assert scope.endswith("/llmchain-azure-agw")  # the gateway itself
+            watched[criterion["metricName"]] = criterion
+    assert set(watched) == {"ResponseStatus", "ApplicationGatewayTotalTime", "UnhealthyHostCount"}
+    assert watched["ResponseStatus"]["dimensions"] == [
+        {"name": "HttpStatusGroup", "operator": "Include", "values": ["5xx"]}
+    ]
+
+
+def test_the_readiness_matrix_deploys_tls_for_azure_vm_and_cluster() -> None:
+    ids = {case.id for case in matrix("azure")}
+    assert {"azure-vm-domain", "azure-cluster-domain"} <= ids
+    assert "azure-serverless-domain" not in ids
 
 
 # --- configuration ---------------------------------------------------------------------------
