@@ -33,8 +33,9 @@ SCHEMES = {
     },
 }
 KEYS: list[dict[str, list[str]]] = [{"bearer": []}, {"apiKey": []}]
-# An empty requirement makes the schemes optional (OpenAPI 3.1, Security Requirement
-# Object: https://spec.openapis.org/oas/v3.1.0#security-requirement-object, read 2026-11-29).
+# "An empty Security Requirement Object ({}) indicates anonymous access is supported"
+# (https://github.com/OAI/OpenAPI-Specification/blob/main/versions/3.1.1.md
+# #security-requirement-object, read 2026-11-29): the schemes are optional without keys.
 KEYS_OPTIONAL = [{}, *KEYS]
 
 

@@ -13,9 +13,10 @@ from starlette.responses import FileResponse
 from starlette.staticfiles import StaticFiles
 
 STATIC = Path(__file__).parent / "static"
-# Scripts and styles only from the service, nothing inline, calls only to the service
-# (https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Content-Security-Policy, read
-# 2026-11-29); `data:` images for the empty favicon the page declares.
+# Scripts and styles only from the service, nothing inline (inline scripts are refused
+# without 'unsafe-inline', a hash or a nonce), fetch() only to the service (connect-src:
+# https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Content-Security-Policy/connect-src,
+# read 2026-11-29); `data:` images for the empty favicon the page declares.
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
     "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
