@@ -72,9 +72,10 @@ fmt: $(DEV_STAMP)  ## format and auto-fix
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-bench: $(DEV_STAMP)  ## measure serving performance; writes docs/benchmarks.md
+bench: $(DEV_STAMP)  ## measure serving and memory performance; writes docs/benchmarks.md
 	$(PY) -m benchmarks.serving
 	$(PY) -m benchmarks.resilience
+	$(PY) -m benchmarks.memory
 
 policy: $(DEV_STAMP)  ## check every stack's offline plan against the policy pack (policy/)
 	$(PY) -m infra.plan --stack dev --policy

@@ -177,6 +177,7 @@ OWNED_SETTINGS = {
     "LLMCHAIN_TEMPERATURE": "llmchain:llm.temperature",
     "LLMCHAIN_BASE_URL": "llmchain:llm.baseUrl",
     "LLMCHAIN_MEMORY_BACKEND": "llmchain:memory.backend",
+    "LLMCHAIN_SESSION_RETENTION_DAYS": "llmchain:memory.retentionDays",
     "LLMCHAIN_MEMORY_URL": "the program (the database it creates)",
     "LLMCHAIN_SHUTDOWN_GRACE_S": "the program (it matches the platform's stop timeout)",
     "LLMCHAIN_SECRETS_DIR": "the program (where the cloud's secret store is mounted)",
@@ -227,9 +228,11 @@ class LlmConfig(_Section):
 
 
 class MemoryConfig(_Section):
-    """`llmchain:memory`: where chat memory is kept."""
+    """`llmchain:memory`: where chat memory is kept, and for how long."""
 
     backend: Backend | None = None
+    # LLMCHAIN_SESSION_RETENTION_DAYS: sessions unused this long are deleted; 0 = forever.
+    retention_days: float = Field(default=0, ge=0, le=36_500)
 
 
 class ScalingConfig(_Section):

@@ -178,6 +178,8 @@ def build_spec(
         env["LLMCHAIN_BASE_URL"] = config.llm.base_url
     if config.memory.backend is Backend.SQLITE:
         env["LLMCHAIN_MEMORY_URL"] = SQLITE_PATH
+    if config.memory.retention_days:
+        env["LLMCHAIN_SESSION_RETENTION_DAYS"] = f"{config.memory.retention_days:g}"
     env.update(config.app_settings)  # validated: none of the above can be overridden
     secret_env: dict[str, pulumi.Output[str]] = {}
     for key, name in SECRET_SETTINGS.items():
