@@ -19,6 +19,11 @@ FREE: dict[str, str] = {
     "pulumi:providers:docker": "Pulumi provider: not a cloud resource",
     "pulumi:providers:docker-build": "Pulumi provider: not a cloud resource",
     "docker-build:index:Image": "built where Pulumi runs; its storage is the registry's line",
+    "pulumi:providers:acme": "Pulumi provider: not a cloud resource",
+    "acme:index/registration:Registration": "an ACME account at Let's Encrypt: no charge "
+    "(not re-read)",
+    "acme:index/certificate:Certificate": "Let's Encrypt certificates carry no charge "
+    "(not re-read)",
     "random:index/randomPassword:RandomPassword": "a value in the Pulumi state",
     "random:index/randomString:RandomString": "a value in the Pulumi state",
     "random:index/randomBytes:RandomBytes": "a value in the Pulumi state",
@@ -81,6 +86,7 @@ FREE: dict[str, str] = {
     "azure-native:network:VirtualNetwork": _NETWORK,
     "azure-native:privatedns:VirtualNetworkLink": "a link of the private zone (the zone line)",
     "azure-native:privatedns:PrivateRecordSet": "a record of the private zone (the zone line)",
+    "azure-native:dns:RecordSet": "a record in the user's own DNS zone (billed to that zone)",
     "azure-native:resources:ResourceGroup": "a container for resources: no charge",
     # GCP
     "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": _IAM,

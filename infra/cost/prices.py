@@ -316,6 +316,14 @@ _ROWS = [
         "https://c3x.dev/resources/azure/azurerm_nat_gateway/",
     ),
     Price(
+        "azure.appgw.hour",
+        None,
+        "gateway-hour",
+        "westeurope",
+        "https://azure.microsoft.com/pricing/details/application-gateway/",
+        note="a fixed hourly charge plus capacity units; no stored page gave a USD rate",
+    ),
+    Price(
         "azure.postgres.instance_hour",
         None,
         "server-hour",

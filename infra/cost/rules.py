@@ -349,6 +349,12 @@ def azure_lb(r: Resource, plan: Plan, a: Assumptions) -> list[Line]:
     ]
 
 
+def app_gateway(r: Resource, plan: Plan, a: Assumptions) -> list[Line]:
+    """Application Gateway (HTTPS with a domain): hours (capacity units not estimated)."""
+    sku = str((r.inputs.get("sku") or {}).get("name", "?"))
+    return [Line(r.name, f"Application Gateway ({sku})", "azure.appgw.hour", a.hours, note=sku)]
+
+
 def azure_ip(r: Resource, plan: Plan, a: Assumptions) -> list[Line]:
     """A Standard static public IP."""
     return [Line(r.name, "public IP (Standard, static)", "azure.public_ip.hour", a.hours)]
@@ -748,6 +754,7 @@ RULES: dict[str, Rule] = {
     "azure-native:containerservice:ManagedCluster": aks,
     "azure-native:network:LoadBalancer": azure_lb,
     "azure-native:network:PublicIPAddress": azure_ip,
+    "azure-native:network:ApplicationGateway": app_gateway,
     "azure-native:network:NatGateway": azure_nat,
     "azure-native:dbforpostgresql:Server": azure_pg,
     "azure-native:containerregistry:Registry": acr,
