@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hmac
+import re
+from urllib.parse import quote
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -11,6 +13,10 @@ from app.core.errors import error_body
 
 PROTECTED_PREFIX = "/v1/"
 CHALLENGE = (b"www-authenticate", b"Bearer")
+# LangServe's playground URL, opened from a browser's address bar (which sends no key): it
+# only leads to the service's own page, which asks for the key. Answered here, without the
+# app, so a caller without a key learns nothing (not even whether the chain exists).
+PLAYGROUND = re.compile(r"^/v1/chains/([^/]+)/playground(/.*)?$")
 
 
 def key_matches(presented: str, accepted: list[bytes]) -> bool:
@@ -58,7 +64,20 @@ class ApiKeyMiddleware:
                 message = "invalid API key"
             else:
                 message = ""
+            if message and scope["method"] in ("GET", "HEAD"):
+                playground = PLAYGROUND.match(scope["path"])
+                if playground:
+                    location = f"/?chain={quote(playground.group(1), safe='')}"
+                    await send_redirect(send, location)
+                    return
             if message:
                 await send_json(send, 401, error_body("unauthorized", message), [CHALLENGE])
                 return
         await self.app(scope, receive, send)
+
+
+async def send_redirect(send: Send, location: str) -> None:
+    """A bodiless 307 to `location` (a path on this service)."""
+    headers = [(b"location", location.encode("latin-1")), (b"content-length", b"0")]
+    await send({"type": "http.response.start", "status": 307, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})

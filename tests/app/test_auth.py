@@ -65,3 +65,18 @@ def test_key_comparison() -> None:
     assert key_matches("b", [b"a", b"b"])
     assert not key_matches("c", [b"a", b"b"])
     assert not key_matches("", [b"a"])
+
+
+def test_the_playground_link_opens_the_page_without_a_key_and_reveals_nothing(
+    client: httpx.Client,
+) -> None:
+    """A browser's address bar sends no key: LangServe's playground URL still reaches the page,
+    which asks for one; known and unknown chains look the same, and nothing else opens."""
+    for chain in ("product-description", "no-such-chain"):
+        response = client.get(f"/v1/chains/{chain}/playground/")
+        assert response.status_code == 307
+        assert response.headers["location"] == f"/?chain={chain}"
+        assert response.content == b""
+    assert client.post("/v1/chains/product-description/playground/").status_code == 401
+    assert client.get("/v1/chains/product-description/playgroundx").status_code == 401
+    assert client.get("/v1/chains/a/b/playground/").status_code == 401
