@@ -15,6 +15,12 @@ import uvicorn
 from app.api.running import STREAM_DEADLINES
 from app.chains.registry import load_chains
 from app.core.config import load_settings, unknown_variables
+from app.core.connections import (
+    ConnectionLimits,
+    max_connections_for,
+    raise_fd_limit,
+    uvicorn_options,
+)
 from app.core.errors import ConfigError
 from app.core.logging import configure_logging
 from app.main import create_app
@@ -69,6 +75,22 @@ def main() -> int:
     except ConfigError as exc:
         print(f"llmchain: configuration error: {exc}", file=sys.stderr)
         return 2
+    fd_soft, fd_hard = raise_fd_limit()
+    limits = ConnectionLimits(
+        header_timeout_s=settings.header_timeout_s,
+        body_timeout_s=settings.body_timeout_s,
+        max_header_bytes=settings.max_header_bytes,
+        max_connections=max_connections_for(settings.max_connections, fd_soft),
+    )
+    logging.getLogger("llmchain").info(
+        "connections: at most %d (open-files limit %d, hard %d); headers within %g s, "
+        "bodies within %g s",
+        limits.max_connections,
+        fd_soft,
+        fd_hard,
+        limits.header_timeout_s,
+        limits.body_timeout_s,
+    )
     config = uvicorn.Config(
         create_app(settings, chains),
         host=settings.host,
@@ -78,6 +100,7 @@ def main() -> int:
         server_header=False,
         timeout_graceful_shutdown=settings.shutdown_grace_s,
         timeout_keep_alive=settings.keep_alive_s,
+        **uvicorn_options(limits),
     )
     server = Server(config)
     server.run()

@@ -97,6 +97,13 @@ class Settings(BaseSettings):
     # backend connections it must outlast the balancer's own timeout, or a request sent as
     # the app closes the connection gets a 502. uvicorn's default is 5 s.
     keep_alive_s: int = Field(default=5, ge=1, le=3600)
+    # A request's headers must arrive within this of the connection (or of the request's
+    # first byte), its body within BODY_TIMEOUT_S of its headers (app/core/connections.py).
+    header_timeout_s: float = Field(default=10.0, gt=0, le=600)
+    body_timeout_s: float = Field(default=30.0, gt=0, le=3600)
+    max_header_bytes: int = Field(default=65_536, ge=4096, le=1_048_576)
+    # 0: the open-files limit (raised to its hard limit at start) less a reserve.
+    max_connections: int = Field(default=0, ge=0)
 
     # --- model
     provider: Provider = Provider.FAKE

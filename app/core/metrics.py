@@ -23,6 +23,12 @@ HTTP_LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
 )
 HTTP_IN_FLIGHT = Gauge("llmchain_http_requests_in_flight", "HTTP requests being served.")
+HTTP_CONNECTIONS_CLOSED = Counter(
+    "llmchain_http_connections_closed_total",
+    "Connections the server closed for a limit: header_timeout, body_timeout, "
+    "header_too_large, too_many.",
+    ["reason"],
+)
 MODEL_CALLS = Counter(
     "llmchain_model_calls_total",
     "Model calls by provider, model and outcome (ok, error, cancelled).",
