@@ -38,6 +38,7 @@ from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 
 from app.memory.conversations import AGENT, thread_id
+from app.memory.legacy import drop_legacy, legacy_messages
 from app.memory.store import MemoryStore
 from app.providers.resilience import with_call_options
 
@@ -161,12 +162,13 @@ class AgentService:
     ) -> None:
         self.tools = tools
         self.store = store
+        self.window = HistoryWindow(history_tokens)
         # A run may not loop: beyond these, it ends (model) or the model is told (tools).
         middleware: list[Any] = [
             ModelCallLimitMiddleware(run_limit=max_model_calls, exit_behavior="end"),
             ToolCallLimitMiddleware(run_limit=max_tool_calls, exit_behavior="continue"),
             ModelOptionsMiddleware(),
-            HistoryWindow(history_tokens),
+            self.window,
         ]
 
         def build(checkpointer: Any) -> Any:
@@ -188,9 +190,18 @@ class AgentService:
     def _config(session_id: str) -> RunnableConfig:
         return {"configurable": {"thread_id": thread_id(AGENT, session_id)}}
 
+    async def _adopted(self, session_id: str) -> list[AnyMessage]:
+        """The window of a session stored before namespaces, to start the turn with (the
+        lock is held); empty for any other session."""
+        if await self.store.conversations.exists(AGENT, session_id):
+            return []
+        old = await legacy_messages(self.store, AGENT, session_id)
+        return self.window.window(cast(list[AnyMessage], old)) if old else []
+
     async def _kept(self, session_id: str) -> None:
         """After a durable turn: the session marked used, superseded checkpoints out."""
         await self.store.conversations.touch(AGENT, session_id)
+        await drop_legacy(self.store, AGENT, session_id)  # adopted, if there was one
         await self.store.prune(AGENT, session_id)
 
     async def run(
@@ -211,6 +222,7 @@ class AgentService:
             state = await self.stateless.ainvoke({"messages": given}, context=context)
             return _reply_of(state["messages"], asked)
         async with self.locks.hold(thread_id(AGENT, session_id)):
+            given = [*await self._adopted(session_id), *given]
             state = await self.graph.ainvoke(
                 {"messages": given},
                 self._config(session_id),
@@ -239,6 +251,7 @@ class AgentService:
                     yield text
             return
         async with self.locks.hold(thread_id(AGENT, session_id)):
+            given = [*await self._adopted(session_id), *given]
             graph_stream = self.graph.astream(
                 {"messages": given},
                 self._config(session_id),

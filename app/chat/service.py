@@ -28,6 +28,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, MessagesState, StateGraph
 
 from app.memory.conversations import CHAT, StoredMessage, thread_id
+from app.memory.legacy import drop_legacy, legacy_messages
 from app.memory.store import MemoryStore
 from app.providers.resilience import with_call_options
 
@@ -115,6 +116,20 @@ class ChatService:
             config["configurable"][MODEL_OPTIONS] = options
         return config
 
+    async def _adopt(self, session_id: str) -> None:
+        """A session stored before the conversation table: import it (the lock is held)."""
+        if await self.store.conversations.exists(CHAT, session_id):
+            return
+        old = await legacy_messages(self.store, CHAT, session_id)
+        if not old:
+            return
+        config = self._config(session_id, None)
+        await self.graph.aupdate_state(config, {"messages": self._window(old)}, as_node="respond")
+        rows = [(ROLES.get(m.type, m.type), m.text) for m in old]
+        await self.store.conversations.append(CHAT, session_id, rows)
+        await drop_legacy(self.store, CHAT, session_id)
+        await self.store.prune(CHAT, session_id)
+
     async def _keep(self, session_id: str, message: str, reply: BaseMessage) -> None:
         """After the checkpoint: the turn into the conversation, superseded checkpoints out."""
         await self.store.conversations.append(
@@ -132,6 +147,7 @@ class ChatService:
     ) -> AIMessage:
         """Answer one message; returns only after the turn is durably stored."""
         async with self.locks.hold(thread_id(CHAT, session_id)):
+            await self._adopt(session_id)
             state = await self.graph.ainvoke(
                 TurnInput(message=message),
                 self._config(session_id, config, options),
@@ -152,6 +168,7 @@ class ChatService:
     ) -> AsyncIterator[str]:
         """Answer one message token by token; the turn is stored when the stream ends."""
         async with self.locks.hold(thread_id(CHAT, session_id)):
+            await self._adopt(session_id)
             stream = cast(
                 AsyncGenerator[tuple[str, Any], None],
                 self.graph.astream(
@@ -182,6 +199,10 @@ class ChatService:
         """Up to `limit` messages before seq `before` (or the latest), oldest first;
         None when the session does not exist."""
         found = await self.store.conversations.page(CHAT, session_id, limit + 1, before)
+        if found is None:
+            async with self.locks.hold(thread_id(CHAT, session_id)):
+                await self._adopt(session_id)
+            found = await self.store.conversations.page(CHAT, session_id, limit + 1, before)
         if found is None:
             return None
         # One more than asked says whether an older page exists, without counting.

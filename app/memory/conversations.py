@@ -94,6 +94,9 @@ class Conversations(Protocol):
         """Up to `limit` messages just before seq `before` (or the newest), oldest first;
         None when there is no such session."""
 
+    async def exists(self, namespace: str, session: str) -> bool:
+        """Whether the session exists."""
+
     async def forget(self, namespace: str, session: str, idle_before: float | None = None) -> bool:
         """Delete the session and its messages (only if unused since `idle_before`, when
         given); whether a session was deleted."""
@@ -140,6 +143,10 @@ class MemoryConversations:
         stored = self.messages.get((namespace, session), [])
         end = min(len(stored), (before or LATEST) - 1)  # seq n is at index n-1
         return stored[max(0, end - limit) : max(0, end)]
+
+    async def exists(self, namespace: str, session: str) -> bool:
+        """Whether the session exists."""
+        return (namespace, session) in self.used
 
     async def forget(self, namespace: str, session: str, idle_before: float | None = None) -> bool:
         """Delete the session (if idle, when asked)."""
@@ -225,6 +232,10 @@ class SqliteConversations:
             return None
         return _rows(await self._read(PAGE, (namespace, session, before or LATEST, limit)))
 
+    async def exists(self, namespace: str, session: str) -> bool:
+        """Whether the session exists."""
+        return bool(await self._read(EXISTS, (namespace, session)))
+
     async def forget(self, namespace: str, session: str, idle_before: float | None = None) -> bool:
         """Delete the session (if idle, when asked) and its messages."""
         first = (
@@ -306,6 +317,10 @@ class PostgresConversations:
         if not await self._read(EXISTS, (namespace, session)):
             return None
         return _rows(await self._read(PAGE, (namespace, session, before or LATEST, limit)))
+
+    async def exists(self, namespace: str, session: str) -> bool:
+        """Whether the session exists."""
+        return bool(await self._read(EXISTS, (namespace, session)))
 
     async def forget(self, namespace: str, session: str, idle_before: float | None = None) -> bool:
         """Delete the session (if idle, when asked) and its messages."""

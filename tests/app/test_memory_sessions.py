@@ -61,7 +61,7 @@ async def test_agent_sessions_are_windowed_by_tokens(store: MemoryStore) -> None
     assert sum(count_tokens(m.text) + 4 for m in stored) < 400  # and only the window is kept
 
 
-async def test_one_off_agent_call_stores_nothing(servers: ServerFactory, tmp_path: Path) -> None:
+def test_one_off_agent_call_stores_nothing(servers: ServerFactory, tmp_path: Path) -> None:
     db = tmp_path / "oneoff.sqlite"
     server = servers.start({"LLMCHAIN_MEMORY_URL": str(db)})
     request = {"model": "agent", "messages": [{"role": "user", "content": "what is 2+3*4?"}]}
@@ -72,7 +72,8 @@ async def test_one_off_agent_call_stores_nothing(servers: ServerFactory, tmp_pat
             assert "14" in response.text
     with sqlite3.connect(db) as conn:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        rows = {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+        count = 'SELECT count(*) FROM "{}"'  # table names from the file's own schema
+        rows = {t: conn.execute(count.format(t)).fetchone()[0] for t in tables}
     assert rows and not any(rows.values()), rows
 
 
@@ -159,3 +160,30 @@ async def test_concurrent_chat_and_agent_turns_lose_nothing(store: MemoryStore) 
     assert sorted(m["content"] for m in history if m["role"] == "user") == sorted(
         f"chat {i}" for i in range(8)
     )
+
+
+async def test_sessions_stored_before_namespaces_are_adopted(store: MemoryStore) -> None:
+    """An upgrade keeps old sessions: a chat thread named by the bare id, an agent thread
+    `agent:<id>`, each checkpoint holding the whole history (the previous layout)."""
+    from langchain_core.messages import HumanMessage
+
+    from app.agent.service import CallContext
+    from app.chat.service import TurnInput
+
+    chat = ChatService(FakeChatModel(), store, "be brief", 10)
+    helper = agent(store)
+    for i in range(2):  # the old layout: the graphs on the old thread names
+        await chat.graph.ainvoke(
+            TurnInput(message=f"old {i}"), {"configurable": {"thread_id": "old"}}
+        )
+        await helper.graph.ainvoke(
+            {"messages": [HumanMessage(f"old agent {i}")]},
+            {"configurable": {"thread_id": "agent:old"}},
+            context=CallContext(),
+        )
+    history = await chat.history("old")
+    assert [m["content"] for m in history or [] if m["role"] == "user"] == ["old 0", "old 1"]
+    assert turn_of((await chat.turn("old", "new")).text) == 3  # the old turns reached the model
+    assert turn_of((await helper.run("old", "new")).reply) == 3
+    threads = {c.config["configurable"]["thread_id"] async for c in store.saver.alist(None)}
+    assert threads == {"chat/old", "agent/old"}  # the old threads are gone
