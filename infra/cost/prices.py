@@ -164,17 +164,21 @@ _ROWS = [
     ),
     Price(
         "aws.ebs.gp3_gb_month",
-        None,
+        0.08,
         "GB-month",
         "us-east-1",
-        "https://aws.amazon.com/ebs/pricing/",
+        "https://www.saisci.com/aws/gp2-vs-gp3-cost-comparison-ebs-volumes/",
+        note="N. Virginia, quoting https://aws.amazon.com/ebs/pricing/ (page dated 2021-02-04); "
+        "3,000 IOPS and 125 MB/s included",
     ),
     Price(
         "aws.ecr.gb_month",
-        None,
+        0.10,
         "GB-month",
         "us-east-1",
-        "https://aws.amazon.com/ecr/pricing/",
+        "https://cloudburn.io/blog/amazon-ecr-pricing",
+        note="private repository storage, quoting https://aws.amazon.com/ecr/pricing/ "
+        "as of March 2026",
     ),
     Price(
         "aws.secretsmanager.secret_month",
@@ -217,11 +221,12 @@ _ROWS = [
     ),
     Price(
         "aws.cloudwatch.alarm_month",
-        None,
+        0.10,
         "alarm metric-month",
         "us-east-1",
-        "https://aws.amazon.com/cloudwatch/pricing/",
-        note="10 standard alarm metrics free per account; the paid rate was not in the stored copy",
+        "https://c3x.dev/resources/aws/aws_cloudwatch_metric_alarm",
+        note="standard resolution; 10 alarm metrics free per account "
+        "(https://aws.amazon.com/cloudwatch/pricing/), not subtracted",
     ),
     Price(
         "aws.container_insights",
@@ -324,19 +329,31 @@ _ROWS = [
         note="a fixed hourly charge plus capacity units; no stored page gave a USD rate",
     ),
     Price(
+        "azure.postgres.Standard_B1ms",
+        0.017,
+        "server-hour",
+        "not stated",
+        "https://github.com/microsoft/azure-skills/blob/1a03acfb9ac1a1a05518bf7420d4618cc41847be/"
+        "skills/azure-app-onboard/prepare/references/pricing-guide-services.md",
+        note="Microsoft's own reference value: Burstable B1ms about $12.41/month (/ 730 h); "
+        "it says reference values may be outdated and names no region",
+    ),
+    Price(
         "azure.postgres.instance_hour",
         None,
         "server-hour",
         "westeurope",
         "https://azure.microsoft.com/pricing/details/postgresql/flexible-server/",
-        note="no stored page gave a Flexible Server SKU rate",
+        note="SKUs other than Standard_B1ms not found",
     ),
     Price(
         "azure.postgres.gb_month",
-        None,
+        0.115,
         "GB-month",
-        "westeurope",
-        "https://azure.microsoft.com/pricing/details/postgresql/flexible-server/",
+        "not stated",
+        "https://github.com/microsoft/azure-skills/blob/1a03acfb9ac1a1a05518bf7420d4618cc41847be/"
+        "skills/azure-app-onboard/prepare/references/pricing-guide-services.md",
+        note="Microsoft's reference value (~$0.115/GiB-month, Premium SSD storage); no region",
     ),
     Price(
         "azure.acr.Basic_day",
@@ -356,10 +373,15 @@ _ROWS = [
     ),
     Price(
         "azure.keyvault.10k_operations",
-        None,
+        0.03,
         "10,000 operations",
-        "westeurope",
-        "https://azure.microsoft.com/pricing/details/key-vault/",
+        "not stated",
+        "https://learn.microsoft.com/en-us/answers/questions/5608202/"
+        "how-to-correctly-estimate-azure-key-vault-cost",
+        # https://caleta.io/blog/key-vault-costs-enterprise-scale/ says "roughly 0.024" with no
+        # currency or region: the Microsoft Q&A figure is kept.
+        note="Standard tier, '~$0.03 per 10,000 operations' (Microsoft Q&A answer, not the "
+        "pricing page https://azure.microsoft.com/pricing/details/key-vault/)",
     ),
     Price(
         "azure.loganalytics.gb",
@@ -392,11 +414,13 @@ _ROWS = [
     ),
     Price(
         "azure.aks.control_plane_hour",
-        None,
+        0.0,
         "cluster-hour",
-        "westeurope",
-        "https://azure.microsoft.com/pricing/details/kubernetes-service/",
-        note="the stack sets no AKS sku, i.e. the Free tier; its price was not re-read",
+        "all regions",
+        "https://learn.microsoft.com/en-nz/dotnet/api/"
+        "azure.resourcemanager.containerservice.models.managedclusterskutier?view=azure-dotnet",
+        note="the stack sets no AKS sku, i.e. the Free tier: 'The cluster management is free, "
+        "but charged for VM, storage, and networking usage' (the Standard tier is not priced)",
     ),
     # --- GCP (us-central1 unless noted)
     Price(
@@ -440,26 +464,52 @@ _ROWS = [
         note="instance-based billing (CPU always allocated)",
     ),
     Price(
+        "gcp.compute.e2-small",
+        0.016752855,
+        "VM-hour",
+        "us-central1",
+        "https://github.com/Cyclenerd/google-cloud-pricing-cost-calculator/blob"
+        "/fd66b26ff84fee5cdd94f341ea89206e76c06b99/pricing.yml",
+        note="on-demand; a file generated 2026-07-30 from Google's Cloud Billing Catalog API "
+        "(official page https://cloud.google.com/compute/vm-instance-pricing)",
+    ),
+    Price(
+        "gcp.compute.e2-medium",
+        0.03350571,
+        "VM-hour",
+        "us-central1",
+        "https://github.com/Cyclenerd/google-cloud-pricing-cost-calculator/blob"
+        "/fd66b26ff84fee5cdd94f341ea89206e76c06b99/pricing.yml",
+        note="on-demand; same generated file",
+    ),
+    Price(
         "gcp.compute.instance_hour",
         None,
         "VM-hour",
         "us-central1",
         "https://cloud.google.com/compute/vm-instance-pricing",
-        note="the stored copies of e2 rates were garbled; none used",
+        note="machine types other than e2-small / e2-medium",
     ),
     Price(
         "gcp.disk.gb_month",
-        None,
+        0.10,
         "GB-month",
         "us-central1",
-        "https://cloud.google.com/compute/disks-image-pricing",
+        "https://github.com/Cyclenerd/google-cloud-pricing-cost-calculator/blob"
+        "/fd66b26ff84fee5cdd94f341ea89206e76c06b99/pricing.yml",
+        note="pd-balanced (the boot disk type infra/gcp/vm.py sets); generated 2026-07-30 from "
+        "the Cloud Billing Catalog API (https://cloud.google.com/compute/disks-image-pricing)",
     ),
     Price(
         "gcp.lb.forwarding_rule_hour",
-        None,
+        0.025,
         "rule-hour",
-        "us-central1",
-        "https://cloud.google.com/vpc/network-pricing",
+        "global",
+        "https://raw.githubusercontent.com/api-evangelist/google-cloud-load-balancing/refs/heads/"
+        "main/plans/google-cloud-load-balancing-plans-pricing.yml",
+        note="global forwarding rules, first 5 ($0.01/h each beyond), transcribed 2026-09-20 "
+        "from https://cloud.google.com/load-balancing/pricing; a regional network LB rule's "
+        "rate was not read separately",
     ),
     Price(
         "gcp.static_ip.hour",
@@ -467,6 +517,9 @@ _ROWS = [
         "IP-hour",
         "us-central1",
         "https://cloud.google.com/vpc/network-pricing",
+        note="Cyclenerd/google-cloud-pricing-cost-calculator pricing.yml (generated "
+        "2026-07-30) gives $0.005/h in use by a VM and $0.01/h unused; the rate for an address "
+        "held by a forwarding rule was not found",
     ),
     Price(
         "gcp.nat.vm_hour",
@@ -576,10 +629,14 @@ _ROWS = [
     ),
     Price(
         "gcp.monitoring.alert_condition_month",
-        None,
+        1.50,
         "condition-month",
         "global",
-        "https://cloud.google.com/stackdriver/pricing",
+        "https://cloud.google.com/monitoring/alerts/cost-control",
+        # https://taourl.com/read-2191884.html claims $0.10 per policy-month: the official page
+        # ("the $1.50-per-condition cost") is kept.
+        note="plus $0.35 per million time series returned (not estimated; about 86,400 "
+        "evaluations a month for one series at a 30 s period)",
     ),
     Price(
         "gcp.monitoring.uptime_check_month",

@@ -377,11 +377,12 @@ def azure_pg(r: Resource, plan: Plan, a: Assumptions) -> list[Line]:
     label = (
         f"PostgreSQL {sku.get('name', '?')} ({sku.get('tier', '?')}){' + standby' if ha else ''}"
     )
+    key = f"azure.postgres.{sku.get('name')}"  # one row per SKU; the generic row is unpriced
     return [
         Line(
             r.name,
             label,
-            "azure.postgres.instance_hour",
+            key if key in PRICES else "azure.postgres.instance_hour",
             copies * a.hours,
             note=str(sku.get("name")),
         ),
@@ -504,11 +505,12 @@ def mig(r: Resource, plan: Plan, a: Assumptions) -> list[Line]:
     template = templates[0].inputs if templates else {}
     machine = str(template.get("machineType", "?"))
     disk = sum(_num(d.get("diskSizeGb"), 10) for d in template.get("disks") or [])
+    key = f"gcp.compute.{machine}"  # one row per machine type; the generic row is unpriced
     return [
         Line(
             r.name,
             f"VM {machine} x {count:g}",
-            "gcp.compute.instance_hour",
+            key if key in PRICES else "gcp.compute.instance_hour",
             count * a.hours,
             note=machine,
         ),

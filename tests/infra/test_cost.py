@@ -10,7 +10,7 @@ import pytest
 from infra.cost.__main__ import markdown
 from infra.cost.estimate import UnknownResourceType, estimate
 from infra.cost.free import FREE
-from infra.cost.model import Assumptions, Estimate
+from infra.cost.model import Assumptions, Estimate, Line
 from infra.cost.prices import PRICES
 from infra.cost.rules import RULES
 from infra.plan import Plan, PlanConfigError, main, run_plan
@@ -122,9 +122,9 @@ def test_a_negative_assumption_is_refused(capsys: pytest.CaptureFixture[str]) ->
     ("stack", "overrides", "key"),
     [
         ("aws", {"llmchain:compute": "serverless"}, "aws.fargate.vcpu_hour"),
-        ("aws", {"llmchain:compute": "vm"}, "aws.ec2.instance_hour"),
+        ("aws", {"llmchain:compute": "vm"}, "aws.ec2."),
         ("azure", {"llmchain:compute": "serverless"}, "azure.containerapps.vcpu_second"),
-        ("gcp", {**GCP, "llmchain:compute": "vm"}, "gcp.compute.instance_hour"),
+        ("gcp", {**GCP, "llmchain:compute": "vm"}, "gcp.compute."),  # a row per machine type
         ("gcp", {**GCP, "llmchain:compute": "cluster"}, "gcp.gke.autopilot_vcpu_hour"),
     ],
 )
@@ -133,7 +133,7 @@ def test_raising_the_minimum_doubles_compute(
 ) -> None:
     def quantity(minimum: int) -> float:
         e = estimate(run_plan(stack, {**overrides, "llmchain:scaling.min": minimum}))
-        return sum(line.quantity for line in e.lines if line.price_key == key)
+        return sum(line.quantity for line in e.lines if line.price_key.startswith(key))
 
     assert quantity(1) > 0
     assert quantity(2) == pytest.approx(2 * quantity(1))
@@ -172,3 +172,36 @@ def test_docs_costs_md_is_current() -> None:
     assert DOCS.read_text() == markdown(Assumptions()), (
         "docs/costs.md is stale: python -m infra.cost --write docs/costs.md"
     )
+
+
+def test_a_machine_type_is_priced_by_its_own_row_and_an_unknown_one_stays_unpriced() -> None:
+    def vm_line(machine: str) -> Line:
+        plan = plan_of(
+            res("gcp:compute/instanceTemplate:InstanceTemplate", "tpl", {"machineType": machine}),
+            res("gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager", "group"),
+        )
+        return next(x for x in estimate(plan).lines if x.item.startswith("VM "))
+
+    known = vm_line("e2-small")
+    assert known.price_key == "gcp.compute.e2-small"
+    assert known.monthly == pytest.approx(PRICES["gcp.compute.e2-small"].usd * 730)
+    unknown = vm_line("n2-standard-64")
+    assert unknown.price_key == "gcp.compute.instance_hour"
+    assert unknown.monthly is None  # never priced at another machine type's rate
+
+
+def test_a_postgres_sku_is_priced_by_its_own_row_and_an_unknown_one_stays_unpriced() -> None:
+    def pg_line(sku: str) -> Line:
+        plan = plan_of(
+            res(
+                "azure-native:dbforpostgresql:Server",
+                "db",
+                {"sku": {"name": sku, "tier": "Burstable"}, "storage": {"storageSizeGB": 32}},
+            )
+        )
+        return next(x for x in estimate(plan).lines if x.item.startswith("PostgreSQL "))
+
+    assert pg_line("Standard_B1ms").monthly == pytest.approx(
+        PRICES["azure.postgres.Standard_B1ms"].usd * 730
+    )
+    assert pg_line("Standard_D2ds_v5").monthly is None
