@@ -176,14 +176,34 @@ async def _next(source: AsyncIterator[T]) -> T:
 
 
 async def _close(source: AsyncIterator[Any], step: asyncio.Task[Any] | None) -> None:
-    """Cancel the item being awaited, if any (once: a plain asyncio cancellation), then
-    close the source."""
+    """Cancel the item being awaited, if any, then close the source, each in a task of its
+    own that is cancelled once, then again while it does not finish (see `_settle`)."""
     if step is not None and not step.done():
         step.cancel()
-        await asyncio.wait([step])
-    if step is not None and step.done() and not step.cancelled():
+        await _settle(step)
+    if step is not None and not step.cancelled() and step.done():
         step.exception()  # retrieved: a failure after the client left is not "never retrieved"
-    await aclose(source)
+    closing = asyncio.ensure_future(aclose(source))
+    await _settle(closing)
+    if not closing.cancelled():
+        closing.exception()
+
+
+# A cancelled task is let finish its clean-up this long before it is cancelled again.
+CANCEL_AGAIN_S = 1.0
+
+
+async def _settle(task: asyncio.Task[Any]) -> None:
+    """Wait for a task; cancel it again each CANCEL_AGAIN_S it goes on.
+
+    One cancellation lets a LangGraph run clean up (it cancels its node tasks); a second
+    is needed where clean-up waits for the work itself, as LangChain's `astream_log`
+    does (it awaits its run after its reader stops, "if not cancelled").
+    """
+    while not task.done():
+        done, _ = await asyncio.wait([task], timeout=CANCEL_AGAIN_S)
+        if not done:
+            task.cancel()
 
 
 def _cut(settings: Settings) -> AppError:

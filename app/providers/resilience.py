@@ -152,11 +152,17 @@ class CircuitBreaker:
         """The call ended without telling (cancelled): the next call may probe instead."""
         self.probing = False
 
-    @contextmanager
-    def call(self) -> Iterator[None]:
-        """One call to the model, skipped (CircuitOpen) or its outcome recorded."""
+    def check(self) -> None:
+        """Raise CircuitOpen unless a call may go to the model now (see `admit`).
+
+        Checked once per call, before its first try: a call under way keeps its retries,
+        and its error is the model's own, not "skipped"."""
         if not self.admit():
             raise CircuitOpen(self.name, self.retry_after())
+
+    @contextmanager
+    def attempt(self) -> Iterator[None]:
+        """One try of a call: its outcome recorded."""
         try:
             yield
         except Exception as exc:
@@ -364,13 +370,14 @@ class ResilientChatModel(BaseChatModel):
         for name, model in zip(self.names, self.models, strict=True):
             try:
                 breaker = self.breaker(name)
+                breaker.check()
                 async for attempt in AsyncRetrying(
                     stop=self._stop(),
                     wait=_Wait(self.base_delay_s, self.retry_budget_s),
                     retry=retry_if_exception(is_transient),
                     reraise=True,
                 ):
-                    with attempt, breaker.call():
+                    with attempt, breaker.attempt():
                         async with asyncio.timeout(self.call_timeout_s):
                             message = await model.ainvoke(
                                 messages, _child(run_manager), **self._options(model, stop, kwargs)
@@ -402,13 +409,14 @@ class ResilientChatModel(BaseChatModel):
             first: AIMessageChunk | None = None
             breaker = self.breaker(name)
             try:
+                breaker.check()
                 async for attempt in AsyncRetrying(
                     stop=self._stop(),
                     wait=_Wait(self.base_delay_s, self.retry_budget_s),
                     retry=retry_if_exception(is_transient),
                     reraise=True,
                 ):
-                    with attempt, breaker.call():  # up to the first token
+                    with attempt, breaker.attempt():  # up to the first token
                         stream = model.astream(
                             messages, _child(run_manager), **self._options(model, stop, kwargs)
                         ).__aiter__()
@@ -460,13 +468,14 @@ class ResilientChatModel(BaseChatModel):
         for name, model in zip(self.names, self.models, strict=True):
             try:
                 breaker = self.breaker(name)
+                breaker.check()
                 for attempt in Retrying(
                     stop=self._stop(),
                     wait=_Wait(self.base_delay_s, self.retry_budget_s),
                     retry=retry_if_exception(is_transient),
                     reraise=True,
                 ):
-                    with attempt, breaker.call():
+                    with attempt, breaker.attempt():
                         message = model.invoke(
                             messages, _child(run_manager), **self._options(model, stop, kwargs)
                         )

@@ -102,8 +102,9 @@ async def test_a_refusal_is_not_a_failure() -> None:
     breaker = CircuitBreaker("m", threshold=1, cooldown_s=COOLDOWN_S)
 
     for _ in range(3):
+        breaker.check()
         try:
-            with breaker.call():
+            with breaker.attempt():
                 raise ValueError("bad request")
         except ValueError:
             pass

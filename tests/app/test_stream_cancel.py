@@ -7,6 +7,7 @@ running when the client has gone; it would end as `ok` in the model-call metrics
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +21,9 @@ from tests.app.test_streaming import metric
 from tests.conftest import Server, ServerFactory
 
 STREAMS = 6  # dropped at once, per route
+# A token of the answer in stream_log's patches (the run's streamed output) or in
+# stream_events' events: before it, the model may not have been called yet.
+TOKEN_SEEN = re.compile(r'"path":\s*"/streamed_output/-"|"event":\s*"on_chat_model_stream"')
 LONG = "tell me a long story about a lighthouse keeper and the sea, please"
 
 
@@ -60,7 +64,11 @@ def drop_after_first_token(base_url: str, path: str, body: dict[str, Any]) -> No
             elif line.startswith("data: {") and event == "message":  # OpenAI chunks
                 if json.loads(line[6:])["choices"][0]["delta"].get("content"):
                     return
-            elif line.startswith("data: ") and event == "data":  # LangServe events
+            elif (
+                line.startswith("data: ")
+                and event == "data"  # LangServe events
+                and (path.endswith("/stream") or TOKEN_SEEN.search(line))
+            ):
                 return
     raise AssertionError("the stream ended before its first token")
 
@@ -92,6 +100,8 @@ ROUTES = {
     "stateless chat": ("/v1/chat/completions", lambda i: completion("chat")),
     "chain as a model": ("/v1/chat/completions", lambda i: completion("product-description")),
     "chain stream": (f"{PRODUCT}/stream", lambda i: {"input": {"product": LONG}}),
+    "chain stream_log": (f"{PRODUCT}/stream_log", lambda i: {"input": {"product": LONG}}),
+    "chain stream_events": (f"{PRODUCT}/stream_events", lambda i: {"input": {"product": LONG}}),
 }
 
 

@@ -191,6 +191,11 @@ def test_a_stream_longer_than_the_request_timeout_ends_with_a_timeout_event(
             for line in client.post("/v1/chat/completions", json=body).text.splitlines()
             if line.startswith("data: ")
         ]
+        logged = sse_events(
+            client.post(f"{PRODUCT}/stream_log", json={"input": {"product": long}}).text
+        )
+    assert logged[-1][0] == "error"
+    assert json.loads(logged[-1][1])["status_code"] == 504
     assert [e for e, _ in events].count("data") >= 1  # it streamed, then it was cut
     assert events[-1][0] == "error"
     error = json.loads(events[-1][1])

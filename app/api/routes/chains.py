@@ -240,16 +240,20 @@ def lc_dumps(value: Any) -> str:
     return orjson.dumps(value, default=default).decode()
 
 
-def run_events(items: AsyncIterator[Any], as_data: Any) -> AsyncIterator[dict[str, Any]]:
+def run_events(
+    items: AsyncIterator[Any], as_data: Any, settings: Settings
+) -> AsyncIterator[dict[str, Any]]:
     """LangServe's SSE framing: a `data` event per item, then `end` or `error`.
 
     No `metadata` event: RemoteRunnable's astream_log/astream_events log it as unknown.
+    As `stream`: bounded by LLMCHAIN_REQUEST_TIMEOUT_S and a stop, closed with the response.
     """
 
     async def events() -> AsyncIterator[dict[str, Any]]:
         try:
-            async for item in items:
-                yield {"event": "data", "data": lc_dumps(as_data(item))}
+            async with aclosing(guarded(items, settings)) as guarded_items:
+                async for item in guarded_items:
+                    yield {"event": "data", "data": lc_dumps(as_data(item))}
         except Exception as exc:
             err = as_client_error(exc)
             yield {
@@ -276,7 +280,7 @@ async def stream_log(name: str, body: StreamLogRequest, request: Request) -> Eve
     chain, settings, chain_input, run_id = one_run(name, body, request)
     # LangServe always streams diffs; the client asks for them (`diff: true`) too.
     log = chain.runnable.astream_log(chain_input, run_config(run_id), diff=True, **body.filters())
-    return sse_response(run_events(log, lambda patch: {"ops": patch.ops}), settings)
+    return sse_response(run_events(log, lambda patch: {"ops": patch.ops}, settings), settings)
 
 
 @router.post(
@@ -291,7 +295,7 @@ async def stream_events(name: str, body: StreamLogRequest, request: Request) -> 
     events = chain.runnable.astream_events(
         chain_input, run_config(run_id), version="v2", **body.filters()
     )
-    return sse_response(run_events(events, lambda event: event), settings)
+    return sse_response(run_events(events, lambda event: event, settings), settings)
 
 
 @router.get(
