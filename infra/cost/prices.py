@@ -223,7 +223,7 @@ _ROWS = [
         "aws.cloudwatch.alarm_month",
         0.10,
         "alarm metric-month",
-        "us-east-1",
+        "not stated",
         "https://c3x.dev/resources/aws/aws_cloudwatch_metric_alarm",
         note="standard resolution; 10 alarm metrics free per account "
         "(https://aws.amazon.com/cloudwatch/pricing/), not subtracted",
