@@ -172,3 +172,13 @@ class ModelCallMetrics(BaseCallbackHandler):
         """A model call failed or was cancelled (a client went away)."""
         cancelled = isinstance(error, asyncio.CancelledError | GeneratorExit)
         self._finish(run_id, "cancelled" if cancelled else "error")
+
+    def abandoned(self, run_id: UUID, error: BaseException) -> None:
+        """End a call LangChain never reported as ended, if it is still open.
+
+        `BaseChatModel.agenerate` awaits its calls in `asyncio.gather`; cancelled there (a
+        timeout around `ainvoke`), it skips `on_llm_error`, and the call would stay in
+        flight for ever in /metrics.
+        """
+        if run_id in self._open:
+            self.on_llm_error(error, run_id=run_id)

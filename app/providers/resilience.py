@@ -12,6 +12,7 @@ import asyncio
 import email.utils
 import logging
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -44,7 +45,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from app.core.metrics import MODEL_CIRCUIT
+from app.core.metrics import MODEL_CIRCUIT, ModelCallMetrics
 
 log = logging.getLogger(__name__)
 
@@ -253,6 +254,14 @@ def _child(run_manager: Any) -> RunnableConfig | None:
     return {"callbacks": manager}
 
 
+def _abandon(model: Any, run_id: uuid.UUID, exc: BaseException) -> None:
+    """Tell the model's call metrics that a cut call has ended (see `abandoned`)."""
+    base = getattr(model, "bound", model)
+    for handler in getattr(base, "callbacks", None) or []:
+        if isinstance(handler, ModelCallMetrics):
+            handler.abandoned(run_id, exc)
+
+
 class _Wait:
     """Exponential backoff with jitter, or the provider's Retry-After when it gave one."""
 
@@ -378,10 +387,17 @@ class ResilientChatModel(BaseChatModel):
                     reraise=True,
                 ):
                     with attempt, breaker.attempt():
-                        async with asyncio.timeout(self.call_timeout_s):
-                            message = await model.ainvoke(
-                                messages, _child(run_manager), **self._options(model, stop, kwargs)
-                            )
+                        run_id = uuid.uuid4()
+                        try:
+                            async with asyncio.timeout(self.call_timeout_s):
+                                message = await model.ainvoke(
+                                    messages,
+                                    {**(_child(run_manager) or {}), "run_id": run_id},
+                                    **self._options(model, stop, kwargs),
+                                )
+                        except BaseException as exc:
+                            _abandon(model, run_id, exc)
+                            raise
                 return ChatResult(generations=[ChatGeneration(message=message)])
             except CircuitOpen as exc:  # known to be failing: straight to the next model
                 last = exc
