@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 import pulumi
 
@@ -22,6 +23,24 @@ class TargetOutputs:
     memory_store: pulumi.Input[str]
     dashboard_url: pulumi.Input[str] | None = None  # where the cloud has one
 
+    @classmethod
+    def of(
+        cls,
+        url: pulumi.Input[str],
+        image_ref: pulumi.Input[str],
+        spec: WorkloadSpec,
+        memory_store: pulumi.Input[str],
+        dashboard_url: pulumi.Input[str] | None = None,
+    ) -> TargetOutputs:
+        """The contract from a target's entry URL: the health URL is the URL + the spec's path."""
+        return cls(
+            url=url,
+            image_ref=image_ref,
+            health_url=pulumi.Output.concat(url, spec.health_path),
+            memory_store=memory_store,
+            dashboard_url=dashboard_url,
+        )
+
     def export(self) -> None:
         """Export the contract's keys as stack outputs."""
         pulumi.export("url", self.url)
@@ -29,6 +48,52 @@ class TargetOutputs:
         pulumi.export("health_url", self.health_url)
         pulumi.export("dashboard_url", self.dashboard_url)
         pulumi.export("memory_store", self.memory_store)
+
+
+def database_store(product: str, name: pulumi.Input[str] | None) -> pulumi.Output[str]:
+    """`postgresql: <product> <name>`, or in-memory when the target made no database."""
+    if name is None:
+        return pulumi.Output.from_input("memory (lost on restart)")
+    return pulumi.Output.concat("postgresql: ", product, " ", name)
+
+
+def renamed(opts: pulumi.ResourceOptions | None, *former_types: str) -> pulumi.ResourceOptions:
+    """`opts` plus an alias to each type token a component had before it was renamed.
+
+    A new type token is a new URN for the component and every child: without the alias a
+    deployed stack would delete and recreate them all, its database included. The engine
+    derives each child's former URN from its parent's aliases, so the component's own alias
+    is enough. https://www.pulumi.com/docs/iac/concepts/options/aliases/ (read 2026-11-29)
+    """
+    aliases = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=t) for t in former_types])
+    return pulumi.ResourceOptions.merge(opts, aliases)
+
+
+class Target(pulumi.ComponentResource):
+    """A cloud's target component: `build` runs the steps, in the skeleton's order.
+
+    network, registry and image, identity, database, secrets, compute (serverless | vm |
+    cluster), monitoring, outputs. The database comes before the secrets because its URL is
+    one of them.
+    """
+
+    TYPE: ClassVar[str]
+    outputs: TargetOutputs
+
+    def __init__(
+        self,
+        name: str,
+        config: StackConfig,
+        spec: WorkloadSpec,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(self.TYPE, name, {}, opts)
+        self.outputs = self.build(name, config, spec)
+        self.register_outputs({"url": self.outputs.url, "image_ref": self.outputs.image_ref})
+
+    def build(self, name: str, config: StackConfig, spec: WorkloadSpec) -> TargetOutputs:
+        """Create the target's resources; return the output contract."""
+        raise NotImplementedError
 
 
 Deploy = Callable[[StackConfig, WorkloadSpec], TargetOutputs]

@@ -13,6 +13,7 @@ import pulumi_kubernetes as k8s
 
 from infra.kubernetes import KubernetesWorkload, KubernetesWorkloadArgs
 from infra.spec import WorkloadSpec
+from infra.targets import renamed
 
 # Workload Identity: pods get their tokens from the GKE metadata server. With network policy
 # enforced (Dataplane V2, always on Autopilot) a policy must admit 169.254.169.254:80 and
@@ -72,7 +73,7 @@ def authorized(
 
 
 @dataclass
-class GkeArgs:
+class ClusterArgs:
     """Where the cluster goes."""
 
     spec: WorkloadSpec
@@ -85,8 +86,11 @@ class GkeArgs:
     authorized_networks: Sequence[str] = ()
 
 
-class Gke(pulumi.ComponentResource):
+class Cluster(pulumi.ComponentResource):
     """An Autopilot cluster (private nodes, release channel, workload identity) and a provider."""
+
+    TYPE = "llmchain:gcp:Cluster"
+    FORMER_TYPES = ("llmchain:gcp:Gke",)
 
     cluster: gcp.container.Cluster
     provider: k8s.Provider
@@ -94,9 +98,9 @@ class Gke(pulumi.ComponentResource):
     node_member: pulumi.Output[str]  # the nodes' own service account, as an IAM member
 
     def __init__(
-        self, name: str, args: GkeArgs, opts: pulumi.ResourceOptions | None = None
+        self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:gcp:Gke", name, {}, opts)
+        super().__init__(self.TYPE, name, {}, renamed(opts, *self.FORMER_TYPES))
         child = pulumi.ResourceOptions(parent=self)
         self.project = args.project
         # A dedicated node service account with only the node role, not the Compute default:

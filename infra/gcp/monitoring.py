@@ -12,7 +12,7 @@ import pulumi_random as random
 
 
 @dataclass(frozen=True)
-class Policy:
+class Alarm:
     """One alert policy as data: a filter, how it is aligned, and when it fires."""
 
     key: str
@@ -81,7 +81,7 @@ def http_policies(
     error_pct: float,
     p95_ms: int,
     access_log: AccessLog,
-) -> list[Policy]:
+) -> list[Alarm]:
     """5xx ratio of a serving resource (Cloud Run, or the load balancer); p95 from the app's log.
 
     The platforms' latency metrics (run.googleapis.com/request_latencies, the load balancer's
@@ -91,14 +91,14 @@ def http_policies(
     """
     requests = pulumi.Output.concat(resource_filter, f' AND metric.type = "{count_metric}"')
     return [
-        Policy(
+        Alarm(
             "errors",
             f"5xx above {error_pct:g}% of requests",
             pulumi.Output.concat(requests, f" AND {error_label}"),
             error_pct / 100,
             denominator=requests,
         ),
-        Policy(
+        Alarm(
             "latency",
             f"p95 latency above {p95_ms} ms (streams left out)",
             "",  # the log-based metric's, once it exists (Monitoring)
@@ -110,7 +110,7 @@ def http_policies(
     ]
 
 
-def prometheus_policies(namespace: str, error_pct: float, p95_ms: int) -> list[Policy]:
+def prometheus_policies(namespace: str, error_pct: float, p95_ms: int) -> list[Alarm]:
     """5xx ratio and p95 latency from the app's own /metrics, collected by Managed Prometheus.
 
     An L4 load balancer has no HTTP metrics; the app counts every request by route template
@@ -126,14 +126,14 @@ def prometheus_policies(namespace: str, error_pct: float, p95_ms: int) -> list[P
     requests = f'{target} AND metric.type = "{PROMETHEUS}llmchain_http_requests_total/counter"'
     steady = " AND ".join(f'metric.labels.route != "{route}"' for route in STREAMING_ROUTES)
     return [
-        Policy(
+        Alarm(
             "errors",
             f"5xx above {error_pct:g}% of requests",
             f'{requests} AND metric.labels.status = monitoring.regex.full_match("5..")',
             error_pct / 100,
             denominator=requests,
         ),
-        Policy(
+        Alarm(
             "latency",
             f"p95 latency above {p95_ms} ms (streams left out)",
             f'{target} AND metric.type = "{PROMETHEUS}'
@@ -177,7 +177,7 @@ class MonitoringArgs:
     uptime_host: pulumi.Input[str] | None  # public host to probe, or None when private
     health_path: str
     https: bool
-    policies: list[Policy] = field(default_factory=list)
+    alarms: list[Alarm] = field(default_factory=list)
     # The stack's own log entries and the bucket (resource name) they are routed to: the
     # access-log metrics read them there (LogStorage).
     log_filter: pulumi.Input[str] | None = None
@@ -185,7 +185,7 @@ class MonitoringArgs:
 
 
 class Monitoring(pulumi.ComponentResource):
-    """Channel, uptime check (+ its alert), one policy per Policy, and a dashboard."""
+    """Channel, uptime check (+ its alert), one policy per Alarm, and a dashboard."""
 
     dashboard_url: pulumi.Output[str]
 
@@ -206,7 +206,7 @@ class Monitoring(pulumi.ComponentResource):
             channels.append(channel.name)
         policies = [
             self._from_access_log(name, policy, args) if policy.access_log else policy
-            for policy in args.policies
+            for policy in args.alarms
         ]
         if args.uptime_host is not None:
             check = gcp.monitoring.UptimeCheckConfig(
@@ -226,7 +226,7 @@ class Monitoring(pulumi.ComponentResource):
                 opts=child,
             )
             policies.append(
-                Policy(
+                Alarm(
                     "uptime",
                     "the health check fails",
                     pulumi.Output.concat(
@@ -292,7 +292,7 @@ class Monitoring(pulumi.ComponentResource):
         )
         self.register_outputs({"dashboard_url": self.dashboard_url})
 
-    def _from_access_log(self, name: str, policy: Policy, args: MonitoringArgs) -> Policy:
+    def _from_access_log(self, name: str, policy: Alarm, args: MonitoringArgs) -> Alarm:
         """The policy over a distribution log-based metric of the app's access-log durations.
 
         Scoped to the stack's log bucket (LogMetric.bucketName; the bucket must be in the
@@ -336,6 +336,16 @@ class Monitoring(pulumi.ComponentResource):
         )
 
 
+@dataclass
+class LogStorageArgs:
+    """Whose logs, where, and for how long."""
+
+    project: str
+    location: str
+    retention_days: int
+    log_filter: pulumi.Input[str]  # the service's own log entries
+
+
 class LogStorage(pulumi.ComponentResource):
     """The service's logs in a bucket of their own, kept `llmchain:monitoring.logRetentionDays`.
 
@@ -356,15 +366,11 @@ class LogStorage(pulumi.ComponentResource):
     bucket_name: pulumi.Output[str]  # projects/<p>/locations/<l>/buckets/<id>
 
     def __init__(
-        self,
-        name: str,
-        project: str,
-        location: str,
-        retention_days: int,
-        log_filter: pulumi.Input[str],
-        opts: pulumi.ResourceOptions | None = None,
+        self, name: str, args: LogStorageArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("llmchain:gcp:LogStorage", name, {}, opts)
+        project, location, retention_days = args.project, args.location, args.retention_days
+        log_filter = args.log_filter
         child = pulumi.ResourceOptions(parent=self)
         suffix = random.RandomString(
             f"{name}-logs-suffix", length=6, special=False, upper=False, opts=child

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_gcp as gcp
 
 from infra.image import RegistryLogin
 
 KEEP_IMAGES = 20
+
+
+@dataclass
+class RegistryArgs:
+    """Where the repository goes."""
+
+    region: str
+    project: str
 
 
 class Registry(pulumi.ComponentResource):
@@ -18,9 +28,10 @@ class Registry(pulumi.ComponentResource):
     login: RegistryLogin
 
     def __init__(
-        self, name: str, region: str, project: str, opts: pulumi.ResourceOptions | None = None
+        self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("llmchain:gcp:Registry", name, {}, opts)
+        region, project = args.region, args.project
         child = pulumi.ResourceOptions(parent=self)
         self.repository = gcp.artifactregistry.Repository(
             f"{name}-repo",

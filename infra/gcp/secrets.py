@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp as gcp
+
+from infra.gcp import roles
 
 
 def secret_id(prefix: str, env_name: str) -> str:
     """`llmchain-gcp-llmchain-memory-url` for LLMCHAIN_MEMORY_URL."""
     return f"{prefix}-{re.sub(r'[^a-z0-9]+', '-', env_name.lower()).strip('-')}"
+
+
+@dataclass
+class SecretsArgs:
+    """Every secret setting, and the one identity that may read them."""
+
+    values: Mapping[str, pulumi.Input[str]]
+    member: pulumi.Input[str]  # `serviceAccount:<email>`
 
 
 class Secrets(pulumi.ComponentResource):
@@ -22,13 +33,10 @@ class Secrets(pulumi.ComponentResource):
     ready: list[pulumi.Resource]  # versions and accessor bindings: a reader waits for them
 
     def __init__(
-        self,
-        name: str,
-        values: Mapping[str, pulumi.Input[str]],
-        member: pulumi.Input[str],
-        opts: pulumi.ResourceOptions | None = None,
+        self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("llmchain:gcp:Secrets", name, {}, opts)
+        values, member = args.values, args.member
         child = pulumi.ResourceOptions(parent=self)
         self.ids = {}
         self.versions = {}
@@ -49,7 +57,7 @@ class Secrets(pulumi.ComponentResource):
             accessor = gcp.secretmanager.SecretIamMember(
                 f"{ident}-accessor",
                 secret_id=secret.id,
-                role="roles/secretmanager.secretAccessor",
+                role=roles.SECRET_ACCESSOR,
                 member=member,
                 opts=child,
             )

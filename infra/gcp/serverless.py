@@ -10,6 +10,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from infra.spec import WorkloadSpec
+from infra.targets import renamed
 
 REQUEST_TIMEOUT = "900s"  # streams may run for minutes
 # Cloud Run sends SIGTERM, then SIGKILL 10 s later: the app's shutdown grace (30 s elsewhere)
@@ -39,7 +40,7 @@ def cloud_run_size(cpu: float, memory_mib: int) -> tuple[str, str]:
 
 
 @dataclass
-class CloudRunArgs:
+class ServerlessArgs:
     """What the service needs from the rest of the target."""
 
     spec: WorkloadSpec
@@ -58,16 +59,19 @@ class CloudRunArgs:
     deletion_protection: bool
 
 
-class CloudRun(pulumi.ComponentResource):
+class Serverless(pulumi.ComponentResource):
     """The Cloud Run service and, only when the stack is public, its `allUsers` invoker."""
+
+    TYPE = "llmchain:gcp:Serverless"
+    FORMER_TYPES = ("llmchain:gcp:CloudRun",)
 
     service: gcp.cloudrunv2.Service
     url: pulumi.Output[str]
 
     def __init__(
-        self, name: str, args: CloudRunArgs, opts: pulumi.ResourceOptions | None = None
+        self, name: str, args: ServerlessArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:gcp:CloudRun", name, {}, opts)
+        super().__init__(self.TYPE, name, {}, renamed(opts, *self.FORMER_TYPES))
         child = pulumi.ResourceOptions(parent=self)
         spec = args.spec
         cpu, memory = cloud_run_size(spec.cpu, spec.memory_mib)

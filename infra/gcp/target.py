@@ -1,31 +1,36 @@
-"""GcpTarget: APIs, service account, VPC, registry, Cloud SQL, secrets, compute, monitoring."""
+"""GcpTarget: APIs, then the skeleton: network, registry and image, identity, database, secrets,
+compute (Cloud Run | instance group | GKE), monitoring, outputs."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp as gcp
 
 from infra.config import Compute, Provider, StackConfig
-from infra.gcp.cluster import Gke, GkeArgs
+from infra.gcp import roles
+from infra.gcp.cluster import Cluster, ClusterArgs
 from infra.gcp.database import Database, DatabaseArgs
 from infra.gcp.monitoring import (
     LINE_ACCESS_LOG,
     STRUCTURED_ACCESS_LOG,
+    Alarm,
     LogStorage,
+    LogStorageArgs,
     Monitoring,
     MonitoringArgs,
-    Policy,
     http_policies,
     prometheus_policies,
 )
 from infra.gcp.network import Network, NetworkArgs
-from infra.gcp.registry import Registry
-from infra.gcp.secrets import Secrets
-from infra.gcp.serverless import CloudRun, CloudRunArgs
-from infra.gcp.vm import InstanceGroup, InstanceGroupArgs
+from infra.gcp.registry import Registry, RegistryArgs
+from infra.gcp.secrets import Secrets, SecretsArgs
+from infra.gcp.serverless import Serverless, ServerlessArgs
+from infra.gcp.vm import Vm, VmArgs
 from infra.image import AppImage, AppImageArgs
 from infra.spec import WorkloadSpec
-from infra.targets import TargetOutputs
+from infra.targets import Target, TargetOutputs, database_store
 
 # Cloud Resource Manager first: project IAM members read and set the project's policy through
 # it, and a service-account or workload-identity-federation credential (CI) does not bring it
@@ -47,35 +52,81 @@ APIS = [
 ]
 
 
-def project_roles(config: StackConfig) -> list[str]:
-    """The project-level roles the workload's service account needs (never owner or editor)."""
-    roles = ["roles/logging.logWriter", "roles/monitoring.metricWriter"]
-    if config.llm.provider is Provider.VERTEXAI:
-        roles.append("roles/aiplatform.user")  # Vertex AI has no per-model IAM
-    return roles
+@dataclass
+class Running:
+    """What a compute branch hands to monitoring and the outputs."""
+
+    url: pulumi.Input[str]
+    alarms: list[Alarm]
+    log_filter: pulumi.Input[str]  # the service's own log entries, for its log bucket
+    uptime_host: pulumi.Input[str] | None = None  # None: private, the checkers cannot reach it
 
 
-class GcpTarget(pulumi.ComponentResource):
+@dataclass
+class Context:
+    """What every step reads: the stack, the project and the options children get."""
+
+    name: str
+    config: StackConfig
+    spec: WorkloadSpec
+    project: str
+    region: str
+    opts: pulumi.ResourceOptions  # parent, provider, and after the APIs
+
+
+class GcpTarget(Target):
     """The service on GCP, by `llmchain:compute`: Cloud Run, a managed instance group or GKE."""
 
-    outputs: TargetOutputs
+    TYPE = "llmchain:gcp:GcpTarget"
 
-    def __init__(
-        self,
-        name: str,
-        config: StackConfig,
-        spec: WorkloadSpec,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__("llmchain:gcp:GcpTarget", name, {}, opts)
+    def build(self, name: str, config: StackConfig, spec: WorkloadSpec) -> TargetOutputs:
+        """The skeleton's steps, in order."""
         settings = pulumi.Config("gcp")  # both checked with the stack's config
         project, region = settings.require("project"), settings.require("region")
+        opts = self._apis(name, project, region, spec.labels)
+        ctx = Context(name, config, spec, project, region, opts)
+        network = self._network(ctx)
+        registry, image = self._registry(ctx)
+        account, grants = self._identity(ctx, registry)
+        member = pulumi.Output.concat("serviceAccount:", account.email)
+        database = self._database(ctx, network)
+        secret_values: dict[str, pulumi.Input[str]] = dict(spec.secret_env)
+        if database is not None:
+            secret_values["LLMCHAIN_MEMORY_URL"] = database.url
+        secrets = (
+            Secrets(name, SecretsArgs(values=secret_values, member=member), ctx.opts)
+            if config.compute is not Compute.CLUSTER  # the cluster keeps them in Kubernetes
+            else None
+        )
+        extra_env: dict[str, pulumi.Input[str]] = {}
+        if config.llm.provider is Provider.VERTEXAI:
+            extra_env.update(
+                LLMCHAIN_GCP_PROJECT=project, LLMCHAIN_GCP_LOCATION=config.gcp.model_location
+            )
+        if config.compute is Compute.SERVERLESS:
+            assert secrets is not None
+            running = self._serverless(ctx, image, account, network, secrets, grants, extra_env)
+        elif config.compute is Compute.VM:
+            assert secrets is not None
+            running = self._vm(ctx, image, account, network, secrets, grants, extra_env)
+        else:
+            running = self._cluster(
+                ctx, image, account, network, registry, grants, extra_env, secret_values
+            )
+        dashboard = self._monitoring(ctx, running)
+        store = database_store("Cloud SQL", database.instance.name if database else None)
+        return TargetOutputs.of(running.url, image.ref, spec, store, dashboard)
+
+    def _apis(
+        self, name: str, project: str, region: str, labels: dict[str, str]
+    ) -> pulumi.ResourceOptions:
+        """The stack's provider and the project's APIs; children's options wait for them."""
         # One explicit provider: every resource that takes labels gets the stack's.
         provider = gcp.Provider(
             f"{name}-gcp",
             project=project,
             region=region,
-            default_labels=spec.labels,
+            default_labels=labels,
             opts=pulumi.ResourceOptions(parent=self),
         )
         child = pulumi.ResourceOptions(parent=self, providers=[provider])
@@ -93,240 +144,284 @@ class GcpTarget(pulumi.ComponentResource):
             )
             for api in APIS[1:]
         ]
-        after = pulumi.ResourceOptions(parent=self, providers=[provider], depends_on=apis)
+        return pulumi.ResourceOptions(parent=self, providers=[provider], depends_on=apis)
+
+    @staticmethod
+    def _network(ctx: Context) -> Network:
+        """VPC, subnet, private services access; a proxy subnet for a private vm's balancer."""
+        internal_lb = ctx.config.compute is Compute.VM and not ctx.spec.ingress.public
+        return Network(
+            ctx.name,
+            NetworkArgs(region=ctx.region, port=ctx.spec.port, internal_lb=internal_lb),
+            ctx.opts,
+        )
+
+    @staticmethod
+    def _registry(ctx: Context) -> tuple[Registry, AppImage]:
+        """Artifact Registry and the image pushed to it."""
+        registry = Registry(
+            ctx.name, RegistryArgs(region=ctx.region, project=ctx.project), ctx.opts
+        )
+        image = AppImage(
+            f"{ctx.name}-app",
+            AppImageArgs(build=ctx.spec.image, repository=registry.url, registry=registry.login),
+            ctx.opts,
+        )
+        return registry, image
+
+    @staticmethod
+    def _identity(
+        ctx: Context, registry: Registry
+    ) -> tuple[gcp.serviceaccount.Account, list[pulumi.Resource]]:
+        """The workload's service account and its grants (what it must hold before it starts)."""
+        name = ctx.name
         account = gcp.serviceaccount.Account(
-            f"{name}-sa", account_id=f"{name}-app"[:30], display_name=f"{name} workload", opts=after
+            f"{name}-sa",
+            account_id=f"{name}-app"[:30],
+            display_name=f"{name} workload",
+            opts=ctx.opts,
         )
         member = pulumi.Output.concat("serviceAccount:", account.email)
-        # What the workload's identity must hold before the workload starts.
-        grants: list[pulumi.Resource] = []
-        for role in project_roles(config):
-            grant = gcp.projects.IAMMember(
-                f"{name}-{role.rsplit('.', 1)[-1]}",
+        grants: list[pulumi.Resource] = [
+            roles.grant_project(name, role, ctx.project, member, ctx.opts)
+            for role in roles.project_roles(ctx.config)
+        ]
+        grants.append(
+            roles.grant_pull(f"{name}-pull", registry.repository.name, ctx.region, member, ctx.opts)
+        )
+        return account, grants
+
+    @staticmethod
+    def _database(ctx: Context, network: Network) -> Database | None:
+        """Cloud SQL PostgreSQL on private services access, when the spec needs it."""
+        if not ctx.spec.memory.needs_database:
+            return None
+        config = ctx.config
+        return Database(
+            f"{ctx.name}-memory",
+            DatabaseArgs(
+                region=ctx.region,
+                network_id=network.network.id,
+                peering=network.peering,
+                tier=config.database.instance,
+                ha=config.ha,
+                deletion_protection=config.database.deletion_protection,
+            ),
+            ctx.opts,
+        )
+
+    @staticmethod
+    def _serverless(
+        ctx: Context,
+        image: AppImage,
+        account: gcp.serviceaccount.Account,
+        network: Network,
+        secrets: Secrets,
+        grants: list[pulumi.Resource],
+        extra_env: dict[str, pulumi.Input[str]],
+    ) -> Running:
+        """Cloud Run; alarms on its request metrics and the app's access log."""
+        name, spec, config = ctx.name, ctx.spec, ctx.config
+        run = Serverless(
+            name,
+            ServerlessArgs(
+                spec=spec,
+                image_ref=image.ref,
+                region=ctx.region,
+                service_account=account.email,
+                network_id=network.network.id,
+                subnet_id=network.subnet.id,
+                secret_ids=secrets.ids,
+                secret_versions=secrets.versions,
+                needs=[*grants, *secrets.ready],
+                extra_env=extra_env,
+                deletion_protection=config.gcp.deletion_protection,
+            ),
+            ctx.opts,
+        )
+        service = (
+            f'resource.type = "cloud_run_revision" AND resource.labels.service_name = "{name}"'
+        )
+        alarms = http_policies(
+            service,
+            "run.googleapis.com/request_count",
+            'metric.labels.response_code_class = "5xx"',
+            *_thresholds(config),
+            STRUCTURED_ACCESS_LOG,  # p95 without streams (issue 16 item 14)
+        )
+        uptime = (
+            run.url.apply(lambda u: u.removeprefix("https://")) if spec.ingress.public else None
+        )
+        return Running(run.url, alarms, service, uptime)
+
+    @staticmethod
+    def _vm(
+        ctx: Context,
+        image: AppImage,
+        account: gcp.serviceaccount.Account,
+        network: Network,
+        secrets: Secrets,
+        grants: list[pulumi.Resource],
+        extra_env: dict[str, pulumi.Input[str]],
+    ) -> Running:
+        """A managed instance group behind a load balancer; alarms on the balancer's metrics."""
+        name, spec, config, project, region = (
+            ctx.name,
+            ctx.spec,
+            ctx.config,
+            ctx.project,
+            ctx.region,
+        )
+        group = Vm(
+            name,
+            VmArgs(
+                spec=spec,
+                image_ref=image.ref,
                 project=project,
-                role=role,
-                member=member,
-                opts=after,
-            )
-            grants.append(grant)
-        internal_lb = config.compute is Compute.VM and not spec.ingress.public
-        network = Network(
-            name, NetworkArgs(region=region, port=spec.port, internal_lb=internal_lb), after
+                region=region,
+                registry_host=f"{region}-docker.pkg.dev",
+                machine_type=config.gcp.machine_type,
+                service_account=account.email,
+                network_id=network.network.id,
+                subnet_id=network.subnet.id,
+                secret_ids=secrets.ids,
+                secret_versions=secrets.versions,
+                needs=[*grants, *secrets.ready],
+                extra_env=extra_env,
+                domain=spec.ingress.domain,
+                proxy_subnet=[network.proxy_subnet] if network.proxy_subnet else [],
+            ),
+            ctx.opts,
         )
-        registry = Registry(name, region, project, after)
-        pull = gcp.artifactregistry.RepositoryIamMember(
-            f"{name}-pull",
-            repository=registry.repository.name,
-            location=region,
-            role="roles/artifactregistry.reader",
-            member=member,
-            opts=after,
+        # The containers' logs, from Docker's gcplogs driver, on this group's instances
+        # (base name + 4 characters). https://docs.docker.com/engine/logging/drivers/gcplogs/
+        # (read 2026-11-29)
+        log_filter = (
+            f'logName = "projects/{project}/logs/gcplogs-docker-driver" AND '
+            f'jsonPayload.instance.name =~ "^{name}-[a-z0-9]{{4}}$"'
         )
-        grants.append(pull)
-        image = AppImage(
-            f"{name}-app",
-            AppImageArgs(build=spec.image, repository=registry.url, registry=registry.login),
-            after,
+        # Scoped to this stack's forwarding rule: every load balancer of the project
+        # reports under the same resource type. The internal load balancer's metrics
+        # sit under https/internal/. https://cloud.google.com/load-balancing/docs/metrics
+        # (read 2026-11-29)
+        kind, metrics = (
+            ("https_lb_rule", "loadbalancing.googleapis.com/https/")
+            if spec.ingress.public
+            else ("internal_http_lb_rule", "loadbalancing.googleapis.com/https/internal/")
         )
-        secret_values: dict[str, pulumi.Input[str]] = dict(spec.secret_env)
-        database: Database | None = None
-        if spec.memory.needs_database:
-            database = Database(
-                f"{name}-memory",
-                DatabaseArgs(
-                    region=region,
-                    network_id=network.network.id,
-                    peering=network.peering,
-                    tier=config.database.instance,
-                    ha=config.ha,
-                    deletion_protection=config.database.deletion_protection,
-                ),
-                after,
-            )
-            secret_values["LLMCHAIN_MEMORY_URL"] = database.url
-        extra_env: dict[str, pulumi.Input[str]] = {}
-        if config.llm.provider is Provider.VERTEXAI:
-            extra_env.update(
-                LLMCHAIN_GCP_PROJECT=project, LLMCHAIN_GCP_LOCATION=config.gcp.model_location
-            )
-        thresholds = (config.monitoring.error_rate_percent, config.monitoring.latency_p95_ms)
-        policies: list[Policy] = []
-        uptime_host: pulumi.Input[str] | None = None
-        log_filter: pulumi.Input[str]  # the service's own log entries, for its log bucket
-        compute = config.compute
-        if compute is Compute.CLUSTER:
-            gke = Gke(
-                name,
-                GkeArgs(
-                    spec=spec,
-                    project=project,
-                    region=region,
-                    network_id=network.network.id,
-                    subnet_id=network.subnet.id,
-                    deletion_protection=config.gcp.deletion_protection,
-                    authorized_networks=config.gcp.authorized_networks,
-                ),
-                after,
-            )
-            if not config.gcp.authorized_networks:
-                pulumi.log.warn(
-                    "the GKE control plane's public endpoint admits any address (Google IAM "
-                    "still authenticates every call); restrict it to the networks Pulumi and "
-                    "kubectl run from: pulumi config set --path "
-                    "'llmchain:gcp.authorizedNetworks[0]' <cidr>"
-                )
-            # The cluster's kubeconfig, for kubectl (gke-gcloud-auth-plugin, no credentials):
-            # pulumi stack output --show-secrets kubeconfig
-            pulumi.export("kubeconfig", gke.kubeconfig)
-            nodes_pull = gcp.artifactregistry.RepositoryIamMember(
-                f"{name}-nodes-pull",
-                repository=registry.repository.name,
-                location=region,
-                role="roles/artifactregistry.reader",
-                member=gke.node_member,
-                opts=after,
-            )
-            grants.append(nodes_pull)
-            workload = gke.workload(spec, image.ref, account, extra_env, secret_values, grants)
-            url: pulumi.Input[str] = workload.address
-            gke.scrape(spec, workload)
-            policies += prometheus_policies(spec.name, *thresholds)
-            if spec.ingress.public:  # the Service's own address, plain HTTP on port 80
-                uptime_host = workload.address.apply(lambda u: u.removeprefix("http://"))
-            log_filter = pulumi.Output.concat(
-                'resource.type = "k8s_container" AND resource.labels.namespace_name = "',
-                spec.name,
-                '" AND resource.labels.cluster_name = "',
-                gke.cluster.name,
+        alarms = http_policies(
+            pulumi.Output.concat(
+                f'resource.type = "{kind}" AND resource.labels.forwarding_rule_name = "',
+                group.forwarding_rule.name,
                 '"',
+            ),
+            metrics + "request_count",
+            "metric.labels.response_code_class = 500",
+            *_thresholds(config),
+            LINE_ACCESS_LOG,  # p95 without streams (issue 16 item 14)
+        )
+        uptime: pulumi.Input[str] | None = None
+        if spec.ingress.public:  # the uptime checkers probe from the internet
+            uptime = spec.ingress.domain or group.url.apply(lambda u: u.removeprefix("http://"))
+        return Running(group.url, alarms, log_filter, uptime)
+
+    @staticmethod
+    def _cluster(
+        ctx: Context,
+        image: AppImage,
+        account: gcp.serviceaccount.Account,
+        network: Network,
+        registry: Registry,
+        grants: list[pulumi.Resource],
+        extra_env: dict[str, pulumi.Input[str]],
+        secret_values: dict[str, pulumi.Input[str]],
+    ) -> Running:
+        """GKE Autopilot and the Kubernetes workload; alarms on its Prometheus metrics."""
+        name, spec, config = ctx.name, ctx.spec, ctx.config
+        gke = Cluster(
+            name,
+            ClusterArgs(
+                spec=spec,
+                project=ctx.project,
+                region=ctx.region,
+                network_id=network.network.id,
+                subnet_id=network.subnet.id,
+                deletion_protection=config.gcp.deletion_protection,
+                authorized_networks=config.gcp.authorized_networks,
+            ),
+            ctx.opts,
+        )
+        if not config.gcp.authorized_networks:
+            pulumi.log.warn(
+                "the GKE control plane's public endpoint admits any address (Google IAM "
+                "still authenticates every call); restrict it to the networks Pulumi and "
+                "kubectl run from: pulumi config set --path "
+                "'llmchain:gcp.authorizedNetworks[0]' <cidr>"
             )
-            policies.append(
-                Policy(
-                    "restarts",
-                    "containers restarting",
-                    'resource.type = "k8s_container" AND metric.type = '
-                    f'"kubernetes.io/container/restart_count" AND '
-                    f'resource.labels.namespace_name = "{spec.name}"',
-                    0,
-                    aligner="ALIGN_DELTA",
-                )
+        # The cluster's kubeconfig, for kubectl (gke-gcloud-auth-plugin, no credentials):
+        # pulumi stack output --show-secrets kubeconfig
+        pulumi.export("kubeconfig", gke.kubeconfig)
+        nodes_pull = roles.grant_pull(
+            f"{name}-nodes-pull", registry.repository.name, ctx.region, gke.node_member, ctx.opts
+        )
+        needs = [*grants, nodes_pull]
+        workload = gke.workload(spec, image.ref, account, extra_env, secret_values, needs)
+        gke.scrape(spec, workload)
+        alarms = prometheus_policies(spec.name, *_thresholds(config))
+        alarms.append(
+            Alarm(
+                "restarts",
+                "containers restarting",
+                'resource.type = "k8s_container" AND metric.type = '
+                f'"kubernetes.io/container/restart_count" AND '
+                f'resource.labels.namespace_name = "{spec.name}"',
+                0,
+                aligner="ALIGN_DELTA",
             )
-        else:
-            secrets = Secrets(name, secret_values, member, after)
-            if compute is Compute.SERVERLESS:
-                run = CloudRun(
-                    name,
-                    CloudRunArgs(
-                        spec=spec,
-                        image_ref=image.ref,
-                        region=region,
-                        service_account=account.email,
-                        network_id=network.network.id,
-                        subnet_id=network.subnet.id,
-                        secret_ids=secrets.ids,
-                        secret_versions=secrets.versions,
-                        needs=[*grants, *secrets.ready],
-                        extra_env=extra_env,
-                        deletion_protection=config.gcp.deletion_protection,
-                    ),
-                    after,
-                )
-                url = run.url
-                log_filter = (
-                    f'resource.type = "cloud_run_revision" AND '
-                    f'resource.labels.service_name = "{name}"'
-                )
-                policies += http_policies(
-                    'resource.type = "cloud_run_revision" AND '
-                    f'resource.labels.service_name = "{name}"',
-                    "run.googleapis.com/request_count",
-                    'metric.labels.response_code_class = "5xx"',
-                    *thresholds,
-                    STRUCTURED_ACCESS_LOG,  # p95 without streams (issue 16 item 14)
-                )
-                if spec.ingress.public:
-                    uptime_host = run.url.apply(lambda u: u.removeprefix("https://"))
-            else:
-                group = InstanceGroup(
-                    name,
-                    InstanceGroupArgs(
-                        spec=spec,
-                        image_ref=image.ref,
-                        project=project,
-                        region=region,
-                        registry_host=f"{region}-docker.pkg.dev",
-                        machine_type=config.gcp.machine_type,
-                        service_account=account.email,
-                        network_id=network.network.id,
-                        subnet_id=network.subnet.id,
-                        secret_ids=secrets.ids,
-                        secret_versions=secrets.versions,
-                        needs=[*grants, *secrets.ready],
-                        extra_env=extra_env,
-                        domain=spec.ingress.domain,
-                        proxy_subnet=[network.proxy_subnet] if network.proxy_subnet else [],
-                    ),
-                    after,
-                )
-                url = group.url
-                # The containers' logs, from Docker's gcplogs driver, on this group's instances
-                # (base name + 4 characters). https://docs.docker.com/engine/logging/drivers/gcplogs/
-                # (read 2026-11-29)
-                log_filter = (
-                    f'logName = "projects/{project}/logs/gcplogs-docker-driver" AND '
-                    f'jsonPayload.instance.name =~ "^{name}-[a-z0-9]{{4}}$"'
-                )
-                # Scoped to this stack's forwarding rule: every load balancer of the project
-                # reports under the same resource type. The internal load balancer's metrics
-                # sit under https/internal/. https://cloud.google.com/load-balancing/docs/metrics
-                # (read 2026-11-29)
-                kind, metrics = (
-                    ("https_lb_rule", "loadbalancing.googleapis.com/https/")
-                    if spec.ingress.public
-                    else ("internal_http_lb_rule", "loadbalancing.googleapis.com/https/internal/")
-                )
-                policies += http_policies(
-                    pulumi.Output.concat(
-                        f'resource.type = "{kind}" AND resource.labels.forwarding_rule_name = "',
-                        group.forwarding_rule.name,
-                        '"',
-                    ),
-                    metrics + "request_count",
-                    "metric.labels.response_code_class = 500",
-                    *thresholds,
-                    LINE_ACCESS_LOG,  # p95 without streams (issue 16 item 14)
-                )
-                if spec.ingress.public:  # the uptime checkers probe from the internet
-                    uptime_host = spec.ingress.domain or group.url.apply(
-                        lambda u: u.removeprefix("http://")
-                    )
+        )
+        log_filter = pulumi.Output.concat(
+            'resource.type = "k8s_container" AND resource.labels.namespace_name = "',
+            spec.name,
+            '" AND resource.labels.cluster_name = "',
+            gke.cluster.name,
+            '"',
+        )
+        uptime = None
+        if spec.ingress.public:  # the Service's own address, plain HTTP on port 80
+            uptime = workload.address.apply(lambda u: u.removeprefix("http://"))
+        return Running(workload.address, alarms, log_filter, uptime)
+
+    @staticmethod
+    def _monitoring(ctx: Context, running: Running) -> pulumi.Output[str]:
+        """The service's log bucket, alert policies, uptime check and dashboard."""
+        config, spec = ctx.config, ctx.spec
         logs = LogStorage(
-            name, project, region, config.monitoring.log_retention_days, log_filter, after
+            ctx.name,
+            LogStorageArgs(
+                project=ctx.project,
+                location=ctx.region,
+                retention_days=config.monitoring.log_retention_days,
+                log_filter=running.log_filter,
+            ),
+            ctx.opts,
         )
         monitoring = Monitoring(
-            name,
+            ctx.name,
             MonitoringArgs(
-                project=project,
+                project=ctx.project,
                 email=config.alerts.email,
-                uptime_host=uptime_host,
+                uptime_host=running.uptime_host,
                 health_path=spec.health_path,
-                https=compute is Compute.SERVERLESS or bool(spec.ingress.domain),
-                policies=policies,
-                log_filter=log_filter,
+                https=config.compute is Compute.SERVERLESS or bool(spec.ingress.domain),
+                alarms=running.alarms,
+                log_filter=running.log_filter,
                 log_bucket=logs.bucket_name,
             ),
-            after,
+            ctx.opts,
         )
-        store = (
-            pulumi.Output.concat("postgresql: Cloud SQL ", database.instance.name)
-            if database is not None
-            else pulumi.Output.from_input("memory (lost on restart)")
-        )
-        self.outputs = TargetOutputs(
-            url=url,
-            image_ref=image.ref,
-            health_url=pulumi.Output.concat(url, spec.health_path),
-            memory_store=store,
-            dashboard_url=monitoring.dashboard_url,
-        )
-        self.register_outputs({"url": url, "image_ref": image.ref})
+        return monitoring.dashboard_url
+
+
+def _thresholds(config: StackConfig) -> tuple[float, int]:
+    """The error-rate and p95 latency alarm thresholds."""
+    return config.monitoring.error_rate_percent, config.monitoring.latency_p95_ms

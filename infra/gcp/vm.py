@@ -10,20 +10,17 @@ import pulumi_gcp as gcp
 
 from infra import image_contract as contract
 from infra.gcp.cloud_init import cloud_init
+from infra.gcp.loadbalancer import KEEP_ALIVE_S, LoadBalancerArgs, load_balancer
 from infra.gcp.network import TARGET_TAG
 from infra.outputs import all_dict
 from infra.spec import WorkloadSpec
+from infra.targets import renamed
 
 IMAGE = "ubuntu-os-cloud/ubuntu-2404-lts-amd64"
-# Google's Application Load Balancers keep idle connections to backends for 600 s and reuse
-# them; the app must keep them open longer or a reused one is closed under a request (502).
-# https://cloud.google.com/load-balancing/docs/https#timeouts_and_retries (read 2026-11-29)
-KEEP_ALIVE_S = 620
-BACKEND_TIMEOUT_S = 900  # streams: as long as Cloud Run's request timeout
 
 
 @dataclass
-class InstanceGroupArgs:
+class VmArgs:
     """What the instances need from the rest of the target."""
 
     spec: WorkloadSpec
@@ -48,17 +45,18 @@ class InstanceGroupArgs:
     proxy_subnet: Sequence[pulumi.Resource] = ()
 
 
-class InstanceGroup(pulumi.ComponentResource):
+class Vm(pulumi.ComponentResource):
     """Template, group (autohealing on /healthz), autoscaler, and the load balancer (/readyz)."""
+
+    TYPE = "llmchain:gcp:Vm"
+    FORMER_TYPES = ("llmchain:gcp:InstanceGroup",)
 
     url: pulumi.Output[str]
     group: gcp.compute.RegionInstanceGroupManager
     forwarding_rule: gcp.compute.GlobalForwardingRule | gcp.compute.ForwardingRule
 
-    def __init__(
-        self, name: str, args: InstanceGroupArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__("llmchain:gcp:InstanceGroup", name, {}, opts)
+    def __init__(self, name: str, args: VmArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(self.TYPE, name, {}, renamed(opts, *self.FORMER_TYPES))
         child = pulumi.ResourceOptions(parent=self)
         spec = args.spec
         user_data = pulumi.Output.all(
@@ -160,142 +158,18 @@ class InstanceGroup(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        if args.spec.ingress.public:
-            self._external(name, args)
-        else:
-            self._internal(name, args)
+        entry = load_balancer(
+            name,
+            LoadBalancerArgs(
+                spec=spec,
+                region=args.region,
+                group=self.group.instance_group,
+                domain=args.domain,
+                network_id=args.network_id,
+                subnet_id=args.subnet_id,
+                proxy_subnet=args.proxy_subnet,
+            ),
+            child,
+        )
+        self.url, self.forwarding_rule = entry.url, entry.forwarding_rule
         self.register_outputs({"url": self.url})
-
-    def _external(self, name: str, args: InstanceGroupArgs) -> None:
-        """A global external Application Load Balancer; HTTPS with a managed certificate."""
-        child = pulumi.ResourceOptions(parent=self)
-        ready = gcp.compute.HealthCheck(
-            f"{name}-ready",
-            http_health_check=gcp.compute.HealthCheckHttpHealthCheckArgs(
-                port=args.spec.port, request_path=args.spec.readiness_path
-            ),
-            check_interval_sec=5,
-            timeout_sec=3,
-            opts=child,
-        )
-        backend = gcp.compute.BackendService(
-            f"{name}-backend",
-            load_balancing_scheme="EXTERNAL_MANAGED",
-            protocol="HTTP",
-            port_name="http",
-            timeout_sec=BACKEND_TIMEOUT_S,
-            health_checks=ready.id,
-            backends=[
-                gcp.compute.BackendServiceBackendArgs(
-                    group=self.group.instance_group, balancing_mode="UTILIZATION"
-                )
-            ],
-            log_config=gcp.compute.BackendServiceLogConfigArgs(enable=True, sample_rate=1.0),
-            opts=child,
-        )
-        address = gcp.compute.GlobalAddress(f"{name}-ip", opts=child)
-        url_map = gcp.compute.URLMap(f"{name}-urls", default_service=backend.id, opts=child)
-        if args.domain:
-            certificate = gcp.compute.ManagedSslCertificate(
-                f"{name}-cert",
-                managed=gcp.compute.ManagedSslCertificateManagedArgs(domains=[args.domain]),
-                opts=child,
-            )
-            https = gcp.compute.TargetHttpsProxy(
-                f"{name}-https", url_map=url_map.id, ssl_certificates=[certificate.id], opts=child
-            )
-            self.forwarding_rule = gcp.compute.GlobalForwardingRule(
-                f"{name}-443",
-                target=https.id,
-                port_range="443",
-                ip_address=address.address,
-                load_balancing_scheme="EXTERNAL_MANAGED",
-                opts=child,
-            )
-            redirect = gcp.compute.URLMap(
-                f"{name}-redirect",
-                default_url_redirect=gcp.compute.URLMapDefaultUrlRedirectArgs(
-                    https_redirect=True, strip_query=False
-                ),
-                opts=child,
-            )
-            target = gcp.compute.TargetHttpProxy(f"{name}-http", url_map=redirect.id, opts=child).id
-            self.url = pulumi.Output.from_input(f"https://{args.domain}")
-        else:
-            target = gcp.compute.TargetHttpProxy(f"{name}-http", url_map=url_map.id, opts=child).id
-            self.url = pulumi.Output.concat("http://", address.address)
-        http_rule = gcp.compute.GlobalForwardingRule(
-            f"{name}-80",
-            target=target,
-            port_range="80",
-            ip_address=address.address,
-            load_balancing_scheme="EXTERNAL_MANAGED",
-            opts=child,
-        )
-        if not args.domain:
-            self.forwarding_rule = http_rule
-
-    def _internal(self, name: str, args: InstanceGroupArgs) -> None:
-        """A regional internal Application Load Balancer: reachable from the VPC only.
-
-        Its proxies take addresses from the network's proxy-only subnet; the backend service,
-        health check, URL map and proxy are regional.
-        https://cloud.google.com/load-balancing/docs/l7-internal/setting-up-l7-internal
-        (read 2026-11-29)
-        """
-        spec = args.spec
-        child = pulumi.ResourceOptions(parent=self)
-        ready = gcp.compute.RegionHealthCheck(
-            f"{name}-ready-internal",
-            region=args.region,
-            http_health_check=gcp.compute.RegionHealthCheckHttpHealthCheckArgs(
-                port=spec.port, request_path=spec.readiness_path
-            ),
-            check_interval_sec=5,
-            timeout_sec=3,
-            opts=child,
-        )
-        backend = gcp.compute.RegionBackendService(
-            f"{name}-backend",
-            region=args.region,
-            load_balancing_scheme="INTERNAL_MANAGED",
-            protocol="HTTP",
-            port_name="http",
-            timeout_sec=BACKEND_TIMEOUT_S,
-            health_checks=ready.id,
-            backends=[
-                gcp.compute.RegionBackendServiceBackendArgs(
-                    group=self.group.instance_group,
-                    balancing_mode="UTILIZATION",
-                    capacity_scaler=1.0,
-                )
-            ],
-            log_config=gcp.compute.RegionBackendServiceLogConfigArgs(enable=True, sample_rate=1.0),
-            opts=child,
-        )
-        url_map = gcp.compute.RegionUrlMap(
-            f"{name}-urls", region=args.region, default_service=backend.id, opts=child
-        )
-        proxy = gcp.compute.RegionTargetHttpProxy(
-            f"{name}-http", region=args.region, url_map=url_map.id, opts=child
-        )
-        address = gcp.compute.Address(
-            f"{name}-ip",
-            region=args.region,
-            address_type="INTERNAL",
-            subnetwork=args.subnet_id,
-            opts=child,
-        )
-        self.forwarding_rule = gcp.compute.ForwardingRule(
-            f"{name}-80",
-            region=args.region,
-            load_balancing_scheme="INTERNAL_MANAGED",
-            target=proxy.id,
-            port_range="80",
-            ip_address=address.address,
-            network=args.network_id,
-            subnetwork=args.subnet_id,
-            # The proxies need the proxy-only subnet before the rule may exist.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.proxy_subnet)),
-        )
-        self.url = pulumi.Output.concat("http://", address.address)
