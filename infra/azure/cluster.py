@@ -14,6 +14,7 @@ import yaml
 from infra.azure.roles import ACR_PULL, AKS_RBAC_CLUSTER_ADMIN, NETWORK_CONTRIBUTOR, grant
 from infra.kubernetes import KubernetesWorkload, KubernetesWorkloadArgs
 from infra.spec import WorkloadSpec
+from infra.targets import renamed
 
 # AKS's supported minors (https://learn.microsoft.com/en-us/azure/aks/supported-kubernetes-versions,
 # read 2026-11-29): 1.33 left support 2026-07-31 and new clusters on it are refused; 1.35 is
@@ -47,7 +48,7 @@ def token_kubeconfig(user_kubeconfig: str, token: str) -> str:
 
 
 @dataclass
-class AksArgs:
+class ClusterArgs:
     """The network, the identity and the image."""
 
     spec: WorkloadSpec
@@ -70,16 +71,19 @@ class AksArgs:
     deployer_object_id: pulumi.Input[str] = ""
 
 
-class Aks(pulumi.ComponentResource):
+class Cluster(pulumi.ComponentResource):
     """The cluster (OIDC issuer, workload identity, Container Insights), AcrPull for its nodes."""
+
+    TYPE = "llmchain:azure:Cluster"
+    FORMER_TYPES = ("llmchain:azure:Aks",)
 
     cluster: azure.containerservice.ManagedCluster
     provider: k8s.Provider
 
     def __init__(
-        self, name: str, args: AksArgs, opts: pulumi.ResourceOptions | None = None
+        self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:azure:Aks", name, {}, opts)
+        super().__init__(self.TYPE, name, {}, renamed(opts, *self.FORMER_TYPES))
         child = pulumi.ResourceOptions(parent=self)
         spec = args.spec
         self.resource_group = args.resource_group

@@ -29,6 +29,7 @@ import pulumi
 import pulumi_azure_native as azure
 import pulumiverse_acme as acme
 
+from infra.azure.network import subresource_id
 from infra.azure.roles import KEY_VAULT_SECRETS_USER, grant
 
 LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
@@ -184,7 +185,9 @@ class TlsGateway(pulumi.ComponentResource):
         gw_name = f"{name}-agw"
 
         def part(kind: str, child_name: str) -> azure.network.SubResourceArgs:
-            return azure.network.SubResourceArgs(id=_child_id(rg, gw_name, kind, child_name))
+            return azure.network.SubResourceArgs(
+                id=subresource_id(rg, "applicationGateways", gw_name, kind, child_name)
+            )
 
         # The certificate by its version-less id: the gateway picks up renewals by itself.
         secret_id = secret.properties.secret_uri.apply(lambda u: u.rstrip("/") + "/")
@@ -320,22 +323,3 @@ class TlsGateway(pulumi.ComponentResource):
         )
         self.url = pulumi.Output.from_input(f"https://{args.domain}")
         self.register_outputs({"url": self.url})
-
-
-def _child_id(
-    resource_group: pulumi.Input[str], gateway: str, kind: str, child: str
-) -> pulumi.Output[str]:
-    """The id of a part of the gateway, known before it exists (ARM needs it inline)."""
-    client = azure.authorization.get_client_config_output()
-    return pulumi.Output.concat(
-        "/subscriptions/",
-        client.subscription_id,
-        "/resourceGroups/",
-        resource_group,
-        "/providers/Microsoft.Network/applicationGateways/",
-        gateway,
-        "/",
-        kind,
-        "/",
-        child,
-    )

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as azure
 
+from infra.targets import renamed
+
 
 @dataclass(frozen=True)
-class Rule:
+class Alarm:
     """One metric alert as data."""
 
     key: str
@@ -34,7 +36,7 @@ def portal_url(tenant: pulumi.Input[str], resource_id: pulumi.Input[str]) -> pul
 
 @dataclass
 class MonitoringArgs:
-    """Where, how long, who hears, what is watched (rules can be added before the alerts)."""
+    """Where, how long, who hears, what is watched (alarms can be added before the alerts)."""
 
     resource_group: pulumi.Input[str]
     location: pulumi.Input[str]
@@ -42,7 +44,7 @@ class MonitoringArgs:
     retention_days: int
     email: str | None
     tenant: pulumi.Input[str]
-    rules: list[Rule] = field(default_factory=list)
+    alarms: list[Alarm] = field(default_factory=list)
 
 
 class Workspace(pulumi.ComponentResource):
@@ -92,13 +94,16 @@ class Workspace(pulumi.ComponentResource):
         self.register_outputs({"workspace": self.workspace.name})
 
 
-class Alerts(pulumi.ComponentResource):
-    """The action group (e-mail when set) and one metric alert per rule, each wired to it."""
+class Monitoring(pulumi.ComponentResource):
+    """The action group (e-mail when set) and one metric alert per alarm, each wired to it."""
+
+    TYPE = "llmchain:azure:Monitoring"
+    FORMER_TYPES = ("llmchain:azure:Alerts",)
 
     def __init__(
         self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:azure:Alerts", name, {}, opts)
+        super().__init__(self.TYPE, name, {}, renamed(opts, *self.FORMER_TYPES))
         child = pulumi.ResourceOptions(parent=self)
         receivers = (
             [
@@ -119,7 +124,7 @@ class Alerts(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
-        for rule in args.rules:
+        for rule in args.alarms:
             criterion = azure.monitor.MetricCriteriaArgs(
                 criterion_type="StaticThresholdCriterion",
                 name=rule.key,

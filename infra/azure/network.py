@@ -32,6 +32,28 @@ DELEGATIONS = {
 POSTGRES_ZONE = "privatelink.postgres.database.azure.com"
 
 
+def subresource_id(
+    resource_group: pulumi.Input[str], kind: str, parent: str, part: str, child: str
+) -> pulumi.Output[str]:
+    """The id of a part of a network resource (`loadBalancers`, `applicationGateways`), known
+    before it exists: ARM needs such ids inline, in the same body that creates the part."""
+    client = azure.authorization.get_client_config_output()
+    return pulumi.Output.concat(
+        "/subscriptions/",
+        client.subscription_id,
+        "/resourceGroups/",
+        resource_group,
+        "/providers/Microsoft.Network/",
+        kind,
+        "/",
+        parent,
+        "/",
+        part,
+        "/",
+        child,
+    )
+
+
 def internal_address(subnet: str) -> str:
     """A fixed private address for an internal load balancer: the subnet's last usable one.
 

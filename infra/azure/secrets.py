@@ -10,6 +10,7 @@ import pulumi
 import pulumi_azure_native as azure
 
 from infra.azure.roles import KEY_VAULT_SECRETS_USER, grant
+from infra.targets import renamed
 
 
 def secret_name(env_name: str) -> str:
@@ -18,7 +19,7 @@ def secret_name(env_name: str) -> str:
 
 
 @dataclass
-class VaultArgs:
+class SecretsArgs:
     """Where, for whom, and what to keep."""
 
     resource_group: pulumi.Input[str]
@@ -32,8 +33,11 @@ class VaultArgs:
     values: Mapping[str, pulumi.Input[str]]
 
 
-class Vault(pulumi.ComponentResource):
+class Secrets(pulumi.ComponentResource):
     """The vault (RBAC, soft delete), a secret per setting, and Secrets User for the identity."""
+
+    TYPE = "llmchain:azure:Secrets"
+    FORMER_TYPES = ("llmchain:azure:Vault",)
 
     vault: azure.keyvault.Vault
     uris: dict[str, pulumi.Output[str]]  # setting -> the secret's URI (a Key Vault reference)
@@ -42,9 +46,9 @@ class Vault(pulumi.ComponentResource):
     ready: list[pulumi.Resource]
 
     def __init__(
-        self, name: str, args: VaultArgs, opts: pulumi.ResourceOptions | None = None
+        self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:azure:Vault", name, {}, opts)
+        super().__init__(self.TYPE, name, {}, renamed(opts, *self.FORMER_TYPES))
         child = pulumi.ResourceOptions(parent=self)
         properties = azure.keyvault.VaultPropertiesArgs(
             tenant_id=args.tenant,

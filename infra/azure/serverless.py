@@ -11,6 +11,7 @@ import pulumi_azure_native as azure
 
 from infra import image_contract as contract
 from infra.spec import WorkloadSpec
+from infra.targets import renamed
 
 
 def container_app_size(cpu: float, memory_mib: int) -> tuple[float, str]:
@@ -21,7 +22,7 @@ def container_app_size(cpu: float, memory_mib: int) -> tuple[float, str]:
 
 
 @dataclass
-class ContainerAppArgs:
+class ServerlessArgs:
     """What the app needs from the rest of the target."""
 
     spec: WorkloadSpec
@@ -43,16 +44,19 @@ class ContainerAppArgs:
     depends_on: Sequence[pulumi.Resource] = ()
 
 
-class ContainerApp(pulumi.ComponentResource):
+class Serverless(pulumi.ComponentResource):
     """The environment (logs to Log Analytics) and the Container App."""
+
+    TYPE = "llmchain:azure:Serverless"
+    FORMER_TYPES = ("llmchain:azure:ContainerApp",)
 
     app: azure.app.ContainerApp
     url: pulumi.Output[str]
 
     def __init__(
-        self, name: str, args: ContainerAppArgs, opts: pulumi.ResourceOptions | None = None
+        self, name: str, args: ServerlessArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:azure:ContainerApp", name, {}, opts)
+        super().__init__(self.TYPE, name, {}, renamed(opts, *self.FORMER_TYPES))
         child = pulumi.ResourceOptions(parent=self)
         spec = args.spec
         environment = azure.app.ManagedEnvironment(
@@ -177,7 +181,7 @@ class ContainerApp(pulumi.ComponentResource):
         self.register_outputs({"url": self.url})
 
     def _private_dns(
-        self, name: str, args: ContainerAppArgs, environment: azure.app.ManagedEnvironment
+        self, name: str, args: ServerlessArgs, environment: azure.app.ManagedEnvironment
     ) -> None:
         """The internal environment's default domain, resolved to its private address in the VNet.
 

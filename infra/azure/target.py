@@ -1,409 +1,538 @@
-"""AzureTarget: group, identity, network, ACR, Key Vault, PostgreSQL, OpenAI, compute, alerts."""
+"""AzureTarget: a resource group, a name suffix and the logs workspace, then the skeleton.
+
+network, identity (and Azure OpenAI), registry and image, database, secrets, compute
+(Container Apps | VM scale set | AKS; Application Gateway for a domain), monitoring, outputs.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
 
 import pulumi
 import pulumi_azure_native as azure
 import pulumi_random as random
 
-from infra.azure.cluster import Aks, AksArgs
+from infra.azure.cluster import Cluster, ClusterArgs
 from infra.azure.database import Database, DatabaseArgs
 from infra.azure.gateway import GatewayArgs, TlsGateway
-from infra.azure.monitoring import Alerts, MonitoringArgs, Rule, Workspace, portal_url
+from infra.azure.monitoring import Alarm, Monitoring, MonitoringArgs, Workspace, portal_url
 from infra.azure.network import Network, NetworkArgs, internal_address
 from infra.azure.openai import OpenAi, OpenAiArgs
 from infra.azure.registry import Registry, RegistryArgs
-from infra.azure.secrets import Vault, VaultArgs
-from infra.azure.serverless import ContainerApp, ContainerAppArgs
-from infra.azure.vm import ScaleSet, ScaleSetArgs
+from infra.azure.secrets import Secrets, SecretsArgs
+from infra.azure.serverless import Serverless, ServerlessArgs
+from infra.azure.vm import Vm, VmArgs
 from infra.config import Compute, Provider, StackConfig
 from infra.image import AppImage, AppImageArgs
 from infra.spec import WorkloadSpec
-from infra.targets import TargetOutputs
+from infra.targets import Target, TargetOutputs, database_store
 
 
-class AzureTarget(pulumi.ComponentResource):
+@dataclass
+class Context:
+    """What every step reads: the stack, the subscription, the group and the shared names."""
+
+    name: str
+    config: StackConfig
+    spec: WorkloadSpec
+    location: str
+    tags: dict[str, str]
+    client: pulumi.Output[azure.authorization.GetClientConfigResult]
+    subscription: pulumi.Output[str]
+    tenant: pulumi.Output[str]
+    rg: pulumi.Output[str]
+    suffix: pulumi.Output[str]  # registry, vault, database and OpenAI names are global
+    opts: pulumi.ResourceOptions
+    monitoring: MonitoringArgs = field(init=False)
+
+
+@dataclass
+class Identity:
+    """The workload's managed identity, the settings it brings, and what a workload waits for."""
+
+    identity: azure.managedidentity.UserAssignedIdentity
+    extra_env: dict[str, pulumi.Input[str]]
+    # Grants and resources Azure checks at first use: AcrPull, the database, the model's grant.
+    ready: list[pulumi.Resource]
+
+
+@dataclass
+class Running:
+    """What a compute branch hands to monitoring and the outputs."""
+
+    url: pulumi.Input[str]
+    dashboard: pulumi.Input[str]
+    alarms: list[Alarm]
+    entry: list[pulumi.Resource] = field(default_factory=list)  # the gateway's backend
+
+
+class AzureTarget(Target):
     """The service on Azure, by `llmchain:compute`: Container Apps, a VM scale set or AKS."""
 
-    outputs: TargetOutputs
+    TYPE = "llmchain:azure:AzureTarget"
 
-    def __init__(
-        self,
-        name: str,
-        config: StackConfig,
-        spec: WorkloadSpec,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__("llmchain:azure:AzureTarget", name, {}, opts)
+    def build(self, name: str, config: StackConfig, spec: WorkloadSpec) -> TargetOutputs:
+        """The skeleton's steps, in order."""
+        ctx, workspace = self._base(name, config, spec)
+        network = self._network(ctx)
+        ident = self._identity(ctx)
+        registry, image = self._registry(ctx, ident)
+        database = self._database(ctx, network, ident)
+        secret_values: dict[str, pulumi.Input[str]] = dict(spec.secret_env)
+        secret_values["APPLICATIONINSIGHTS_CONNECTION_STRING"] = workspace.connection_string
+        if database is not None:
+            secret_values["LLMCHAIN_MEMORY_URL"] = database.url
+        # The cluster keeps its secrets in Kubernetes; the others read them from Key Vault.
+        vault = self._secrets(ctx, ident, secret_values)
+        compute = config.compute
+        if compute is Compute.SERVERLESS:
+            assert vault is not None
+            running = self._serverless(ctx, network, workspace, ident, registry, image, vault)
+        elif compute is Compute.VM:
+            assert vault is not None
+            running = self._vm(ctx, network, ident, registry, image, vault)
+        else:
+            running = self._cluster(ctx, network, workspace, ident, registry, image, secret_values)
+        url = self._gateway(ctx, network, running)
+        Monitoring(name, replace(ctx.monitoring, alarms=running.alarms), ctx.opts)
+        store = database_store("Flexible Server", database.server_name if database else None)
+        return TargetOutputs.of(url, image.ref, spec, store, running.dashboard)
+
+    def _base(
+        self, name: str, config: StackConfig, spec: WorkloadSpec
+    ) -> tuple[Context, Workspace]:
+        """The resource group, a stable name suffix, and the workspace every part logs to."""
         location = pulumi.Config("azure-native").require("location")  # checked with the config
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(spec.labels)
         client = azure.authorization.get_client_config_output(
             opts=pulumi.InvokeOutputOptions(parent=self)
         )
-        subscription, tenant = client.subscription_id, client.tenant_id
         group = azure.resources.ResourceGroup(
             f"{name}-rg", resource_group_name=f"{name}-rg", location=location, tags=tags, opts=child
         )
-        rg = group.name
         # Registry, vault, database and OpenAI names are global: a stable random suffix.
         suffix = random.RandomString(
             f"{name}-suffix", length=6, special=False, upper=False, opts=child
         ).result
-        compact = name.replace("-", "")
-        identity = azure.managedidentity.UserAssignedIdentity(
-            f"{name}-id", resource_group_name=rg, location=location, tags=tags, opts=child
+        ctx = Context(
+            name=name,
+            config=config,
+            spec=spec,
+            location=location,
+            tags=tags,
+            client=client,
+            subscription=client.subscription_id,
+            tenant=client.tenant_id,
+            rg=group.name,
+            suffix=suffix,
+            opts=child,
         )
-        monitoring = MonitoringArgs(
-            resource_group=rg,
+        ctx.monitoring = MonitoringArgs(
+            resource_group=ctx.rg,
             location=location,
             tags=tags,
             retention_days=config.monitoring.log_retention_days,
             email=config.alerts.email,
-            tenant=tenant,
+            tenant=ctx.tenant,
         )
-        workspace = Workspace(name, monitoring, child)
-        # With a domain, vm and cluster sit behind an internal load balancer at a fixed
-        # address, and Application Gateway (in its own subnet) is the public entry, on HTTPS.
-        domain = config.ingress.domain
-        direct = spec.ingress.public and not domain
-        network = Network(
-            name,
+        return ctx, Workspace(name, ctx.monitoring, child)
+
+    @staticmethod
+    def _network(ctx: Context) -> Network:
+        """VNet, subnets and their NSGs, the database's private DNS zone.
+
+        With a domain, vm and cluster sit behind an internal load balancer at a fixed
+        address, and Application Gateway (in its own subnet) is the public entry, on HTTPS.
+        """
+        domain = ctx.config.ingress.domain
+        return Network(
+            ctx.name,
             NetworkArgs(
-                resource_group=rg,
-                location=location,
-                tags=tags,
-                port=spec.port,
-                public=bool(direct),
-                vm_nat=config.compute is Compute.VM,
+                resource_group=ctx.rg,
+                location=ctx.location,
+                tags=ctx.tags,
+                port=ctx.spec.port,
+                public=_direct(ctx),
+                vm_nat=ctx.config.compute is Compute.VM,
                 gateway=bool(domain),
             ),
-            child,
+            ctx.opts,
         )
-        registry = Registry(
-            name,
-            RegistryArgs(
-                resource_group=rg,
-                location=location,
-                tags=tags,
-                name=pulumi.Output.concat(compact, suffix),
-                puller_principal_id=identity.principal_id,
-                subscription=subscription,
-                tenant=tenant,
-            ),
-            child,
+
+    @staticmethod
+    def _identity(ctx: Context) -> Identity:
+        """The user-assigned identity and, with Azure OpenAI, the model it may call."""
+        name, config = ctx.name, ctx.config
+        identity = azure.managedidentity.UserAssignedIdentity(
+            f"{name}-id",
+            resource_group_name=ctx.rg,
+            location=ctx.location,
+            tags=ctx.tags,
+            opts=ctx.opts,
         )
-        image = AppImage(
-            f"{name}-app",
-            AppImageArgs(
-                build=spec.image,
-                repository=pulumi.Output.concat(registry.registry.login_server, "/llmchain"),
-                registry=registry.login,
-            ),
-            child,
-        )
-        secret_values: dict[str, pulumi.Input[str]] = dict(spec.secret_env)
-        secret_values["APPLICATIONINSIGHTS_CONNECTION_STRING"] = workspace.connection_string
-        database: Database | None = None
-        if spec.memory.needs_database:
-            database = Database(
-                f"{name}-memory",
-                DatabaseArgs(
-                    resource_group=rg,
-                    location=location,
-                    tags=tags,
-                    name=pulumi.Output.concat(name, "-pg-", suffix),
-                    subnet_id=network.subnet_ids["db"],
-                    dns_zone_id=network.dns_zone_id,
-                    sku=config.database.instance,
-                    ha=config.ha,
-                    deletion_protection=config.database.deletion_protection,
-                ),
-                child,
-            )
-            secret_values["LLMCHAIN_MEMORY_URL"] = database.url
-        extra_env: dict[str, pulumi.Input[str]] = {"AZURE_CLIENT_ID": identity.client_id}
-        # What every workload waits for: it pulls with AcrPull, connects to the database and
-        # calls the model with its grant (Azure checks each at first use).
-        ready: list[pulumi.Resource] = [registry.pull_grant]
-        if database is not None:
-            ready.append(database.database)
+        ident = Identity(identity, {"AZURE_CLIENT_ID": identity.client_id}, [])
         if config.llm.provider is Provider.AZURE_OPENAI:
             openai = OpenAi(
                 name,
                 OpenAiArgs(
-                    resource_group=rg,
-                    location=location,
-                    tags=tags,
-                    name=pulumi.Output.concat(name, "-", suffix),
-                    model=spec.env["LLMCHAIN_MODEL"],
+                    resource_group=ctx.rg,
+                    location=ctx.location,
+                    tags=ctx.tags,
+                    name=pulumi.Output.concat(name, "-", ctx.suffix),
+                    model=ctx.spec.env["LLMCHAIN_MODEL"],
                     model_version=config.azure.openai_model_version,
                     capacity=config.azure.openai_capacity,
                     caller_principal_id=identity.principal_id,
-                    subscription=subscription,
+                    subscription=ctx.subscription,
                 ),
-                child,
+                ctx.opts,
             )
-            extra_env["LLMCHAIN_AZURE_OPENAI_ENDPOINT"] = openai.endpoint
-            extra_env["LLMCHAIN_AZURE_OPENAI_DEPLOYMENT"] = openai.deployment_name
-            ready += [openai.user_grant, openai.deployment]
+            ident.extra_env["LLMCHAIN_AZURE_OPENAI_ENDPOINT"] = openai.endpoint
+            ident.extra_env["LLMCHAIN_AZURE_OPENAI_DEPLOYMENT"] = openai.deployment_name
+            ident.ready += [openai.user_grant, openai.deployment]
+        return ident
+
+    @staticmethod
+    def _registry(ctx: Context, ident: Identity) -> tuple[Registry, AppImage]:
+        """ACR (AcrPull for the identity) and the image pushed to it."""
+        registry = Registry(
+            ctx.name,
+            RegistryArgs(
+                resource_group=ctx.rg,
+                location=ctx.location,
+                tags=ctx.tags,
+                name=pulumi.Output.concat(ctx.name.replace("-", ""), ctx.suffix),
+                puller_principal_id=ident.identity.principal_id,
+                subscription=ctx.subscription,
+                tenant=ctx.tenant,
+            ),
+            ctx.opts,
+        )
+        ident.ready.insert(0, registry.pull_grant)
+        image = AppImage(
+            f"{ctx.name}-app",
+            AppImageArgs(
+                build=ctx.spec.image,
+                repository=pulumi.Output.concat(registry.registry.login_server, "/llmchain"),
+                registry=registry.login,
+            ),
+            ctx.opts,
+        )
+        return registry, image
+
+    @staticmethod
+    def _database(ctx: Context, network: Network, ident: Identity) -> Database | None:
+        """PostgreSQL Flexible Server in its delegated subnet, when the spec needs it."""
+        if not ctx.spec.memory.needs_database:
+            return None
+        config = ctx.config
+        database = Database(
+            f"{ctx.name}-memory",
+            DatabaseArgs(
+                resource_group=ctx.rg,
+                location=ctx.location,
+                tags=ctx.tags,
+                name=pulumi.Output.concat(ctx.name, "-pg-", ctx.suffix),
+                subnet_id=network.subnet_ids["db"],
+                dns_zone_id=network.dns_zone_id,
+                sku=config.database.instance,
+                ha=config.ha,
+                deletion_protection=config.database.deletion_protection,
+            ),
+            ctx.opts,
+        )
+        ident.ready.append(database.database)
+        return database
+
+    @staticmethod
+    def _secrets(
+        ctx: Context, ident: Identity, values: dict[str, pulumi.Input[str]]
+    ) -> Secrets | None:
+        """Key Vault with every secret setting (not for the cluster: Kubernetes keeps them)."""
+        if ctx.config.compute is Compute.CLUSTER:
+            return None
+        return Secrets(
+            ctx.name,
+            SecretsArgs(
+                resource_group=ctx.rg,
+                location=ctx.location,
+                tags=ctx.tags,
+                name=pulumi.Output.concat("llmchain-kv-", ctx.suffix),
+                tenant=ctx.tenant,
+                reader_principal_id=ident.identity.principal_id,
+                subscription=ctx.subscription,
+                purge_protection=ctx.config.azure.purge_protection,
+                values=values,
+            ),
+            ctx.opts,
+        )
+
+    @staticmethod
+    def _serverless(
+        ctx: Context,
+        network: Network,
+        workspace: Workspace,
+        ident: Identity,
+        registry: Registry,
+        image: AppImage,
+        vault: Secrets,
+    ) -> Running:
+        """Container Apps; alarms on its platform metrics."""
+        config = ctx.config
+        app = Serverless(
+            ctx.name,
+            ServerlessArgs(
+                spec=ctx.spec,
+                image_ref=image.ref,
+                resource_group=ctx.rg,
+                location=ctx.location,
+                tags=ctx.tags,
+                subnet_id=network.subnet_ids["apps"],
+                workspace_customer_id=workspace.workspace.customer_id,
+                workspace_shared_key=workspace.shared_key,
+                identity_id=ident.identity.id,
+                registry_server=registry.registry.login_server,
+                secret_uris=vault.uris,
+                extra_env=ident.extra_env,
+                ha=config.ha,
+                vnet_id=network.vnet_id,
+                depends_on=[*ident.ready, *vault.ready],
+            ),
+            ctx.opts,
+        )
+        namespace = "Microsoft.App/containerApps"
         # Alerts read the platform's own metrics of the compute (the app exports nothing to
         # Application Insights, so its request metrics would stay empty and never fire).
-        rules: list[Rule] = []
-        dashboard: pulumi.Input[str]
-        compute = config.compute
-        if compute is Compute.CLUSTER:
-            aks = Aks(
-                name,
-                AksArgs(
-                    spec=spec,
-                    resource_group=rg,
-                    location=location,
-                    tags=tags,
-                    subnet_id=network.subnet_ids["aks"],
-                    node_vm_size=config.azure.node_vm_size,
-                    ha=config.ha,
-                    workspace_id=workspace.workspace.id,
-                    registry_id=registry.registry.id,
-                    subscription=subscription,
-                    identity_name=identity.name,
-                    kubernetes_version=config.azure.kubernetes_version,
-                    admin_group_object_ids=config.azure.admin_group_object_ids,
-                    authorized_ip_ranges=config.azure.authorized_ip_ranges,
-                    deployer_object_id=client.object_id,
-                ),
-                child,
-            )
-            if not config.azure.authorized_ip_ranges:
-                pulumi.log.warn(
-                    "the AKS API server admits any address (Entra ID still authenticates every "
-                    "call); restrict it to the networks Pulumi and kubectl run from: pulumi "
-                    "config set --path 'llmchain:azure.authorizedIpRanges[0]' <cidr>"
-                )
-            # The user kubeconfig (Entra sign-in through kubelogin, no static credential):
-            # pulumi stack output --show-secrets kubeconfig
-            pulumi.export("kubeconfig", aks.kubeconfig)
-            workload = aks.workload(
-                spec,
-                image.ref,
-                identity.client_id,
-                extra_env,
-                secret_values,
-                depends_on=ready,
-                internal_ip=internal_address("aks") if domain else None,
-            )
-            url: pulumi.Input[str] = workload.address
-            entry: list[pulumi.Resource] = [workload]
-            dashboard = portal_url(tenant, aks.cluster.id)
-            rules += [
-                Rule(
-                    "cpu",
-                    "node CPU above 85%",
-                    aks.cluster.id,
-                    "Microsoft.ContainerService/managedClusters",
-                    "node_cpu_usage_percentage",
-                    85,
-                ),
-                Rule(
-                    "restarts",
-                    "pods failing",
-                    aks.cluster.id,
-                    "Microsoft.ContainerService/managedClusters",
-                    "kube_pod_status_phase",
-                    0,
-                    "Average",
-                    # the service's own pods (its namespace is its name), not the system's
-                    dimensions=[("phase", "Failed"), ("namespace", spec.name)],
-                ),
-            ]
-        else:
-            vault = Vault(
-                name,
-                VaultArgs(
-                    resource_group=rg,
-                    location=location,
-                    tags=tags,
-                    name=pulumi.Output.concat("llmchain-kv-", suffix),
-                    tenant=tenant,
-                    reader_principal_id=identity.principal_id,
-                    subscription=subscription,
-                    purge_protection=config.azure.purge_protection,
-                    values=secret_values,
-                ),
-                child,
-            )
-            if compute is Compute.SERVERLESS:
-                app = ContainerApp(
-                    name,
-                    ContainerAppArgs(
-                        spec=spec,
-                        image_ref=image.ref,
-                        resource_group=rg,
-                        location=location,
-                        tags=tags,
-                        subnet_id=network.subnet_ids["apps"],
-                        workspace_customer_id=workspace.workspace.customer_id,
-                        workspace_shared_key=workspace.shared_key,
-                        identity_id=identity.id,
-                        registry_server=registry.registry.login_server,
-                        secret_uris=vault.uris,
-                        extra_env=extra_env,
-                        ha=config.ha,
-                        vnet_id=network.vnet_id,
-                        depends_on=[*ready, *vault.ready],
-                    ),
-                    child,
-                )
-                url = app.url
-                dashboard = portal_url(tenant, app.app.id)
-                namespace = "Microsoft.App/containerApps"
-                # Names and dimensions: https://learn.microsoft.com/en-us/azure/azure-monitor/
-                # reference/supported-metrics/microsoft-app-containerapps-metrics (read 2026-11-29).
-                rules += [
-                    Rule(
-                        "errors",
-                        "5xx responses",
-                        app.app.id,
-                        namespace,
-                        "Requests",
-                        10,
-                        "Total",
-                        dimensions=[("statusCodeCategory", "5xx")],
-                    ),
-                    Rule(
-                        "duration",
-                        f"mean response time above {config.monitoring.latency_p95_ms} ms",
-                        app.app.id,
-                        namespace,
-                        "ResponseTime",
-                        config.monitoring.latency_p95_ms,
-                    ),
-                    # RestartCount is cumulative per replica: a replica that restarted more
-                    # than twice keeps the alert on until it is replaced (a new revision or
-                    # a scale-in).
-                    Rule(
-                        "restarts",
-                        "a replica restarted more than twice",
-                        app.app.id,
-                        namespace,
-                        "RestartCount",
-                        2,
-                        "Maximum",
-                    ),
-                ]
-            else:
-                vms = ScaleSet(
-                    name,
-                    ScaleSetArgs(
-                        spec=spec,
-                        image_ref=image.ref,
-                        resource_group=rg,
-                        location=location,
-                        tags=tags,
-                        subnet_id=network.subnet_ids["vms"],
-                        vm_size=config.azure.vm_size,
-                        identity_id=identity.id,
-                        identity_client_id=identity.client_id,
-                        tenant=tenant,
-                        registry_server=registry.registry.login_server,
-                        vault_name=vault.vault.name,
-                        secret_names=vault.names,
-                        extra_env=extra_env,
-                        private_ip=None if direct else internal_address("vms"),
-                        depends_on=[*ready, *vault.ready],
-                    ),
-                    child,
-                )
-                url = vms.url
-                entry = [vms]
-                dashboard = portal_url(tenant, vms.vmss.id)
-                rules += [
-                    Rule(
-                        "unhealthy",
-                        "instances failing the /readyz probe",
-                        vms.lb.id,
-                        "Microsoft.Network/loadBalancers",
-                        "DipAvailability",
-                        100,
-                        "Average",
-                        "LessThan",
-                    ),
-                    Rule(
-                        "cpu",
-                        "CPU above 85%",
-                        vms.vmss.id,
-                        "Microsoft.Compute/virtualMachineScaleSets",
-                        "Percentage CPU",
-                        85,
-                    ),
-                ]
-        if domain and config.azure.dns_zone_id:
-            gateway = TlsGateway(
-                name,
-                GatewayArgs(
-                    resource_group=rg,
-                    location=location,
-                    tags=tags,
-                    subnet_id=network.subnet_ids["gateway"],
-                    domain=domain,
-                    dns_zone_id=config.azure.dns_zone_id,
-                    vault_name=pulumi.Output.concat("llmchain-tls-", suffix),
-                    tenant=tenant,
-                    subscription=subscription,
-                    purge_protection=config.azure.purge_protection,
-                    backend_ip=internal_address("aks" if compute is Compute.CLUSTER else "vms"),
-                    backend_port=80,  # the internal LB's (vm) or the Service's (cluster) port
-                    readiness_path=spec.readiness_path,
-                    ha=config.ha,
-                    email=config.alerts.email,
-                    depends_on=entry,
-                ),
-                child,
-            )
-            url = gateway.url
-            # The gateway sees HTTP: 5xx answers, total time and unhealthy backends (names
-            # and dimensions: https://learn.microsoft.com/en-us/azure/azure-monitor/reference/
-            # supported-metrics/microsoft-network-applicationgateways-metrics, read 2026-11-29).
-            agw = "Microsoft.Network/applicationGateways"
-            rules += [
-                Rule(
-                    "gateway-errors",
-                    "5xx responses at the gateway",
-                    gateway.gateway.id,
-                    agw,
-                    "ResponseStatus",
-                    10,
-                    "Total",
-                    dimensions=[("HttpStatusGroup", "5xx")],
-                ),
-                Rule(
-                    "gateway-duration",
-                    f"mean total time above {config.monitoring.latency_p95_ms} ms",
-                    gateway.gateway.id,
-                    agw,
-                    "ApplicationGatewayTotalTime",
-                    config.monitoring.latency_p95_ms,
-                ),
-                Rule(
-                    "gateway-backend",
-                    "the gateway's backend failing its /readyz probe",
-                    gateway.gateway.id,
-                    agw,
-                    "UnhealthyHostCount",
-                    0,
-                ),
-            ]
-        Alerts(name, MonitoringArgs(**{**monitoring.__dict__, "rules": rules}), child)
-        store = (
-            pulumi.Output.concat("postgresql: Flexible Server ", database.server_name)
-            if database is not None
-            else pulumi.Output.from_input("memory (lost on restart)")
+        # Names and dimensions: https://learn.microsoft.com/en-us/azure/azure-monitor/
+        # reference/supported-metrics/microsoft-app-containerapps-metrics (read 2026-11-29).
+        alarms = [
+            Alarm(
+                "errors",
+                "5xx responses",
+                app.app.id,
+                namespace,
+                "Requests",
+                10,
+                "Total",
+                dimensions=[("statusCodeCategory", "5xx")],
+            ),
+            Alarm(
+                "duration",
+                f"mean response time above {config.monitoring.latency_p95_ms} ms",
+                app.app.id,
+                namespace,
+                "ResponseTime",
+                config.monitoring.latency_p95_ms,
+            ),
+            # RestartCount is cumulative per replica: a replica that restarted more
+            # than twice keeps the alert on until it is replaced (a new revision or
+            # a scale-in).
+            Alarm(
+                "restarts",
+                "a replica restarted more than twice",
+                app.app.id,
+                namespace,
+                "RestartCount",
+                2,
+                "Maximum",
+            ),
+        ]
+        return Running(app.url, portal_url(ctx.tenant, app.app.id), alarms)
+
+    @staticmethod
+    def _vm(
+        ctx: Context,
+        network: Network,
+        ident: Identity,
+        registry: Registry,
+        image: AppImage,
+        vault: Secrets,
+    ) -> Running:
+        """A VM scale set behind a load balancer; alarms on its probe and CPU."""
+        config = ctx.config
+        vms = Vm(
+            ctx.name,
+            VmArgs(
+                spec=ctx.spec,
+                image_ref=image.ref,
+                resource_group=ctx.rg,
+                location=ctx.location,
+                tags=ctx.tags,
+                subnet_id=network.subnet_ids["vms"],
+                vm_size=config.azure.vm_size,
+                identity_id=ident.identity.id,
+                identity_client_id=ident.identity.client_id,
+                tenant=ctx.tenant,
+                registry_server=registry.registry.login_server,
+                vault_name=vault.vault.name,
+                secret_names=vault.names,
+                extra_env=ident.extra_env,
+                private_ip=None if _direct(ctx) else internal_address("vms"),
+                depends_on=[*ident.ready, *vault.ready],
+            ),
+            ctx.opts,
         )
-        self.outputs = TargetOutputs(
-            url=url,
-            image_ref=image.ref,
-            health_url=pulumi.Output.concat(url, spec.health_path),
-            memory_store=store,
-            dashboard_url=dashboard,
+        alarms = [
+            Alarm(
+                "unhealthy",
+                "instances failing the /readyz probe",
+                vms.lb.id,
+                "Microsoft.Network/loadBalancers",
+                "DipAvailability",
+                100,
+                "Average",
+                "LessThan",
+            ),
+            Alarm(
+                "cpu",
+                "CPU above 85%",
+                vms.vmss.id,
+                "Microsoft.Compute/virtualMachineScaleSets",
+                "Percentage CPU",
+                85,
+            ),
+        ]
+        return Running(vms.url, portal_url(ctx.tenant, vms.vmss.id), alarms, [vms])
+
+    @staticmethod
+    def _cluster(
+        ctx: Context,
+        network: Network,
+        workspace: Workspace,
+        ident: Identity,
+        registry: Registry,
+        image: AppImage,
+        secret_values: dict[str, pulumi.Input[str]],
+    ) -> Running:
+        """AKS and the Kubernetes workload; alarms on node CPU and failing pods."""
+        config, spec = ctx.config, ctx.spec
+        aks = Cluster(
+            ctx.name,
+            ClusterArgs(
+                spec=spec,
+                resource_group=ctx.rg,
+                location=ctx.location,
+                tags=ctx.tags,
+                subnet_id=network.subnet_ids["aks"],
+                node_vm_size=config.azure.node_vm_size,
+                ha=config.ha,
+                workspace_id=workspace.workspace.id,
+                registry_id=registry.registry.id,
+                subscription=ctx.subscription,
+                identity_name=ident.identity.name,
+                kubernetes_version=config.azure.kubernetes_version,
+                admin_group_object_ids=config.azure.admin_group_object_ids,
+                authorized_ip_ranges=config.azure.authorized_ip_ranges,
+                deployer_object_id=ctx.client.object_id,
+            ),
+            ctx.opts,
         )
-        self.register_outputs({"url": url, "image_ref": image.ref})
+        if not config.azure.authorized_ip_ranges:
+            pulumi.log.warn(
+                "the AKS API server admits any address (Entra ID still authenticates every "
+                "call); restrict it to the networks Pulumi and kubectl run from: pulumi "
+                "config set --path 'llmchain:azure.authorizedIpRanges[0]' <cidr>"
+            )
+        # The user kubeconfig (Entra sign-in through kubelogin, no static credential):
+        # pulumi stack output --show-secrets kubeconfig
+        pulumi.export("kubeconfig", aks.kubeconfig)
+        workload = aks.workload(
+            spec,
+            image.ref,
+            ident.identity.client_id,
+            ident.extra_env,
+            secret_values,
+            depends_on=ident.ready,
+            internal_ip=internal_address("aks") if config.ingress.domain else None,
+        )
+        managed = "Microsoft.ContainerService/managedClusters"
+        alarms = [
+            Alarm(
+                "cpu",
+                "node CPU above 85%",
+                aks.cluster.id,
+                managed,
+                "node_cpu_usage_percentage",
+                85,
+            ),
+            Alarm(
+                "restarts",
+                "pods failing",
+                aks.cluster.id,
+                managed,
+                "kube_pod_status_phase",
+                0,
+                "Average",
+                # the service's own pods (its namespace is its name), not the system's
+                dimensions=[("phase", "Failed"), ("namespace", spec.name)],
+            ),
+        ]
+        return Running(workload.address, portal_url(ctx.tenant, aks.cluster.id), alarms, [workload])
+
+    @staticmethod
+    def _gateway(ctx: Context, network: Network, running: Running) -> pulumi.Input[str]:
+        """With a domain and its DNS zone: Application Gateway on HTTPS before vm or cluster."""
+        config, domain = ctx.config, ctx.config.ingress.domain
+        if not (domain and config.azure.dns_zone_id):
+            return running.url
+        gateway = TlsGateway(
+            ctx.name,
+            GatewayArgs(
+                resource_group=ctx.rg,
+                location=ctx.location,
+                tags=ctx.tags,
+                subnet_id=network.subnet_ids["gateway"],
+                domain=domain,
+                dns_zone_id=config.azure.dns_zone_id,
+                vault_name=pulumi.Output.concat("llmchain-tls-", ctx.suffix),
+                tenant=ctx.tenant,
+                subscription=ctx.subscription,
+                purge_protection=config.azure.purge_protection,
+                backend_ip=internal_address("aks" if config.compute is Compute.CLUSTER else "vms"),
+                backend_port=80,  # the internal LB's (vm) or the Service's (cluster) port
+                readiness_path=ctx.spec.readiness_path,
+                ha=config.ha,
+                email=config.alerts.email,
+                depends_on=running.entry,
+            ),
+            ctx.opts,
+        )
+        # The gateway sees HTTP: 5xx answers, total time and unhealthy backends (names
+        # and dimensions: https://learn.microsoft.com/en-us/azure/azure-monitor/reference/
+        # supported-metrics/microsoft-network-applicationgateways-metrics, read 2026-11-29).
+        agw = "Microsoft.Network/applicationGateways"
+        running.alarms += [
+            Alarm(
+                "gateway-errors",
+                "5xx responses at the gateway",
+                gateway.gateway.id,
+                agw,
+                "ResponseStatus",
+                10,
+                "Total",
+                dimensions=[("HttpStatusGroup", "5xx")],
+            ),
+            Alarm(
+                "gateway-duration",
+                f"mean total time above {config.monitoring.latency_p95_ms} ms",
+                gateway.gateway.id,
+                agw,
+                "ApplicationGatewayTotalTime",
+                config.monitoring.latency_p95_ms,
+            ),
+            Alarm(
+                "gateway-backend",
+                "the gateway's backend failing its /readyz probe",
+                gateway.gateway.id,
+                agw,
+                "UnhealthyHostCount",
+                0,
+            ),
+        ]
+        return gateway.url
+
+
+def _direct(ctx: Context) -> bool:
+    """Public without a domain: the compute itself is the entry (no gateway in front)."""
+    return bool(ctx.spec.ingress.public and not ctx.config.ingress.domain)

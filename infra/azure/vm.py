@@ -14,8 +14,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from infra import image_contract as contract
 from infra.azure.cloud_init import cloud_init, release_script
+from infra.azure.loadbalancer import LoadBalancerArgs, load_balancer
 from infra.outputs import all_dict
 from infra.spec import WorkloadSpec
+from infra.targets import renamed
 
 ADMIN = "llmchain"
 
@@ -34,7 +36,7 @@ def unusable_ssh_key(seed_b64: str) -> str:
 
 
 @dataclass
-class ScaleSetArgs:
+class VmArgs:
     """What the instances need from the rest of the target."""
 
     spec: WorkloadSpec
@@ -59,82 +61,34 @@ class ScaleSetArgs:
     depends_on: Sequence[pulumi.Resource] = ()
 
 
-class ScaleSet(pulumi.ComponentResource):
+class Vm(pulumi.ComponentResource):
     """Load balancer (probe on /readyz), scale set (cloud-init, managed identity), autoscale."""
+
+    TYPE = "llmchain:azure:Vm"
+    FORMER_TYPES = ("llmchain:azure:ScaleSet",)
 
     url: pulumi.Output[str]
     lb: azure.network.LoadBalancer
     vmss: azure.compute.VirtualMachineScaleSet
 
-    def __init__(
-        self, name: str, args: ScaleSetArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__("llmchain:azure:ScaleSet", name, {}, opts)
+    def __init__(self, name: str, args: VmArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(self.TYPE, name, {}, renamed(opts, *self.FORMER_TYPES))
         child = pulumi.ResourceOptions(parent=self)
         spec = args.spec
         rg = args.resource_group
-        lb_name = f"{name}-lb"
-        frontend_id = _child_id(rg, lb_name, "frontendIPConfigurations", "front")
-        pool_id = _child_id(rg, lb_name, "backendAddressPools", "pool")
-        probe_id = _child_id(rg, lb_name, "probes", "ready")
-        if args.private_ip is None:  # public; private stacks and a domain's gateway: internal
-            address = azure.network.PublicIPAddress(
-                f"{name}-ip",
-                resource_group_name=rg,
+        entry = load_balancer(
+            name,
+            LoadBalancerArgs(
+                spec=spec,
+                resource_group=rg,
                 location=args.location,
-                sku=azure.network.PublicIPAddressSkuArgs(name="Standard"),
-                public_ip_allocation_method="Static",
                 tags=args.tags,
-                opts=child,
-            )
-            frontend = azure.network.FrontendIPConfigurationArgs(
-                name="front", public_ip_address=azure.network.PublicIPAddressArgs(id=address.id)
-            )
-            host: pulumi.Output[str] = address.ip_address.apply(lambda ip: ip or "")
-        else:
-            # An internal load balancer in the VMs' subnet, reachable from the VNet (the
-            # subnet's NSG admits VirtualNetwork on the service port).
-            frontend = azure.network.FrontendIPConfigurationArgs(
-                name="front",
-                subnet=azure.network.SubnetArgs(id=args.subnet_id),
-                private_ip_allocation_method="Static",
-                private_ip_address=args.private_ip,
-            )
-            host = pulumi.Output.from_input(args.private_ip)
-        self.lb = azure.network.LoadBalancer(
-            lb_name,
-            load_balancer_name=lb_name,
-            resource_group_name=rg,
-            location=args.location,
-            sku=azure.network.LoadBalancerSkuArgs(name="Standard"),
-            frontend_ip_configurations=[frontend],
-            backend_address_pools=[azure.network.BackendAddressPoolArgs(name="pool")],
-            probes=[
-                azure.network.ProbeArgs(
-                    name="ready",
-                    protocol="Http",
-                    port=spec.port,
-                    request_path=spec.readiness_path,
-                    interval_in_seconds=15,
-                    number_of_probes=2,
-                )
-            ],
-            load_balancing_rules=[
-                azure.network.LoadBalancingRuleArgs(
-                    name="http",
-                    protocol="Tcp",
-                    frontend_port=80,
-                    backend_port=spec.port,
-                    frontend_ip_configuration=azure.network.SubResourceArgs(id=frontend_id),
-                    backend_address_pool=azure.network.SubResourceArgs(id=pool_id),
-                    probe=azure.network.SubResourceArgs(id=probe_id),
-                    idle_timeout_in_minutes=30,
-                    disable_outbound_snat=True,
-                )
-            ],
-            tags=args.tags,
-            opts=child,
+                subnet_id=args.subnet_id,
+                private_ip=args.private_ip,
+            ),
+            child,
         )
+        self.lb, pool_id = entry.lb, entry.pool_id
         seed = random.RandomBytes(f"{name}-ssh-seed", length=32, opts=child)
         secret_names = dict(args.secret_names)
         # The machine (first boot only) and the release (every change) are apart: custom data
@@ -313,27 +267,8 @@ class ScaleSet(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
-        self.url = pulumi.Output.concat("http://", host)
+        self.url = entry.url
         self.register_outputs({"url": self.url})
-
-
-def _child_id(
-    resource_group: pulumi.Input[str], lb: str, kind: str, child: str
-) -> pulumi.Output[str]:
-    """The id of a part of the load balancer, known before it exists (Azure needs it inline)."""
-    client = azure.authorization.get_client_config_output()
-    return pulumi.Output.concat(
-        "/subscriptions/",
-        client.subscription_id,
-        "/resourceGroups/",
-        resource_group,
-        "/providers/Microsoft.Network/loadBalancers/",
-        lb,
-        "/",
-        kind,
-        "/",
-        child,
-    )
 
 
 def _cpu_rule(
