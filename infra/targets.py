@@ -72,9 +72,10 @@ def renamed(opts: pulumi.ResourceOptions | None, *former_types: str) -> pulumi.R
 class Target(pulumi.ComponentResource):
     """A cloud's target component: `build` runs the steps, in the skeleton's order.
 
-    network, registry and image, identity, database, secrets, compute (serverless | vm |
-    cluster), monitoring, outputs. The database comes before the secrets because its URL is
-    one of them.
+    (a cloud's preamble: provider, APIs or resource group), network, identity, registry and
+    image, database, secrets, compute (serverless | vm | cluster), monitoring, outputs. The
+    identity comes before the registry, which grants it pulls; the database before the
+    secrets, because its URL is one of them.
     """
 
     TYPE: ClassVar[str]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -24,13 +25,22 @@ def lifecycle_policy(keep: int = KEEP_IMAGES) -> str:
     return json.dumps({"rules": [rule]})
 
 
+@dataclass
+class RegistryArgs:
+    """How many images the repository keeps (older ones expire)."""
+
+    keep_images: int = KEEP_IMAGES
+
+
 class Registry(pulumi.ComponentResource):
     """One ECR repository for the app image."""
 
     repository: aws.ecr.Repository
     login: RegistryLogin
 
-    def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("llmchain:aws:Registry", name, {}, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.repository = aws.ecr.Repository(
@@ -49,7 +59,7 @@ class Registry(pulumi.ComponentResource):
         aws.ecr.LifecyclePolicy(
             f"{name}-lifecycle",
             repository=self.repository.name,
-            policy=lifecycle_policy(),
+            policy=lifecycle_policy(args.keep_images),
             opts=child,
         )
         # A short-lived token, asked for at deploy time and passed to the build explicitly.

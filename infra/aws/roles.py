@@ -1,4 +1,4 @@
-"""IAM documents from resource outputs: the glue between iam.py's pure functions and Pulumi."""
+"""What the workload's roles may do, from resource outputs: iam.py's documents as Outputs."""
 
 from __future__ import annotations
 
@@ -8,6 +8,20 @@ from collections.abc import Mapping
 import pulumi
 
 from infra.aws import iam
+from infra.aws.model import bedrock_models
+from infra.spec import WorkloadSpec
+
+
+def app_policy(
+    spec: WorkloadSpec, region: str, account: pulumi.Input[str]
+) -> pulumi.Output[str] | None:
+    """What the app itself may do: invoke its Bedrock models (fallbacks too), nothing else."""
+    models = [m.id for m in bedrock_models(spec)]
+    if not models:
+        return None
+    return pulumi.Output.from_input(account).apply(
+        lambda acct: json.dumps(iam.bedrock_invoke(region, acct, models))
+    )
 
 
 def runtime_policy(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -12,6 +13,13 @@ import pulumi_aws as aws
 def secret_name(prefix: str, env_name: str) -> str:
     """`llmchain-aws/llmchain-openai-api-key` for LLMCHAIN_OPENAI_API_KEY (a name's prefix)."""
     return f"{prefix}/{re.sub(r'[^a-z0-9]+', '-', env_name.lower()).strip('-')}"
+
+
+@dataclass
+class SecretsArgs:
+    """Every secret setting (name -> value); the workload's role is granted them elsewhere."""
+
+    values: Mapping[str, pulumi.Input[str]]
 
 
 class Secrets(pulumi.ComponentResource):
@@ -23,12 +31,10 @@ class Secrets(pulumi.ComponentResource):
     arns: dict[str, pulumi.Output[str]]
 
     def __init__(
-        self,
-        name: str,
-        values: Mapping[str, pulumi.Input[str]],
-        opts: pulumi.ResourceOptions | None = None,
+        self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("llmchain:aws:Secrets", name, {}, opts)
+        values = args.values
         child = pulumi.ResourceOptions(parent=self)
         self.arns = {}
         for env_name, value in sorted(values.items()):

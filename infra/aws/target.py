@@ -1,13 +1,17 @@
-"""AwsTarget: network, registry, image, database, secrets, compute (one of three), monitoring."""
+"""AwsTarget: the provider, the account and the log group, then the skeleton.
+
+network, identity, registry and image, the compute's front (load balancer or EKS: what the
+database admits), database, secrets, compute (ECS Fargate | EC2 | EKS workload), monitoring,
+outputs.
+"""
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
-from infra.aws import iam
 from infra.aws.cluster import Cluster, ClusterArgs
 from infra.aws.database import Database, DatabaseArgs
 from infra.aws.loadbalancer import LoadBalancer, LoadBalancerArgs
@@ -21,41 +25,89 @@ from infra.aws.monitoring import (
     utilisation_alarms,
 )
 from infra.aws.network import VPC_CIDR, Network, NetworkArgs
-from infra.aws.registry import Registry
-from infra.aws.secrets import Secrets
+from infra.aws.registry import Registry, RegistryArgs
+from infra.aws.roles import app_policy
+from infra.aws.secrets import Secrets, SecretsArgs
 from infra.aws.serverless import Serverless, ServerlessArgs
 from infra.aws.vm import Vm, VmArgs
 from infra.config import Compute, StackConfig
 from infra.image import AppImage, AppImageArgs
 from infra.spec import WorkloadSpec
-from infra.targets import TargetOutputs
+from infra.targets import Target, TargetOutputs, database_store
 
 
-def app_policy(
-    config: StackConfig, spec: WorkloadSpec, region: str, account: pulumi.Input[str]
-) -> pulumi.Output[str] | None:
-    """What the app itself may do: invoke its Bedrock models (fallbacks too), nothing else."""
-    models = [m.id for m in bedrock_models(spec)]
-    if not models:
-        return None
-    return pulumi.Output.from_input(account).apply(
-        lambda acct: json.dumps(iam.bedrock_invoke(region, acct, models))
-    )
+@dataclass
+class Context:
+    """What every step reads: the stack, the account and the options children get."""
+
+    name: str
+    config: StackConfig
+    spec: WorkloadSpec
+    region: str
+    account: pulumi.Output[str]
+    logs: aws.cloudwatch.LogGroup
+    opts: pulumi.ResourceOptions  # parent and the stack's provider
 
 
-class AwsTarget(pulumi.ComponentResource):
+@dataclass
+class Front:
+    """What stands before the workload: a load balancer and the workload's security group
+    (serverless, vm) or the EKS cluster (cluster); the database admits `client_sg`."""
+
+    client_sg: pulumi.Input[str]
+    lb: LoadBalancer | None = None
+    workload_sg: aws.ec2.SecurityGroup | None = None
+    eks: Cluster | None = None
+    alarms: list[Alarm] = field(default_factory=list)
+
+
+class AwsTarget(Target):
     """The service on AWS, by `llmchain:compute`: ECS Fargate, EC2 or EKS."""
 
-    outputs: TargetOutputs
+    TYPE = "llmchain:aws:AwsTarget"
 
-    def __init__(
-        self,
-        name: str,
-        config: StackConfig,
-        spec: WorkloadSpec,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__("llmchain:aws:AwsTarget", name, {}, opts)
+    def build(self, name: str, config: StackConfig, spec: WorkloadSpec) -> TargetOutputs:
+        """The skeleton's steps, in order."""
+        ctx = self._base(name, config, spec)
+        network = self._network(ctx)
+        policy = self._identity(ctx)
+        registry, image = self._registry(ctx)
+        front = self._front(ctx, network, registry, image, policy)
+        database = self._database(ctx, network, front.client_sg)
+        secret_values: dict[str, pulumi.Input[str]] = dict(spec.secret_env)
+        if database is not None:
+            secret_values["LLMCHAIN_MEMORY_URL"] = database.url
+        # The cluster keeps its secrets in Kubernetes; the others read them from Secrets Manager.
+        secrets = (
+            Secrets(name, SecretsArgs(values=secret_values), ctx.opts)
+            if config.compute is not Compute.CLUSTER
+            else None
+        )
+        alarms = list(front.alarms)
+        if config.compute is Compute.SERVERLESS:
+            assert secrets is not None and front.lb is not None
+            url: pulumi.Input[str] = front.lb.url
+            alarms += self._serverless(ctx, network, registry, image, secrets, front, policy)
+        elif config.compute is Compute.VM:
+            assert secrets is not None and front.lb is not None
+            url = front.lb.url
+            alarms += self._vm(ctx, network, registry, image, secrets, front, policy)
+        else:
+            assert front.eks is not None
+            url, cluster_alarms = self._cluster(ctx, front.eks, image, secret_values)
+            alarms += cluster_alarms
+        monitoring = Monitoring(
+            name,
+            MonitoringArgs(
+                region=ctx.region, account=ctx.account, email=config.alerts.email, alarms=alarms
+            ),
+            ctx.opts,
+        )
+        store = database_store("RDS instance", database.identifier if database else None)
+        return TargetOutputs.of(url, image.ref, spec, store, monitoring.dashboard_url)
+
+    def _base(self, name: str, config: StackConfig, spec: WorkloadSpec) -> Context:
+        """The stack's provider, the account, and the log group every compute writes to."""
         region = pulumi.Config("aws").require("region")  # checked with the stack's config
         # One explicit provider: every resource gets the stack's tags through default_tags.
         provider = aws.Provider(
@@ -68,109 +120,59 @@ class AwsTarget(pulumi.ComponentResource):
         account = aws.get_caller_identity_output(
             opts=pulumi.InvokeOutputOptions(parent=self, provider=provider)
         ).account_id
-        network = Network(
-            f"{name}-net",
-            NetworkArgs(ha=config.ha, log_retention_days=config.monitoring.log_retention_days),
-            child,
-        )
-        registry = Registry(name, child)
-        image = AppImage(
-            f"{name}-app",
-            AppImageArgs(
-                build=spec.image,
-                repository=registry.repository.repository_url,
-                registry=registry.login,
-            ),
-            child,
-        )
         logs = app_log_group(name, config.monitoring.log_retention_days, child)
         # A model the region's Bedrock does not serve fails here, at preview, naming its key.
         check_models(bedrock_models(spec), region, provider, self)
-        policy = app_policy(config, spec, region, account)
-        compute = config.compute
-        alarms: list[Alarm] = []
-        thresholds = (config.monitoring.error_rate_percent, config.monitoring.latency_p95_ms)
-        if compute in (Compute.SERVERLESS, Compute.VM):
-            lb = LoadBalancer(
-                name,
-                LoadBalancerArgs(
-                    vpc_id=network.vpc.id,
-                    vpc_cidr=VPC_CIDR,
-                    public_subnet_ids=network.public_subnet_ids,
-                    private_subnet_ids=network.private_subnet_ids,
-                    public=spec.ingress.public,
-                    domain=spec.ingress.domain,
-                    hosted_zone_id=config.aws.hosted_zone_id,
-                    target_type="ip" if compute is Compute.SERVERLESS else "instance",
-                    port=spec.port,
-                    readiness_path=spec.readiness_path,
-                ),
-                child,
-            )
-            workload_sg = self._workload_sg(name, network, lb, spec.port, child)
-            database = self._database(name, config, spec, network, workload_sg.id, child)
-            secrets = Secrets(name, self._secret_values(spec, database), child)
-            alarms += alb_alarms(lb.alb.arn_suffix, lb.target_group.arn_suffix, *thresholds)
-            url: pulumi.Input[str] = lb.url
-            if compute is Compute.SERVERLESS:
-                ecs = Serverless(
-                    name,
-                    ServerlessArgs(
-                        spec=spec,
-                        image_ref=image.ref,
-                        region=region,
-                        repository_arn=registry.repository.arn,
-                        log_group_arn=logs.arn,
-                        log_group_name=logs.name,
-                        secret_arns=secrets.arns,
-                        task_policy=policy,
-                        subnet_ids=network.private_subnet_ids,
-                        security_group_id=workload_sg.id,
-                        target_group_arn=lb.target_group.arn,
-                        listeners=lb.listeners,
-                        routes=network.private_routes,
-                        spot_percent=config.aws.fargate_spot,
-                    ),
-                    child,
-                )
-                dims = {"ClusterName": ecs.cluster.name, "ServiceName": ecs.service.name}
-                alarms += utilisation_alarms("AWS/ECS", dims, "CPUUtilization", "MemoryUtilization")
-            else:
-                vm = Vm(
-                    name,
-                    VmArgs(
-                        spec=spec,
-                        image_ref=image.ref,
-                        registry=registry.login.address,
-                        region=region,
-                        instance_type=config.aws.instance_type,
-                        labels=spec.labels,
-                        repository_arn=registry.repository.arn,
-                        log_group_arn=logs.arn,
-                        log_group_name=logs.name,
-                        secret_arns=secrets.arns,
-                        task_policy=policy,
-                        subnet_ids=network.private_subnet_ids,
-                        security_group_id=workload_sg.id,
-                        target_group_arn=lb.target_group.arn,
-                        listeners=lb.listeners,
-                        routes=network.private_routes,
-                    ),
-                    child,
-                )
-                group = {"AutoScalingGroupName": vm.group.name}
-                alarms += [
-                    Alarm("cpu", "CPU above 85%", "AWS/EC2", "CPUUtilization", group, 85),
-                    Alarm("memory", "memory above 85%", "CWAgent", "mem_used_percent", group, 85),
-                ]
-        else:
+        return Context(name, config, spec, region, account, logs, child)
+
+    @staticmethod
+    def _network(ctx: Context) -> Network:
+        """VPC, public and private subnets, endpoints, flow logs."""
+        config = ctx.config
+        return Network(
+            f"{ctx.name}-net",
+            NetworkArgs(ha=config.ha, log_retention_days=config.monitoring.log_retention_days),
+            ctx.opts,
+        )
+
+    @staticmethod
+    def _identity(ctx: Context) -> pulumi.Output[str] | None:
+        """What the app's own role may do (its Bedrock models); each compute makes the role."""
+        return app_policy(ctx.spec, ctx.region, ctx.account)
+
+    @staticmethod
+    def _registry(ctx: Context) -> tuple[Registry, AppImage]:
+        """ECR and the image pushed to it."""
+        registry = Registry(ctx.name, RegistryArgs(), ctx.opts)
+        image = AppImage(
+            f"{ctx.name}-app",
+            AppImageArgs(
+                build=ctx.spec.image,
+                repository=registry.repository.repository_url,
+                registry=registry.login,
+            ),
+            ctx.opts,
+        )
+        return registry, image
+
+    def _front(
+        self,
+        ctx: Context,
+        network: Network,
+        registry: Registry,
+        image: AppImage,
+        policy: pulumi.Output[str] | None,
+    ) -> Front:
+        """The load balancer and workload security group, or the EKS cluster."""
+        config, spec, name = ctx.config, ctx.spec, ctx.name
+        if config.compute is Compute.CLUSTER:
             eks = Cluster(
                 name,
                 ClusterArgs(
                     spec=spec,
                     image_ref=image.ref,
-                    region=region,
-                    account=account,
+                    region=ctx.region,
+                    account=ctx.account,
                     node_instance_type=config.aws.node_instance_type,
                     ha=config.ha,
                     repository_arn=registry.repository.arn,
@@ -178,53 +180,155 @@ class AwsTarget(pulumi.ComponentResource):
                     public_subnet_ids=network.public_subnet_ids,
                     app_policy=policy,
                 ),
-                child,
+                ctx.opts,
             )
-            database = self._database(name, config, spec, network, eks.security_group_id, child)
-            workload = eks.workload(spec, image.ref, region, self._secret_values(spec, database))
-            url = workload.address
-            pods: dict[str, pulumi.Input[str]] = {
-                "ClusterName": eks.cluster.name,
-                "Namespace": workload.namespace,
-                "Service": spec.name,
-            }
-            alarms += utilisation_alarms(
-                "ContainerInsights", pods, "pod_cpu_utilization", "pod_memory_utilization"
-            )
-            alarms.append(
-                Alarm(
-                    "restarts",
-                    "containers restarting",
-                    "ContainerInsights",
-                    "pod_number_of_container_restarts",
-                    pods,
-                    0,
-                    "Sum",
-                )
-            )
-        monitoring = Monitoring(
+            return Front(client_sg=eks.security_group_id, eks=eks)
+        lb = LoadBalancer(
             name,
-            MonitoringArgs(
-                region=region,
-                account=account,
-                email=config.alerts.email,
-                alarms=alarms,
+            LoadBalancerArgs(
+                vpc_id=network.vpc.id,
+                vpc_cidr=VPC_CIDR,
+                public_subnet_ids=network.public_subnet_ids,
+                private_subnet_ids=network.private_subnet_ids,
+                public=spec.ingress.public,
+                domain=spec.ingress.domain,
+                hosted_zone_id=config.aws.hosted_zone_id,
+                target_type="ip" if config.compute is Compute.SERVERLESS else "instance",
+                port=spec.port,
+                readiness_path=spec.readiness_path,
             ),
-            child,
+            ctx.opts,
         )
-        store = (
-            pulumi.Output.concat("postgresql: RDS instance ", database.identifier)
-            if database is not None
-            else pulumi.Output.from_input("memory (lost on restart)")
+        workload_sg = self._workload_sg(name, network, lb, spec.port, ctx.opts)
+        thresholds = (config.monitoring.error_rate_percent, config.monitoring.latency_p95_ms)
+        alarms = alb_alarms(lb.alb.arn_suffix, lb.target_group.arn_suffix, *thresholds)
+        return Front(client_sg=workload_sg.id, lb=lb, workload_sg=workload_sg, alarms=alarms)
+
+    @staticmethod
+    def _database(ctx: Context, network: Network, client_sg: pulumi.Input[str]) -> Database | None:
+        """RDS PostgreSQL in the private subnets, when the spec needs it."""
+        if not ctx.spec.memory.needs_database:
+            return None
+        config = ctx.config
+        return Database(
+            f"{ctx.name}-memory",
+            DatabaseArgs(
+                vpc_id=network.vpc.id,
+                subnet_ids=network.private_subnet_ids,
+                client_security_group_id=client_sg,
+                instance_class=config.database.instance,
+                deletion_protection=config.database.deletion_protection,
+                ha=config.ha,
+            ),
+            ctx.opts,
         )
-        self.outputs = TargetOutputs(
-            url=url,
-            image_ref=image.ref,
-            health_url=pulumi.Output.concat(url, spec.health_path),
-            memory_store=store,
-            dashboard_url=monitoring.dashboard_url,
+
+    @staticmethod
+    def _serverless(
+        ctx: Context,
+        network: Network,
+        registry: Registry,
+        image: AppImage,
+        secrets: Secrets,
+        front: Front,
+        policy: pulumi.Output[str] | None,
+    ) -> list[Alarm]:
+        """ECS Fargate behind the load balancer; alarms on the service's CPU and memory."""
+        assert front.lb is not None and front.workload_sg is not None
+        ecs = Serverless(
+            ctx.name,
+            ServerlessArgs(
+                spec=ctx.spec,
+                image_ref=image.ref,
+                region=ctx.region,
+                repository_arn=registry.repository.arn,
+                log_group_arn=ctx.logs.arn,
+                log_group_name=ctx.logs.name,
+                secret_arns=secrets.arns,
+                task_policy=policy,
+                subnet_ids=network.private_subnet_ids,
+                security_group_id=front.workload_sg.id,
+                target_group_arn=front.lb.target_group.arn,
+                listeners=front.lb.listeners,
+                routes=network.private_routes,
+                spot_percent=ctx.config.aws.fargate_spot,
+            ),
+            ctx.opts,
         )
-        self.register_outputs({"url": url, "image_ref": image.ref})
+        dims = {"ClusterName": ecs.cluster.name, "ServiceName": ecs.service.name}
+        return utilisation_alarms("AWS/ECS", dims, "CPUUtilization", "MemoryUtilization")
+
+    @staticmethod
+    def _vm(
+        ctx: Context,
+        network: Network,
+        registry: Registry,
+        image: AppImage,
+        secrets: Secrets,
+        front: Front,
+        policy: pulumi.Output[str] | None,
+    ) -> list[Alarm]:
+        """An EC2 Auto Scaling group behind the load balancer; alarms on CPU and memory."""
+        assert front.lb is not None and front.workload_sg is not None
+        spec = ctx.spec
+        vm = Vm(
+            ctx.name,
+            VmArgs(
+                spec=spec,
+                image_ref=image.ref,
+                registry=registry.login.address,
+                region=ctx.region,
+                instance_type=ctx.config.aws.instance_type,
+                labels=spec.labels,
+                repository_arn=registry.repository.arn,
+                log_group_arn=ctx.logs.arn,
+                log_group_name=ctx.logs.name,
+                secret_arns=secrets.arns,
+                task_policy=policy,
+                subnet_ids=network.private_subnet_ids,
+                security_group_id=front.workload_sg.id,
+                target_group_arn=front.lb.target_group.arn,
+                listeners=front.lb.listeners,
+                routes=network.private_routes,
+            ),
+            ctx.opts,
+        )
+        group = {"AutoScalingGroupName": vm.group.name}
+        return [
+            Alarm("cpu", "CPU above 85%", "AWS/EC2", "CPUUtilization", group, 85),
+            Alarm("memory", "memory above 85%", "CWAgent", "mem_used_percent", group, 85),
+        ]
+
+    @staticmethod
+    def _cluster(
+        ctx: Context,
+        eks: Cluster,
+        image: AppImage,
+        secret_values: dict[str, pulumi.Input[str]],
+    ) -> tuple[pulumi.Input[str], list[Alarm]]:
+        """The Kubernetes workload on EKS; alarms on its pods (Container Insights)."""
+        spec = ctx.spec
+        workload = eks.workload(spec, image.ref, ctx.region, secret_values)
+        pods: dict[str, pulumi.Input[str]] = {
+            "ClusterName": eks.cluster.name,
+            "Namespace": workload.namespace,
+            "Service": spec.name,
+        }
+        alarms = utilisation_alarms(
+            "ContainerInsights", pods, "pod_cpu_utilization", "pod_memory_utilization"
+        )
+        alarms.append(
+            Alarm(
+                "restarts",
+                "containers restarting",
+                "ContainerInsights",
+                "pod_number_of_container_restarts",
+                pods,
+                0,
+                "Sum",
+            )
+        )
+        return workload.address, alarms
 
     @staticmethod
     def _workload_sg(
@@ -262,38 +366,3 @@ class AwsTarget(pulumi.ComponentResource):
             ],
             opts=child,
         )
-
-    @staticmethod
-    def _database(
-        name: str,
-        config: StackConfig,
-        spec: WorkloadSpec,
-        network: Network,
-        client_sg: pulumi.Input[str],
-        child: pulumi.ResourceOptions,
-    ) -> Database | None:
-        """PostgreSQL when the spec needs it."""
-        if not spec.memory.needs_database:
-            return None
-        return Database(
-            f"{name}-memory",
-            DatabaseArgs(
-                vpc_id=network.vpc.id,
-                subnet_ids=network.private_subnet_ids,
-                client_security_group_id=client_sg,
-                instance_class=config.database.instance,
-                deletion_protection=config.database.deletion_protection,
-                ha=config.ha,
-            ),
-            child,
-        )
-
-    @staticmethod
-    def _secret_values(
-        spec: WorkloadSpec, database: Database | None
-    ) -> dict[str, pulumi.Input[str]]:
-        """Every secret setting: the stack's secrets and, with a database, its URL."""
-        values: dict[str, pulumi.Input[str]] = dict(spec.secret_env)
-        if database is not None:
-            values["LLMCHAIN_MEMORY_URL"] = database.url
-        return values

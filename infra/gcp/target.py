@@ -1,5 +1,8 @@
-"""GcpTarget: APIs, then the skeleton: network, registry and image, identity, database, secrets,
-compute (Cloud Run | instance group | GKE), monitoring, outputs."""
+"""GcpTarget: the project's APIs, then the skeleton.
+
+network, identity, registry and image, database, secrets, compute (Cloud Run | managed
+instance group | GKE), monitoring, outputs.
+"""
 
 from __future__ import annotations
 
@@ -86,9 +89,9 @@ class GcpTarget(Target):
         opts = self._apis(name, project, region, spec.labels)
         ctx = Context(name, config, spec, project, region, opts)
         network = self._network(ctx)
-        registry, image = self._registry(ctx)
-        account, grants = self._identity(ctx, registry)
+        account, grants = self._identity(ctx)
         member = pulumi.Output.concat("serviceAccount:", account.email)
+        registry, image = self._registry(ctx, member, grants)
         database = self._database(ctx, network)
         secret_values: dict[str, pulumi.Input[str]] = dict(spec.secret_env)
         if database is not None:
@@ -157,10 +160,17 @@ class GcpTarget(Target):
         )
 
     @staticmethod
-    def _registry(ctx: Context) -> tuple[Registry, AppImage]:
-        """Artifact Registry and the image pushed to it."""
+    def _registry(
+        ctx: Context, member: pulumi.Input[str], grants: list[pulumi.Resource]
+    ) -> tuple[Registry, AppImage]:
+        """Artifact Registry (the workload may pull), and the image pushed to it."""
         registry = Registry(
             ctx.name, RegistryArgs(region=ctx.region, project=ctx.project), ctx.opts
+        )
+        grants.append(
+            roles.grant_pull(
+                f"{ctx.name}-pull", registry.repository.name, ctx.region, member, ctx.opts
+            )
         )
         image = AppImage(
             f"{ctx.name}-app",
@@ -170,9 +180,7 @@ class GcpTarget(Target):
         return registry, image
 
     @staticmethod
-    def _identity(
-        ctx: Context, registry: Registry
-    ) -> tuple[gcp.serviceaccount.Account, list[pulumi.Resource]]:
+    def _identity(ctx: Context) -> tuple[gcp.serviceaccount.Account, list[pulumi.Resource]]:
         """The workload's service account and its grants (what it must hold before it starts)."""
         name = ctx.name
         account = gcp.serviceaccount.Account(
@@ -186,9 +194,6 @@ class GcpTarget(Target):
             roles.grant_project(name, role, ctx.project, member, ctx.opts)
             for role in roles.project_roles(ctx.config)
         ]
-        grants.append(
-            roles.grant_pull(f"{name}-pull", registry.repository.name, ctx.region, member, ctx.opts)
-        )
         return account, grants
 
     @staticmethod
