@@ -29,7 +29,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 MARKS = (10, 100, 1000, 5000)
-WINDOW = 10  # turns each mark's per-turn figures are taken over
+WINDOW = 10  # turns each mark's bytes per turn are taken over; the reference session's length
+SAMPLES = 15  # turns of each session timed at a mark
 BASELINE = "a4ca3b9"  # the last commit where checkpoints held the whole history
 
 
@@ -60,8 +61,21 @@ def postgres_bytes(url: str) -> int:
         return total
 
 
+async def timed(chat: Any, session: str, n: int) -> float:
+    """One turn's seconds."""
+    start = time.perf_counter()
+    await chat.turn(session, f"message {n}: tell me more about the weather today")
+    return time.perf_counter() - start
+
+
 async def drive(backend: str, url: str, turns: int) -> dict[str, Any]:
-    """Run `turns` turns of one session; the figures at each mark reached."""
+    """Run `turns` turns of one session; the figures at each mark reached.
+
+    At a mark, the latency of the long session's turns is taken alternately with turns of
+    a fresh 10-turn session (`ref`), SAMPLES of each: the ratio of their medians does not
+    move with the machine's load (2 cores shared here), as a turn-10 figure taken minutes
+    earlier would.
+    """
     from app.chat.service import ChatService
     from app.core.config import load_settings
     from app.memory.store import open_memory_store
@@ -72,24 +86,34 @@ async def drive(backend: str, url: str, turns: int) -> dict[str, Any]:
         (lambda: sqlite_bytes(Path(url))) if backend == "sqlite" else (lambda: postgres_bytes(url))
     )
     marks: dict[str, Any] = {}
-    latencies: list[float] = []
     async with open_memory_store(settings) as store:
         chat = ChatService(FakeChatModel(), store, "be brief", settings.chat_history_limit)
         await chat.delete("long")
         stored = [size()]  # before the session
-        for n in range(1, turns + 1):
-            start = time.perf_counter()
-            await chat.turn("long", f"message {n}: tell me more about the weather today")
-            latencies.append(time.perf_counter() - start)
+        n = 0
+        while n < turns:
+            n += 1
+            await timed(chat, "long", n)
             if n + WINDOW in MARKS or n in MARKS:
                 stored.append(size())
-            if n in MARKS:
-                added = stored[-1] - (stored[-2] if n > WINDOW else stored[0])
-                marks[str(n)] = {
-                    "bytes": stored[-1] - stored[0],
-                    "bytes_per_turn": added / min(n, WINDOW),
-                    "latency_ms": statistics.median(latencies[-WINDOW:]) * 1000,
-                }
+            if n not in MARKS:
+                continue
+            added = stored[-1] - (stored[-2] if n > WINDOW else stored[0])
+            ref = f"ref-{n}"
+            for i in range(WINDOW - 1):
+                await chat.turn(ref, f"message {i}: tell me more about the weather today")
+            long_s, ref_s = [], []
+            for i in range(SAMPLES):  # alternate, so both see the same load
+                long_s.append(await timed(chat, "long", n + 1 + i))
+                ref_s.append(await timed(chat, ref, WINDOW + i))
+            await chat.delete(ref)
+            marks[str(n)] = {
+                "bytes": stored[-1] - stored[0],
+                "bytes_per_turn": added / min(n, WINDOW),
+                "latency_ms": statistics.median(long_s) * 1000,
+                "ref_latency_ms": statistics.median(ref_s) * 1000,
+            }
+            n += SAMPLES
         await chat.delete("long")
     return {"marks": marks}
 
@@ -170,13 +194,16 @@ def _row(design: str, found: dict[str, Any]) -> list[str]:
     for mark, figures in marks.items():
         rows.append(
             f"| {design} | {int(mark):,} | {figures['bytes'] / 1e6:,.2f} MB | "
-            f"{figures['bytes_per_turn']:,.0f} B | {figures['latency_ms']:.2f} ms |"
+            f"{figures['bytes_per_turn']:,.0f} B | {figures['latency_ms']:.1f} ms | "
+            f"{figures['ref_latency_ms']:.1f} ms | "
+            f"{figures['latency_ms'] / figures['ref_latency_ms']:.2f}× |"
         )
-    first, last = marks[min(marks, key=int)], marks[max(marks, key=int)]
+    first, last = min(marks, key=int), max(marks, key=int)
+    per_turn = marks[last]["bytes_per_turn"] / marks[first]["bytes_per_turn"]
     rows.append(
-        f"| {design}: turn {max(marks, key=int)} / turn {min(marks, key=int)} | | | "
-        f"**{last['bytes_per_turn'] / first['bytes_per_turn']:.2f}×** | "
-        f"**{last['latency_ms'] / first['latency_ms']:.2f}×** |"
+        f"| {design}: turn {int(last):,} against turn {first} | | | **{per_turn:.2f}×** | "
+        f"{marks[last]['latency_ms'] / marks[first]['latency_ms']:.2f}× (minutes apart) | | "
+        f"**{marks[last]['latency_ms'] / marks[last]['ref_latency_ms']:.2f}×** (side by side) |"
     )
     return rows
 
@@ -193,7 +220,9 @@ def report(results: dict[str, Any], shown: str, baseline: str | None) -> str:
         "model, default `LLMCHAIN_CHAT_HISTORY_LIMIT` (40). *Stored*: bytes of every value "
         "of every table (SQLite `length()`, PostgreSQL `pg_column_size` of live rows); "
         f"*per turn*: what the last {WINDOW} turns added, divided by {WINDOW}; *latency*: "
-        f"median of the last {WINDOW} turns.",
+        f"median of {SAMPLES} turns of the long session, timed alternately with {SAMPLES} "
+        f"turns of a fresh session at turn {WINDOW} (*fresh session*), so that their *ratio* "
+        f"is not moved by the machine's load; the long session is then {SAMPLES} turns longer.",
         "",
         "Current design: the checkpoint holds the model's window only, superseded "
         "checkpoints are pruned after each turn, the conversation is one row per message. "
@@ -202,15 +231,18 @@ def report(results: dict[str, Any], shown: str, baseline: str | None) -> str:
             "side by side from a git worktree, for fewer turns."
             if baseline
             else "The previous design was not run (`--baseline` not given)."
-        ),
+        )
+        + " Bytes per turn at turn 10 include what a session's first turn creates (its "
+        "sessions row, its first checkpoint); after that they are the turn's two messages "
+        "and nothing else.",
     ]
     for backend, designs in results.items():
         lines += [
             "",
             f"### {backend}",
             "",
-            "| design | turn | stored | per turn | latency |",
-            "|---|---|---|---|---|",
+            "| design | turn | stored | per turn | latency | latency, fresh session | ratio |",
+            "|---|---|---|---|---|---|---|",
         ]
         lines += _row("current", designs["current"])
         if "baseline" in designs:
