@@ -351,6 +351,8 @@ _IMAGE_REF = (
     r"^([a-zA-Z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*"
     r"(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$"
 )
+# `llmchain:image.ref`: the same grammar, a digest required (`name[:tag]@sha256:<64 hex>`).
+_IMAGE_BY_DIGEST = _IMAGE_REF.removesuffix(r"(@sha256:[0-9a-f]{64})?$") + r"@sha256:[0-9a-f]{64}$"
 _MACHINES = {"x86_64": "linux/amd64", "amd64": "linux/amd64", "aarch64": "linux/arm64",
              "arm64": "linux/arm64"}  # fmt: skip
 
