@@ -124,10 +124,5 @@ class LocalTarget(pulumi.ComponentResource):
             if self.volume is not None
             else pulumi.Output.from_input(f"{spec.memory.backend.value} (lost on restart)")
         )
-        self.outputs = TargetOutputs(
-            url=url,
-            image_ref=self.image.ref,
-            health_url=f"{url}{spec.health_path}",
-            memory_store=store,
-        )
+        self.outputs = TargetOutputs.of(url, self.image.ref, spec, store)
         self.register_outputs({"url": url, "image_ref": self.image.ref, "memory_store": store})
