@@ -8,9 +8,11 @@ a graph without a checkpointer and stores nothing.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import aclosing
+from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -41,6 +43,8 @@ from app.memory.conversations import AGENT, thread_id
 from app.memory.legacy import drop_legacy, legacy_messages
 from app.memory.store import MemoryStore
 from app.providers.resilience import with_call_options
+
+log = logging.getLogger(__name__)
 
 SYSTEM_PROMPT = (
     "You are llmchain's assistant. Use the tools for arithmetic, the current time, the "
@@ -198,6 +202,37 @@ class AgentService:
         old = await legacy_messages(self.store, AGENT, session_id)
         return self.window.window(cast(list[AnyMessage], old)) if old else []
 
+    @asynccontextmanager
+    async def _turn(self, session_id: str) -> AsyncIterator[None]:
+        """Hold the session for a turn; if the turn fails or is cancelled, put it back.
+
+        `create_agent` checkpoints the new message before the model answers, so a turn
+        that never completes would otherwise leave it (unanswered) in the next turn's
+        view. Chat keeps the new message apart instead; the agent's graph is LangChain's,
+        so its state is restored to the checkpoint the turn started from.
+        """
+        async with self.locks.hold(thread_id(AGENT, session_id)):
+            before = await self.store.saver.aget_tuple(self._config(session_id))
+            try:
+                yield
+            except BaseException:
+                # Shielded: a cancelled turn (client gone) must still be undone.
+                await asyncio.shield(self._restore(session_id, before))
+                raise
+
+    async def _restore(self, session_id: str, before: Any) -> None:
+        """The session's state as it was before a turn (no state: none)."""
+        try:
+            if before is None:
+                await self.store.saver.adelete_thread(thread_id(AGENT, session_id))
+            else:
+                # A copy of the turn's starting checkpoint becomes the latest; what the
+                # failed turn wrote is then superseded, and pruned.
+                await self.graph.aupdate_state(before.config, None, as_node="__copy__")
+                await self.store.prune(AGENT, session_id)
+        except Exception as exc:  # the turn's own error is what the client must see
+            log.warning("could not undo a failed agent turn: %s: %s", type(exc).__name__, exc)
+
     async def _kept(self, session_id: str) -> None:
         """After a durable turn: the session marked used, superseded checkpoints out."""
         await self.store.conversations.touch(AGENT, session_id)
@@ -221,7 +256,7 @@ class AgentService:
         if session_id is None:
             state = await self.stateless.ainvoke({"messages": given}, context=context)
             return _reply_of(state["messages"], asked)
-        async with self.locks.hold(thread_id(AGENT, session_id)):
+        async with self._turn(session_id):
             given = [*await self._adopted(session_id), *given]
             state = await self.graph.ainvoke(
                 {"messages": given},
@@ -250,7 +285,7 @@ class AgentService:
                 async for text in tokens:
                     yield text
             return
-        async with self.locks.hold(thread_id(AGENT, session_id)):
+        async with self._turn(session_id):
             given = [*await self._adopted(session_id), *given]
             graph_stream = self.graph.astream(
                 {"messages": given},

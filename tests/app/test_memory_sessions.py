@@ -187,3 +187,37 @@ async def test_sessions_stored_before_namespaces_are_adopted(store: MemoryStore)
     assert turn_of((await helper.run("old", "new")).reply) == 3
     threads = {c.config["configurable"]["thread_id"] async for c in store.saver.alist(None)}
     assert threads == {"chat/old", "agent/old"}  # the old threads are gone
+
+
+async def test_a_failed_agent_turn_leaves_the_session_as_it_was(store: MemoryStore) -> None:
+    """Nothing of a turn that failed is kept: the next turn sees only acknowledged turns."""
+    healthy, failing = agent(store), agent(store, FakeChatModel(fail_first=10**6))
+    assert turn_of((await healthy.run("half", "first")).reply) == 1
+    with pytest.raises(Exception, match="fake"):
+        await failing.run("half", "this one fails")
+    assert turn_of((await healthy.run("half", "second")).reply) == 2
+    state = await healthy.graph.aget_state(healthy._config("half"))
+    texts = [m.text for m in state.values["messages"]]
+    assert "this one fails" not in texts
+
+
+async def test_a_cancelled_agent_turn_leaves_the_session_as_it_was(store: MemoryStore) -> None:
+    """A client that goes away mid-turn (the task cancelled) stores nothing of that turn."""
+    healthy, slow = agent(store), agent(store, FakeChatModel(latency_ms=5_000))
+    assert turn_of((await healthy.run("cut", "first")).reply) == 1
+    task = asyncio.create_task(slow.run("cut", "this one is dropped"))
+    await asyncio.sleep(0.5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert turn_of((await healthy.run("cut", "second")).reply) == 2
+
+
+async def test_a_dropped_agent_stream_leaves_the_session_as_it_was(store: MemoryStore) -> None:
+    """A stream closed after its first token (the client went away) stores nothing."""
+    healthy, slow = agent(store), agent(store, FakeChatModel(token_latency_ms=200))
+    assert turn_of((await healthy.run("drop", "first")).reply) == 1
+    tokens = slow.stream("drop", "this stream is dropped")
+    assert await anext(tokens)
+    await tokens.aclose()
+    assert turn_of((await healthy.run("drop", "second")).reply) == 2
