@@ -69,6 +69,15 @@ def renamed(opts: pulumi.ResourceOptions | None, *former_types: str) -> pulumi.R
     return pulumi.ResourceOptions.merge(opts, aliases)
 
 
+def warn_open_control_plane(endpoint: str, authenticator: str, key: str) -> None:
+    """Tell the user a cluster's API endpoint admits any address, and the key that narrows it."""
+    pulumi.log.warn(
+        f"{endpoint} admits any address ({authenticator} still authenticates every call); "
+        "restrict it to the networks Pulumi and kubectl run from: pulumi config set --path "
+        f"'{key}[0]' <cidr>"
+    )
+
+
 class Target(pulumi.ComponentResource):
     """A cloud's target component: `build` runs the steps, in the skeleton's order.
 

@@ -25,7 +25,7 @@ from infra.azure.vm import Vm, VmArgs
 from infra.config import Compute, Provider, StackConfig
 from infra.image import AppImage, AppImageArgs
 from infra.spec import WorkloadSpec
-from infra.targets import Target, TargetOutputs, database_store
+from infra.targets import Target, TargetOutputs, database_store, warn_open_control_plane
 
 
 @dataclass
@@ -429,10 +429,8 @@ class AzureTarget(Target):
             ctx.opts,
         )
         if not config.azure.authorized_ip_ranges:
-            pulumi.log.warn(
-                "the AKS API server admits any address (Entra ID still authenticates every "
-                "call); restrict it to the networks Pulumi and kubectl run from: pulumi "
-                "config set --path 'llmchain:azure.authorizedIpRanges[0]' <cidr>"
+            warn_open_control_plane(
+                "the AKS API server", "Entra ID", "llmchain:azure.authorizedIpRanges"
             )
         # The user kubeconfig (Entra sign-in through kubelogin, no static credential):
         # pulumi stack output --show-secrets kubeconfig

@@ -33,7 +33,7 @@ from infra.gcp.serverless import Serverless, ServerlessArgs
 from infra.gcp.vm import Vm, VmArgs
 from infra.image import AppImage, AppImageArgs
 from infra.spec import WorkloadSpec
-from infra.targets import Target, TargetOutputs, database_store
+from infra.targets import Target, TargetOutputs, database_store, warn_open_control_plane
 
 # Cloud Resource Manager first: project IAM members read and set the project's policy through
 # it, and a service-account or workload-identity-federation credential (CI) does not bring it
@@ -357,11 +357,10 @@ class GcpTarget(Target):
             ctx.opts,
         )
         if not config.gcp.authorized_networks:
-            pulumi.log.warn(
-                "the GKE control plane's public endpoint admits any address (Google IAM "
-                "still authenticates every call); restrict it to the networks Pulumi and "
-                "kubectl run from: pulumi config set --path "
-                "'llmchain:gcp.authorizedNetworks[0]' <cidr>"
+            warn_open_control_plane(
+                "the GKE control plane's public endpoint",
+                "Google IAM",
+                "llmchain:gcp.authorizedNetworks",
             )
         # The cluster's kubeconfig, for kubectl (gke-gcloud-auth-plugin, no credentials):
         # pulumi stack output --show-secrets kubeconfig
