@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import platform
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -17,7 +19,7 @@ from pydantic import (
     ValidationInfo,
     model_validator,
 )
-from pydantic.alias_generators import to_camel
+from pydantic.alias_generators import to_camel, to_snake
 
 from infra import limits
 
@@ -210,6 +212,17 @@ def _app_settings(value: dict[str, Any]) -> dict[str, str]:
     return settings
 
 
+def _shown(default: str | None = None, allowed: str | None = None) -> dict[str, Any]:
+    """How docs/configuration.md shows a key's default and allowed values when the type and
+    constraints do not say it (infra/config_docs.py derives the rest)."""
+    shown: dict[str, Any] = {}
+    if default is not None:
+        shown["shown_default"] = default
+    if allowed is not None:
+        shown["shown_allowed"] = allowed
+    return shown
+
+
 class _Section(BaseModel):
     """A config object: camelCase keys as in Pulumi config, unknown keys refused."""
 
@@ -221,127 +234,303 @@ class _Section(BaseModel):
 class LlmConfig(_Section):
     """`llmchain:llm`: which model answers."""
 
-    provider: Provider | None = None
-    model: str | None = None
-    temperature: float = Field(default=0.7, ge=0.0, le=2.0)
-    base_url: str | None = Field(default=None, pattern=r"^https?://")
+    provider: Provider | None = Field(
+        default=None,
+        description="the model provider (the clouds' own LLMs need no static key)",
+        json_schema_extra=_shown(
+            "per cloud: " + ", ".join(f"`{p.value}`" for p in PROVIDER_BY_CLOUD.values())
+        ),
+    )
+    model: str | None = Field(
+        default=None,
+        description="e.g. `us.anthropic.claude-haiku-4-5-20251001-v1:0` (Bedrock: an inference "
+        "profile of `aws:region`'s geography, [aws.md](aws.md#prerequisites)), `gpt-4o-mini`, "
+        "`gemini-3.5-flash-lite`",
+        json_schema_extra=_shown("the provider's default", "a model id"),
+    )
+    temperature: float = Field(
+        default=0.7,
+        ge=0.0,
+        le=2.0,
+        description="default temperature (chains override it in `app/chains.yaml`)",
+    )
+    base_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="`openai-compatible` only (required): the server's `/v1` URL",
+        json_schema_extra=_shown(allowed="`http(s)://...`"),
+    )
 
 
 class MemoryConfig(_Section):
     """`llmchain:memory`: where chat memory is kept, and for how long."""
 
-    backend: Backend | None = None
+    backend: Backend | None = Field(
+        default=None,
+        description="what keeps chat memory (`memory` is lost on restart)",
+        json_schema_extra=_shown(
+            "`sqlite` locally, `postgres` in clouds",
+            "local: `sqlite`, `memory`; clouds: `postgres`, `memory`",
+        ),
+    )
     # LLMCHAIN_SESSION_RETENTION_DAYS: sessions unused this long are deleted; 0 = forever.
-    retention_days: float = Field(default=0, ge=0, le=36_500)
+    retention_days: float = Field(
+        default=0,
+        ge=0,
+        le=36_500,
+        description="chat and agent sessions unused this many days are deleted whole (the "
+        "service's `LLMCHAIN_SESSION_RETENTION_DAYS`, set on every target when not 0)",
+        json_schema_extra=_shown("`0` (forever)", "0 to 36500 (fractions allowed)"),
+    )
 
 
 class ScalingConfig(_Section):
     """`llmchain:scaling`: replica range and requests per replica."""
 
-    min: int = Field(default=1, ge=0, le=100)
-    max: int = Field(default=3, ge=1, le=100)
-    concurrency: int = Field(default=50, ge=1, le=1000)
+    min: int = Field(
+        default=1,
+        ge=0,
+        le=100,
+        description="fewest replicas (0: scale to zero where the cloud can)",
+        json_schema_extra=_shown(allowed="0 – 100, ≤ max"),
+    )
+    max: int = Field(default=3, ge=1, le=100, description="most replicas")
+    concurrency: int = Field(
+        default=50, ge=1, le=1000, description="requests per replica before scaling out"
+    )
 
 
 class ResourcesConfig(_Section):
     """`llmchain:resources`: what one replica gets."""
 
-    cpu: float = Field(default=0.5, ge=0.25, le=8)
-    memory: int = Field(default=1024, ge=512, le=32768, description="MiB")
+    cpu: float = Field(default=0.5, ge=0.25, le=8, description="vCPU per replica")
+    memory: int = Field(default=1024, ge=512, le=32768, description="MiB per replica")
 
 
 class IngressConfig(_Section):
     """`llmchain:ingress`: who can reach the service."""
 
-    public: bool = True
-    domain: Annotated[str | None, AfterValidator(_domain)] = None
+    public: bool = Field(
+        default=True,
+        description="reachable from the internet; locally: published on all interfaces "
+        "instead of 127.0.0.1",
+        json_schema_extra=_shown("`true` (dev: `false`)"),
+    )
+    domain: Annotated[str | None, AfterValidator(_domain)] = Field(
+        default=None,
+        description="serve HTTPS under this name: AWS `serverless`/`vm` (ACM + Route 53), GCP "
+        "`vm` (managed certificate), Azure `vm`/`cluster` (Application Gateway v2, Let's "
+        "Encrypt certificate, Azure DNS; public stacks only); refused elsewhere, with the reason",
+        json_schema_extra=_shown(allowed="a DNS name"),
+    )
     # A public stack without `llmchain:apiKeys` gets a generated key (output `api_key`);
     # true serves it to anyone, on purpose.
-    anonymous: bool = False
+    anonymous: bool = Field(
+        default=False,
+        description="a public stack without `llmchain:apiKeys` gets a generated key (secret "
+        "output `api_key`: `pulumi stack output --show-secrets api_key`); `true` serves anyone, "
+        "and the preview says so",
+    )
     # 8080, not 8000: `make run` serves on 8000, and both may run on one laptop.
-    port: int = Field(default=8080, ge=1024, le=65535, description="local: host port")
+    port: int = Field(
+        default=8080,
+        ge=1024,
+        le=65535,
+        description="local only: the host port (`make run` has 8000)",
+    )
 
 
 class AlertsConfig(_Section):
     """`llmchain:alerts`: where alarms go."""
 
-    email: Annotated[str | None, AfterValidator(_email)] = None
+    email: Annotated[str | None, AfterValidator(_email)] = Field(
+        default=None,
+        description="where alarms are sent (clouds)",
+        json_schema_extra=_shown(allowed="an e-mail address"),
+    )
 
 
 class DatabaseConfig(_Section):
     """`llmchain:database`: the PostgreSQL that keeps chat memory in the clouds."""
 
-    deletion_protection: bool = True
-    instance: str | None = Field(default=None, description="the cloud's instance class")
+    deletion_protection: bool = Field(
+        default=True,
+        description="clouds: the database refuses deletion — AWS: RDS deletion protection (and "
+        "a final snapshot); Azure: the Flexible Server is Pulumi-protected and carries a "
+        "`CanNotDelete` lock; GCP: Cloud SQL deletion protection (Pulumi's and the instance's). "
+        "Set `false` and `pulumi up` before `pulumi destroy`",
+    )
+    instance: str | None = Field(
+        default=None,
+        description="the database's size",
+        json_schema_extra=_shown("per cloud (`db.t4g.micro` on AWS)", "the cloud's instance class"),
+    )
 
 
 class MonitoringConfig(_Section):
     """`llmchain:monitoring`: log retention and alarm thresholds."""
 
-    log_retention_days: int = Field(default=30, ge=1, le=3653)
-    error_rate_percent: float = Field(default=5.0, gt=0, le=100)
-    latency_p95_ms: int = Field(default=10_000, ge=100, le=600_000)
+    log_retention_days: int = Field(default=30, ge=1, le=3653, description="how long logs are kept")
+    error_rate_percent: float = Field(
+        default=5.0, gt=0, le=100, description="alarm: 5xx responses above this share of requests"
+    )
+    latency_p95_ms: int = Field(
+        default=10_000, ge=100, le=600_000, description="alarm: p95 response time above this"
+    )
 
 
 class AwsConfig(_Section):
     """`llmchain:aws`: settings only AWS has."""
 
-    hosted_zone_id: str | None = Field(default=None, pattern=r"^Z[A-Z0-9]{4,31}$")
-    instance_type: str = Field(default="t3.small", pattern=r"^[a-z0-9-]+\.[a-z0-9]+$")
-    node_instance_type: str = Field(default="t3.medium", pattern=r"^[a-z0-9-]+\.[a-z0-9]+$")
+    hosted_zone_id: str | None = Field(
+        default=None,
+        pattern=r"^Z[A-Z0-9]{4,31}$",
+        description="AWS, with `ingress.domain`: where the certificate is validated and the "
+        "name points at the load balancer",
+        json_schema_extra=_shown(allowed="a Route 53 zone id"),
+    )
+    instance_type: str = Field(
+        default="t3.small",
+        pattern=r"^[a-z0-9-]+\.[a-z0-9]+$",
+        description="AWS `vm`: the instances",
+        json_schema_extra=_shown(allowed="an EC2 type"),
+    )
+    node_instance_type: str = Field(
+        default="t3.medium",
+        pattern=r"^[a-z0-9-]+\.[a-z0-9]+$",
+        description="AWS `cluster`: the EKS nodes",
+        json_schema_extra=_shown(allowed="an EC2 type"),
+    )
     # Percent of ECS tasks on Fargate Spot (serverless): cheaper, interruptible at two
     # minutes' notice; a cost option for non-production stacks.
-    fargate_spot: int = Field(default=0, ge=0, le=100)
+    fargate_spot: int = Field(
+        default=0,
+        ge=0,
+        le=100,
+        description="AWS `serverless`: percent of tasks on Fargate Spot (cheaper, stopped at "
+        "two minutes' notice when AWS needs the capacity back); below 100 the first task stays "
+        "on regular Fargate. A cost option for non-production stacks",
+    )
 
 
 class AzureConfig(_Section):
     """`llmchain:azure`: settings only Azure has."""
 
-    vm_size: str = Field(default="Standard_B2s", pattern=r"^Standard_[A-Za-z0-9_]+$")
-    node_vm_size: str = Field(default="Standard_D2s_v5", pattern=r"^Standard_[A-Za-z0-9_]+$")
-    purge_protection: bool = True
+    vm_size: str = Field(
+        default="Standard_B2s",
+        pattern=r"^Standard_[A-Za-z0-9_]+$",
+        description="Azure `vm`: the scale set's instances",
+        json_schema_extra=_shown(allowed="an Azure VM size"),
+    )
+    node_vm_size: str = Field(
+        default="Standard_D2s_v5",
+        pattern=r"^Standard_[A-Za-z0-9_]+$",
+        description="Azure `cluster`: the AKS nodes",
+        json_schema_extra=_shown(allowed="an Azure VM size"),
+    )
+    purge_protection: bool = Field(
+        default=True,
+        description="Azure: Key Vault purge protection (turn off for throwaway stacks)",
+    )
     # The model version for llmchain:llm.model (DEFAULT_MODELS' gpt-4.1-mini by default).
-    openai_model_version: str = Field(default="2025-04-14", pattern=r"^[0-9A-Za-z.-]+$")
-    openai_capacity: int = Field(default=10, ge=1, le=1000, description="thousand tokens/minute")
+    openai_model_version: str = Field(
+        default="2025-04-14",
+        pattern=r"^[0-9A-Za-z.-]+$",
+        description="Azure: the OpenAI deployment's model version, for `llmchain:llm.model` "
+        f"(default `{DEFAULT_MODELS[Provider.AZURE_OPENAI]}`); set both together, to a pair "
+        "dated in `infra/readiness/facts.py` (`--check` names an undated or retired pair)",
+        json_schema_extra=_shown(allowed="a model version"),
+    )
+    openai_capacity: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        description="Azure: the deployment's capacity, thousands of tokens per minute",
+    )
     # AKS's Kubernetes minor; None: KUBERNETES_VERSION in infra/azure/cluster.py (dated in
     # infra/readiness/facts.py). AKS refuses new clusters on a minor past its support date.
-    kubernetes_version: str | None = Field(default=None, pattern=r"^1\.[0-9]+(\.[0-9]+)?$")
+    kubernetes_version: str | None = Field(
+        default=None,
+        pattern=r"^1\.[0-9]+(\.[0-9]+)?$",
+        description="Azure `cluster`: AKS's Kubernetes version (AKS refuses new clusters on a "
+        "minor past its support date)",
+        # The default is KUBERNETES_VERSION in infra/azure/cluster.py; the docs generator reads it.
+        json_schema_extra=_shown(allowed="`1.<minor>`"),
+    )
     # AKS: Entra groups (object ids) whose members are cluster-admin; Azure RBAC for Kubernetes
     # authorizes everyone else (https://learn.microsoft.com/en-us/azure/aks/manage-azure-rbac,
     # read 2026-11-29).
     admin_group_object_ids: tuple[
         Annotated[str, Field(pattern=r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")],
         ...,
-    ] = ()
+    ] = Field(
+        default=(),
+        description="Azure `cluster`: groups whose members are cluster-admin (sign-in is Entra "
+        "ID, authorization Azure RBAC; local accounts are off)",
+        json_schema_extra=_shown("none", "Entra group object ids"),
+    )
     # AKS: who may reach the API server, as CIDRs; empty: any address, Entra ID still
     # authenticates (preview warns). The machine running Pulumi must be inside.
     # https://learn.microsoft.com/en-us/azure/aks/api-server-authorized-ip-ranges (read 2026-11-29)
-    authorized_ip_ranges: tuple[Annotated[str, Field(pattern=r"^[0-9.]+(/[0-9]{1,2})?$")], ...] = ()
+    authorized_ip_ranges: tuple[Annotated[str, Field(pattern=r"^[0-9.]+(/[0-9]{1,2})?$")], ...] = (
+        Field(
+            default=(),
+            description="Azure `cluster`: who may reach the AKS API server; the machine running "
+            "Pulumi must be inside (preview warns while empty)",
+            json_schema_extra=_shown("none (any address)", "IPv4 CIDRs"),
+        )
+    )
     # With llmchain:ingress.domain (vm, cluster): the resource id of the public Azure DNS zone
     # that holds the domain, in the stack's subscription: it proves the domain to Let's
     # Encrypt (DNS-01) and carries the domain's A record.
     dns_zone_id: str | None = Field(
         default=None,
         pattern=r"(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/dnszones/[^/]+$",
+        description="Azure, with `ingress.domain`: the public zone (in the stack's subscription) "
+        "that holds the domain — it proves the domain to Let's Encrypt and gets the domain's A "
+        "record",
+        json_schema_extra=_shown(
+            allowed="an Azure DNS zone's resource id (`/subscriptions/…/resourceGroups/…/"
+            "providers/Microsoft.Network/dnszones/<zone>`)"
+        ),
     )
 
 
 class GcpConfig(_Section):
     """`llmchain:gcp`: settings only GCP has."""
 
-    machine_type: str = Field(default="e2-small", pattern=r"^[a-z0-9]+-[a-z0-9-]+$")
-    deletion_protection: bool = True  # Cloud Run service and GKE cluster
+    machine_type: str = Field(
+        default="e2-small",
+        pattern=r"^[a-z0-9]+-[a-z0-9-]+$",
+        description="GCP `vm`: the instances",
+        json_schema_extra=_shown(allowed="a Compute Engine type"),
+    )
+    deletion_protection: bool = Field(
+        default=True,
+        description="GCP: the Cloud Run service and the GKE cluster refuse deletion",
+    )
     # Where Vertex AI serves the model (LLMCHAIN_GCP_LOCATION): `global` (every Gemini 3.x
     # model; https://docs.cloud.google.com/vertex-ai/generative-ai/docs/learn/locations, read
     # 2026-11-29), a multi-region (`us`, `eu`) or a region such as `us-central1`.
-    model_location: str = Field(default="global", pattern=r"^(global|us|eu|[a-z]+-[a-z]+[0-9]+)$")
+    model_location: str = Field(
+        default="global",
+        pattern=r"^(global|us|eu|[a-z]+-[a-z]+[0-9]+)$",
+        description="GCP `vertexai`: where Vertex AI serves the model (`LLMCHAIN_GCP_LOCATION`); "
+        "Gemini 3.x is served from `global`",
+        json_schema_extra=_shown(allowed="`global`, `us`, `eu` or a region such as `us-central1`"),
+    )
     # GKE: who may reach the control plane's public endpoint (master authorized networks), as
     # CIDRs; empty: anyone, authenticated by Google IAM (preview warns). The machine running
     # Pulumi must be inside. https://cloud.google.com/kubernetes-engine/docs/how-to/authorized-networks
     # (read 2026-11-29)
     authorized_networks: tuple[
         Annotated[str, Field(pattern=r"^[0-9a-fA-F.:]+/[0-9]{1,3}$")], ...
-    ] = ()
+    ] = Field(
+        default=(),
+        description="GCP `cluster`: who may reach the GKE control plane's public endpoint; "
+        "include where Pulumi runs",
+        json_schema_extra=_shown("none (any address; preview warns)", "list of CIDRs"),
+    )
 
 
 # An image reference, [registry[:port]/]name[:tag][@sha256:digest]: a slightly looser form of
@@ -381,16 +570,52 @@ class ImageConfig(_Section):
 
     # None: linux/amd64 in the clouds, this machine's platform for the local engine (no
     # emulation on Apple silicon or arm64 Linux); see StackConfig.platform.
-    platform: str | None = Field(default=None, pattern=r"^linux/(amd64|arm64)$")
-    providers: str | None = Field(default=None, pattern=r"^[a-z-]+(,[a-z-]+)*$")
+    platform: str | None = Field(
+        default=None,
+        pattern=r"^linux/(amd64|arm64)$",
+        description="the image's platform",
+        json_schema_extra=_shown(
+            "local: this machine's; clouds: `linux/amd64`", "`linux/amd64`, `linux/arm64`"
+        ),
+    )
+    providers: str | None = Field(
+        default=None,
+        pattern=r"^[a-z-]+(,[a-z-]+)*$",
+        description="provider packages in the image (`PROVIDERS` build argument)",
+        json_schema_extra=_shown("the `llm.provider`", "comma-separated providers"),
+    )
     # The Dockerfile's BASE_IMAGE build argument; None keeps the Dockerfile's default.
     base_image: Annotated[str | None, AfterValidator(_pullable)] = Field(
-        default=None, max_length=255, pattern=_IMAGE_REF
+        default=None,
+        max_length=255,
+        pattern=_IMAGE_REF,
+        description="the `BASE_IMAGE` build argument; BuildKit pulls it, so an image only in "
+        "your engine cannot be used. A tag is pinned at preview to the digest its registry "
+        "serves then (`name:tag@sha256:...`, part of the image tag and kept in the state); give "
+        "`name:tag@sha256:...` to hold a base still",
+        # The default names the Dockerfile's ARG BASE_IMAGE; the docs generator reads it.
+        json_schema_extra=_shown(
+            allowed="an image reference a registry serves (not `localhost/...`)"
+        ),
     )
     # A prebuilt image to run instead of building app/: CI builds once and promotes that one
     # image, by digest, from stack to stack (docs/ci.md). A digest, never a bare tag: a tag
     # can be re-pointed, and then two stacks with "the same" setting run different code.
-    ref: str | None = Field(default=None, max_length=255, pattern=_IMAGE_BY_DIGEST)
+    ref: str | None = Field(
+        default=None,
+        max_length=255,
+        pattern=_IMAGE_BY_DIGEST,
+        description="a prebuilt image to run instead of building: nothing is built, the "
+        "workload runs exactly that digest (how CI promotes one build from stack to stack, "
+        "docs/ci.md). The workload's pull grant covers the stack's own registry, so copy the "
+        "image there first (`pulumi stack output image_ref` names the repository); "
+        "`image.platform` and `image.providers` must describe how it was built; "
+        "`image.baseImage` beside it is refused",
+        json_schema_extra=_shown(
+            "unset: the image is built from `app/`",
+            "`name[:tag]@sha256:<64 hex>` (a digest is required)",
+        ),
+    )
 
     @model_validator(mode="after")
     def _built_or_given(self) -> ImageConfig:
@@ -408,8 +633,15 @@ class ImageConfig(_Section):
 class StackConfig(_Section):
     """Everything under `llmchain:` once validated; the program only ever sees this."""
 
-    cloud: Cloud
-    compute: Compute | None = None
+    cloud: Cloud = Field(
+        description="where the stack deploys", json_schema_extra=_shown("(required)")
+    )
+    compute: Compute | None = Field(
+        default=None,
+        description="how the service runs: local container / ECS Fargate, Container Apps, "
+        "Cloud Run; VMs behind a load balancer; managed Kubernetes",
+        json_schema_extra=_shown("`serverless`", "`serverless`; clouds also `vm`, `cluster`"),
+    )
     llm: LlmConfig = LlmConfig()
     memory: MemoryConfig = MemoryConfig()
     scaling: ScalingConfig = ScalingConfig()
@@ -419,14 +651,36 @@ class StackConfig(_Section):
     image: ImageConfig = ImageConfig()
     database: DatabaseConfig = DatabaseConfig()
     monitoring: MonitoringConfig = MonitoringConfig()
-    ha: bool = False  # a NAT gateway per zone, a standby database
+    ha: bool = Field(
+        default=False,
+        description="clouds: redundancy across zones (a NAT gateway per zone, a standby "
+        "database); Azure: a zone-redundant standby database, Container Apps environment and "
+        "AKS node pool — the vm scale set and its one NAT gateway stay in one zone (see "
+        "docs/azure.md)",
+    )
     aws: AwsConfig = AwsConfig()
     azure: AzureConfig = AzureConfig()
     gcp: GcpConfig = GcpConfig()
-    tags: Annotated[dict[str, str], AfterValidator(_tags)] = Field(default_factory=dict)
+    tags: Annotated[dict[str, str], AfterValidator(_tags)] = Field(
+        default_factory=dict,
+        description="added to every resource's tags/labels, beside `app`, `stack`, `managed-by`",
+        json_schema_extra=_shown(
+            allowed="map; keys start with a letter, ≤ 63 characters; per cloud: see "
+            "[combinations](#combinations-the-clouds-refuse)"
+        ),
+    )
     # Other service settings, e.g. {"LLMCHAIN_RATE_LIMIT_PER_MINUTE": 120}.
     app_settings: Annotated[dict[str, Any], AfterValidator(_app_settings)] = Field(
-        default_factory=dict
+        default_factory=dict,
+        description="passed to the service as plain environment ([settings.md](settings.md)): "
+        "rate limits, retries, fallbacks, agent limits, the OTLP endpoint. Settings the program "
+        "owns (provider, model, memory, port…) are refused naming the key that sets them; names "
+        "that look secret (`*KEY*`, `*TOKEN*`, `*PASSWORD*`, `*SECRET*`, `*HEADERS*`) are "
+        "refused: use a secret",
+        json_schema_extra=_shown(
+            allowed="map of service settings (`LLMCHAIN_*`, `OTEL_*`, `LANGSMITH_*`) to strings, "
+            "numbers, booleans"
+        ),
     )
 
     @model_validator(mode="after")
@@ -521,7 +775,8 @@ class StackConfig(_Section):
         if self.scaling.min > self.scaling.max:
             limit = f"must not exceed llmchain:scaling.max ({self.scaling.max})"
             raise _KeyError("scaling.min", self.scaling.min, limit)
-        refusals = _api_refusals(self, compute)
+        filled = self.model_copy(update=fill)  # support depends on the filled defaults
+        refusals = [*unsupported(filled), *_api_refusals(self, compute)]
         if refusals:
             raise ValueError("\n  ".join(refusals))  # each line names its key (infra/limits.py)
         for key, value in fill.items():
@@ -539,6 +794,228 @@ class StackConfig(_Section):
         if self.image.platform:
             return self.image.platform
         return host_platform() if self.cloud is Cloud.LOCAL else "linux/amd64"
+
+
+# Where each stack key takes effect. A key honoured on every cloud and mode is in
+# HONOURED_EVERYWHERE; any other is in KEY_SUPPORT, and a value other than its default is
+# refused where it would have no effect (tests/infra/test_config_support.py walks both).
+# KNOWN_GAPS: keys a target still ignores somewhere without refusing them (not by design).
+Places = dict[Cloud, tuple[Compute, ...]]
+CLOUDS = (Cloud.AWS, Cloud.AZURE, Cloud.GCP)
+
+
+def _on(*clouds: Cloud, modes: tuple[Compute, ...] | None = None) -> Places:
+    """Every compute mode of these clouds, or only `modes`."""
+    return {c: tuple(m for m in COMPUTE_BY_CLOUD[c] if modes is None or m in modes) for c in clouds}
+
+
+def _fallbacks(stack: StackConfig) -> str:
+    return str(stack.app_settings.get("LLMCHAIN_FALLBACK_MODELS", ""))
+
+
+@dataclass(frozen=True)
+class Support:
+    """Where a key takes effect; elsewhere a value other than its default is refused."""
+
+    places: Places
+    reason: str  # why it has no effect elsewhere, in the refusal's words
+    when: Callable[[StackConfig], bool] | None = None  # a further condition (filled config)
+    condition: str = ""  # that condition in words, for docs/configuration.md
+
+    def honoured(self, stack: StackConfig) -> bool:
+        """True when the key takes effect on this (filled) stack."""
+        if stack.compute not in self.places.get(stack.cloud, ()):
+            return False
+        return self.when is None or self.when(stack)
+
+
+_NO_ALARMS = "local has no alarms (the clouds' monitoring sends them)"
+KEY_SUPPORT: dict[str, Support] = {
+    "llm.baseUrl": Support(
+        _on(*Cloud),
+        "only the openai-compatible provider calls a base URL (app/providers/factory.py)",
+        lambda s: (
+            s.llm.provider is Provider.OPENAI_COMPATIBLE
+            or f"{Provider.OPENAI_COMPATIBLE.value}:" in _fallbacks(s)
+        ),
+        "with `llm.provider: openai-compatible` (or such a fallback)",
+    ),
+    "scaling.min": Support(_on(*CLOUDS), "local runs one container (no autoscaling)"),
+    "scaling.max": Support(_on(*CLOUDS), "local runs one container (no autoscaling)"),
+    "scaling.concurrency": Support(
+        _on(Cloud.AZURE, Cloud.GCP, modes=(Compute.SERVERLESS,)),
+        "only Container Apps (its HTTP scale rule) and Cloud Run (requests per instance) scale "
+        "on requests; AWS and the vm and cluster modes scale on CPU, local runs one container",
+    ),
+    "ingress.domain": Support(
+        {c: DOMAIN_SUPPORT.get(c, ()) for c in Cloud},
+        "a custom domain is set up only where the target makes its certificate and routing",
+    ),
+    "ingress.port": Support(
+        _on(Cloud.LOCAL),
+        "the host port of the local container; a cloud serves through its own endpoint or "
+        "load balancer",
+    ),
+    "alerts.email": Support(_on(*CLOUDS), _NO_ALARMS),
+    "monitoring.logRetentionDays": Support(
+        _on(*CLOUDS), "local logs stay with the Docker engine (`docker logs`, its log driver)"
+    ),
+    "monitoring.errorRatePercent": Support(_on(*CLOUDS), _NO_ALARMS),
+    "monitoring.latencyP95Ms": Support(_on(*CLOUDS), _NO_ALARMS),
+    "ha": Support(_on(*CLOUDS), "local is one container on one machine"),
+    "database.deletionProtection": Support(
+        _on(*CLOUDS),
+        "only a PostgreSQL memory store (clouds, llmchain:memory.backend postgres) creates a "
+        "database",
+        lambda s: s.memory.backend is Backend.POSTGRES,
+        "with `memory.backend: postgres`",
+    ),
+    "database.instance": Support(
+        _on(*CLOUDS),
+        "only a PostgreSQL memory store (clouds, llmchain:memory.backend postgres) creates a "
+        "database",
+        lambda s: s.memory.backend is Backend.POSTGRES,
+        "with `memory.backend: postgres`",
+    ),
+    "aws.hostedZoneId": Support(
+        _on(Cloud.AWS, modes=DOMAIN_SUPPORT[Cloud.AWS]),
+        "the Route 53 zone of llmchain:ingress.domain; without a domain nothing uses it",
+        lambda s: s.ingress.domain is not None,
+        "with `ingress.domain`",
+    ),
+    "aws.instanceType": Support(_on(Cloud.AWS, modes=(Compute.VM,)), "AWS vm's EC2 instances"),
+    "aws.nodeInstanceType": Support(
+        _on(Cloud.AWS, modes=(Compute.CLUSTER,)), "AWS cluster's EKS nodes"
+    ),
+    "aws.fargateSpot": Support(
+        _on(Cloud.AWS, modes=(Compute.SERVERLESS,)),
+        "Fargate Spot is a capacity provider of ECS on Fargate (AWS serverless)",
+    ),
+    "azure.vmSize": Support(
+        _on(Cloud.AZURE, modes=(Compute.VM,)), "Azure vm's scale set instances"
+    ),
+    "azure.nodeVmSize": Support(_on(Cloud.AZURE, modes=(Compute.CLUSTER,)), "the AKS nodes"),
+    "azure.purgeProtection": Support(
+        _on(Cloud.AZURE),
+        "Key Vault keeps the secrets on serverless and vm; AKS keeps them in Kubernetes "
+        "Secrets and has a vault only for llmchain:ingress.domain's certificate",
+        lambda s: s.compute is not Compute.CLUSTER or s.ingress.domain is not None,
+        "on `cluster` only with `ingress.domain`",
+    ),
+    "azure.openaiModelVersion": Support(
+        _on(Cloud.AZURE),
+        "only llmchain:llm.provider azure-openai creates an Azure OpenAI deployment",
+        lambda s: s.llm.provider is Provider.AZURE_OPENAI,
+        "with `llm.provider: azure-openai`",
+    ),
+    "azure.openaiCapacity": Support(
+        _on(Cloud.AZURE),
+        "only llmchain:llm.provider azure-openai creates an Azure OpenAI deployment",
+        lambda s: s.llm.provider is Provider.AZURE_OPENAI,
+        "with `llm.provider: azure-openai`",
+    ),
+    "azure.kubernetesVersion": Support(
+        _on(Cloud.AZURE, modes=(Compute.CLUSTER,)), "an AKS setting"
+    ),
+    "azure.adminGroupObjectIds": Support(
+        _on(Cloud.AZURE, modes=(Compute.CLUSTER,)), "an AKS setting"
+    ),
+    "azure.authorizedIpRanges": Support(
+        _on(Cloud.AZURE, modes=(Compute.CLUSTER,)), "an AKS setting"
+    ),
+    "azure.dnsZoneId": Support(
+        _on(Cloud.AZURE, modes=DOMAIN_SUPPORT[Cloud.AZURE]),
+        "the Azure DNS zone of llmchain:ingress.domain; without a domain nothing uses it",
+        lambda s: s.ingress.domain is not None,
+        "with `ingress.domain`",
+    ),
+    "gcp.machineType": Support(_on(Cloud.GCP, modes=(Compute.VM,)), "GCP vm's instances"),
+    "gcp.deletionProtection": Support(
+        _on(Cloud.GCP, modes=(Compute.SERVERLESS, Compute.CLUSTER)),
+        "it protects the Cloud Run service and the GKE cluster; GCP vm's instance group has none",
+    ),
+    "gcp.modelLocation": Support(
+        _on(Cloud.GCP),
+        "only llmchain:llm.provider vertexai calls Vertex AI",
+        lambda s: s.llm.provider is Provider.VERTEXAI,
+        "with `llm.provider: vertexai`",
+    ),
+    "gcp.authorizedNetworks": Support(
+        _on(Cloud.GCP, modes=(Compute.CLUSTER,)), "the GKE control plane's networks"
+    ),
+}
+HONOURED_EVERYWHERE = (
+    "cloud",
+    "compute",
+    "llm.provider",
+    "llm.model",
+    "llm.temperature",
+    "memory.backend",
+    "memory.retentionDays",
+    "resources.cpu",
+    "resources.memory",
+    "ingress.public",
+    "ingress.anonymous",
+    "image.platform",
+    "image.providers",
+    "image.baseImage",
+    "image.ref",
+    "tags",
+    "appSettings",
+)
+# Ignored somewhere without a refusal: defects, not design; docs/configuration.md shows them.
+KNOWN_GAPS: dict[str, str] = {
+    "resources.cpu": "`vm` modes: the instance type sizes the VM; the container is not limited",
+    "resources.memory": "`vm` modes: the instance type sizes the VM; the container is not limited",
+    "monitoring.errorRatePercent": "not read on Azure, nor on AWS `cluster` (no 5xx alarm)",
+    "monitoring.latencyP95Ms": "not read on AWS `cluster`, nor on Azure `vm`/`cluster` without "
+    "`ingress.domain`; Azure compares it with a mean",
+}
+
+
+def _value(stack: BaseModel, key: str) -> tuple[Any, Any]:
+    """A key's value on the stack and its field default (`scaling.min` -> (2, 1))."""
+    *sections, last = key.split(".")
+    model: BaseModel = stack
+    for part in sections:
+        model = getattr(model, to_snake(part))
+    name = to_snake(last)
+    default = type(model).model_fields[name].get_default(call_default_factory=True)
+    return getattr(model, name), default
+
+
+def unsupported(stack: StackConfig) -> list[str]:
+    """One `llmchain:` line per key set (not to its default) where it has no effect."""
+    lines = []
+    for key, support in KEY_SUPPORT.items():
+        value, default = _value(stack, key)
+        if value == default or support.honoured(stack):
+            continue
+        where = f"{stack.cloud.value} {stack.compute}"
+        lines.append(
+            f"{NAMESPACE}:{key}={value!r}: has no effect on {where}: {support.reason} "
+            f"(honoured on: {describe_places(support)}); unset it"
+        )
+    return lines
+
+
+def describe_places(support: Support) -> str:
+    """`aws serverless, vm; gcp vm` (and the condition), as users read it."""
+    if support.places == _on(*Cloud):
+        where = "every cloud"
+    elif support.places == _on(*CLOUDS):
+        where = "the clouds (aws, azure, gcp)"
+    else:
+        parts = []
+        for cloud, modes in support.places.items():
+            if not modes:
+                continue
+            if modes == tuple(COMPUTE_BY_CLOUD[cloud]):
+                parts.append(cloud.value)
+            else:
+                parts.append(f"{cloud.value} " + ", ".join(m.value for m in modes))
+        where = "; ".join(parts) or "nowhere yet"
+    return f"{where}, {support.condition}" if support.condition else where
 
 
 def _api_refusals(stack: StackConfig, compute: Compute) -> list[str]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from infra.config import COMPUTE_BY_CLOUD, DOMAIN_SUPPORT, Cloud, Compute
+from infra.config import COMPUTE_BY_CLOUD, DOMAIN_SUPPORT, KEY_SUPPORT, Cloud, Compute
 from infra.plan import ROOT
 
 DOMAIN = "api.example.com"
@@ -61,7 +61,7 @@ def stacks() -> list[str]:
 
 
 def matrix(only_stack: str | None = None) -> list[Case]:
-    """Every case that the configuration accepts (domains only where the target sets them up)."""
+    """Every case that the configuration accepts (domains, ha only where they take effect)."""
     cases = []
     for stack in stacks():
         if only_stack and stack != only_stack:
@@ -70,6 +70,9 @@ def matrix(only_stack: str | None = None) -> list[Case]:
         for compute in COMPUTE_BY_CLOUD[cloud]:
             for variant, changes in VARIANTS.items():
                 if variant == "domain" and compute not in DOMAIN_SUPPORT.get(cloud, ()):
+                    continue
+                # `ha` is refused where it has no effect (local: one container).
+                if variant == "ha" and compute not in KEY_SUPPORT["ha"].places.get(cloud, ()):
                     continue
                 overrides = {
                     **REQUIRED.get(cloud, {}),
