@@ -3,8 +3,8 @@
 import pulumi
 
 from infra import access
-from infra.config import NAMESPACE, ConfigError, load_stack_config
-from infra.spec import build_spec
+from infra.config import ConfigError, load_stack_config
+from infra.spec import build_spec, read_secrets
 from infra.targets import target_for
 
 try:
@@ -13,8 +13,8 @@ try:
 except ConfigError as exc:
     raise pulumi.RunError(str(exc)) from None  # the message, without a Python traceback
 
-stack, secrets = pulumi.get_stack(), pulumi.Config(NAMESPACE)
-has_keys = secrets.get_secret("apiKeys") is not None
+stack, secrets = pulumi.get_stack(), read_secrets()  # read once: the spec takes them
+has_keys = "apiKeys" in secrets
 for warning in access.warnings(config, has_keys):
     pulumi.log.warn(warning)  # shown by `pulumi preview` and `pulumi up`
 api_key = access.generated_api_key(stack) if access.needs_generated_key(config, has_keys) else None

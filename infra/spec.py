@@ -1,4 +1,10 @@
-"""WorkloadSpec: the cloud-neutral description of the service, built once from the config."""
+"""WorkloadSpec: the contract between the stack's config and the targets, built once from it.
+
+A target reads the spec and its own cloud's typed settings (`llmchain:aws|azure|gcp`), never
+the rest of the config: what the service is (image, size, settings, secrets, memory, ingress)
+and how the stack runs it (compute mode, HA, database, monitoring) are all here, with the
+defaults `load_stack_config` fills already in place (no Optional left to guess at).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,26 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import pulumi
 
 from infra import image_contract as contract
 from infra.base_image import dockerfile_default, pin
-from infra.config import DEFAULT_MODELS, SECRET_SETTINGS, Backend, Provider, StackConfig
+from infra.config import (
+    DEFAULT_MODELS,
+    NAMESPACE,
+    SECRET_SETTINGS,
+    Backend,
+    Compute,
+    ConfigError,
+    DatabaseConfig,
+    MonitoringConfig,
+    Provider,
+    StackConfig,
+)
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_DIR = ROOT / "app"
@@ -121,7 +141,8 @@ class Ingress:
 
 @dataclass(frozen=True)
 class WorkloadSpec:
-    """Everything a target needs to run the service; targets consume only this."""
+    """Everything a target needs to run the service; targets read this and their cloud's
+    settings only."""
 
     name: str
     image: ImageBuild
@@ -138,9 +159,13 @@ class WorkloadSpec:
     memory: MemoryNeed
     ingress: Ingress
     labels: dict[str, str]
-    alert_email: str | None = None
-    provider: str = "fake"
-    shutdown_grace_s: int = 30  # SIGTERM to exit: in-flight requests and streams finish
+    alert_email: str | None  # None: alarms fire on the console only
+    provider: Provider
+    shutdown_grace_s: int  # SIGTERM to exit: in-flight requests and streams finish
+    compute: Compute
+    ha: bool  # zone-redundant compute and database
+    database: DatabaseConfig  # the PostgreSQL a cloud target makes when memory needs one
+    monitoring: MonitoringConfig  # log retention and alarm thresholds
 
 
 def labels_for(config: StackConfig, stack: str) -> dict[str, str]:
@@ -153,39 +178,56 @@ def labels_for(config: StackConfig, stack: str) -> dict[str, str]:
     }
 
 
+def read_secrets(config: pulumi.Config | None = None) -> dict[str, pulumi.Output[str]]:
+    """The stack's secret keys that are set (`apiKeys`, `openaiApiKey`...), each read once."""
+    config = config or pulumi.Config(NAMESPACE)
+    found = {key: config.get_secret(key) for key in SECRET_SETTINGS}
+    return {key: value for key, value in found.items() if value is not None}
+
+
+def _filled(value: T | None, key: str) -> T:
+    """A default `load_stack_config` fills: None here means the config was not loaded by it."""
+    if value is None:
+        raise ConfigError(f"llmchain:{key}: not filled in; load the config with load_stack_config")
+    return value
+
+
 def build_spec(
     config: StackConfig,
     stack: str,
-    secrets: pulumi.Config,
+    secrets: pulumi.Config | Mapping[str, pulumi.Output[str]],
     api_key: pulumi.Output[str] | None = None,
 ) -> WorkloadSpec:
     """Turn the validated config into the workload description.
 
+    secrets: the stack's secret keys (`read_secrets`), or the config to read them from.
     api_key: a generated key the service requires when `llmchain:apiKeys` is not set.
     """
-    provider = str(config.llm.provider)
+    if isinstance(secrets, pulumi.Config):
+        secrets = read_secrets(secrets)
+    provider = _filled(config.llm.provider, "llm.provider")
+    backend = _filled(config.memory.backend, "memory.backend")
     env = {
         "LLMCHAIN_HOST": "0.0.0.0",
         "PORT": str(PORT),
-        "LLMCHAIN_PROVIDER": provider,
+        "LLMCHAIN_PROVIDER": str(provider),
         "LLMCHAIN_TEMPERATURE": f"{config.llm.temperature:g}",
-        "LLMCHAIN_MEMORY_BACKEND": str(config.memory.backend),
+        "LLMCHAIN_MEMORY_BACKEND": str(backend),
         "LLMCHAIN_SHUTDOWN_GRACE_S": str(SHUTDOWN_GRACE_S),
     }
     # Always explicit: IAM grants name the model, so infra and app must agree on it.
-    env["LLMCHAIN_MODEL"] = config.llm.model or DEFAULT_MODELS[Provider(provider)]
+    env["LLMCHAIN_MODEL"] = config.llm.model or DEFAULT_MODELS[provider]
     if config.llm.base_url:
         env["LLMCHAIN_BASE_URL"] = config.llm.base_url
-    if config.memory.backend is Backend.SQLITE:
+    if backend is Backend.SQLITE:
         env["LLMCHAIN_MEMORY_URL"] = SQLITE_PATH
     if config.memory.retention_days:
         env["LLMCHAIN_SESSION_RETENTION_DAYS"] = f"{config.memory.retention_days:g}"
     env.update(config.app_settings)  # validated: none of the above can be overridden
     secret_env: dict[str, pulumi.Output[str]] = {}
     for key, name in SECRET_SETTINGS.items():
-        value = secrets.get_secret(key)
-        if value is not None:
-            secret_env[name] = value
+        if key in secrets:
+            secret_env[name] = secrets[key]
     if api_key is not None:
         secret_env.setdefault(SECRET_SETTINGS["apiKeys"], api_key)
     return WorkloadSpec(
@@ -212,7 +254,7 @@ def build_spec(
         secret_env=secret_env,
         health_path=contract.HEALTH_PATH,
         readiness_path="/readyz",
-        memory=MemoryNeed(config.memory.backend or Backend.MEMORY),
+        memory=MemoryNeed(backend),
         ingress=Ingress(
             public=config.ingress.public,
             domain=config.ingress.domain,
@@ -222,4 +264,8 @@ def build_spec(
         alert_email=config.alerts.email,
         provider=provider,
         shutdown_grace_s=SHUTDOWN_GRACE_S,
+        compute=_filled(config.compute, "compute"),
+        ha=config.ha,
+        database=config.database,
+        monitoring=config.monitoring,
     )

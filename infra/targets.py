@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Generic, TypeVar
 
 import pulumi
 
@@ -78,7 +78,10 @@ def warn_open_control_plane(endpoint: str, authenticator: str, key: str) -> None
     )
 
 
-class Target(pulumi.ComponentResource):
+S = TypeVar("S")  # a cloud's own typed settings: AwsConfig, AzureConfig, GcpConfig
+
+
+class Target(pulumi.ComponentResource, Generic[S]):
     """A cloud's target component: `build` runs the steps, in the skeleton's order.
 
     (a cloud's preamble: provider, APIs or resource group), network, identity, registry and
@@ -93,16 +96,16 @@ class Target(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        config: StackConfig,
         spec: WorkloadSpec,
+        settings: S,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(self.TYPE, name, {}, opts)
-        self.outputs = self.build(name, config, spec)
+        self.outputs = self.build(name, spec, settings)
         self.register_outputs({"url": self.outputs.url, "image_ref": self.outputs.image_ref})
 
-    def build(self, name: str, config: StackConfig, spec: WorkloadSpec) -> TargetOutputs:
-        """Create the target's resources; return the output contract."""
+    def build(self, name: str, spec: WorkloadSpec, settings: S) -> TargetOutputs:
+        """Create the target's resources from the spec and the cloud's settings alone."""
         raise NotImplementedError
 
 

@@ -10,4 +10,4 @@ from infra.targets import TargetOutputs
 
 def deploy(config: StackConfig, spec: WorkloadSpec) -> TargetOutputs:
     """Build the AWS target and return the output contract."""
-    return AwsTarget(spec.name, config, spec).outputs
+    return AwsTarget(spec.name, spec, config.aws).outputs

@@ -30,7 +30,7 @@ from infra.aws.roles import app_policy
 from infra.aws.secrets import Secrets, SecretsArgs
 from infra.aws.serverless import Serverless, ServerlessArgs
 from infra.aws.vm import Vm, VmArgs
-from infra.config import Compute, StackConfig
+from infra.config import AwsConfig, Compute
 from infra.image import AppImage, AppImageArgs
 from infra.spec import WorkloadSpec
 from infra.targets import Target, TargetOutputs, database_store
@@ -41,7 +41,7 @@ class Context:
     """What every step reads: the stack, the account and the options children get."""
 
     name: str
-    config: StackConfig
+    settings: AwsConfig  # llmchain:aws
     spec: WorkloadSpec
     region: str
     account: pulumi.Output[str]
@@ -61,14 +61,14 @@ class Front:
     alarms: list[Alarm] = field(default_factory=list)
 
 
-class AwsTarget(Target):
+class AwsTarget(Target[AwsConfig]):
     """The service on AWS, by `llmchain:compute`: ECS Fargate, EC2 or EKS."""
 
     TYPE = "llmchain:aws:AwsTarget"
 
-    def build(self, name: str, config: StackConfig, spec: WorkloadSpec) -> TargetOutputs:
+    def build(self, name: str, spec: WorkloadSpec, settings: AwsConfig) -> TargetOutputs:
         """The skeleton's steps, in order."""
-        ctx = self._base(name, config, spec)
+        ctx = self._base(name, spec, settings)
         network = self._network(ctx)
         policy = self._identity(ctx)
         registry, image = self._registry(ctx)
@@ -80,15 +80,15 @@ class AwsTarget(Target):
         # The cluster keeps its secrets in Kubernetes; the others read them from Secrets Manager.
         secrets = (
             Secrets(name, SecretsArgs(values=secret_values), ctx.opts)
-            if config.compute is not Compute.CLUSTER
+            if spec.compute is not Compute.CLUSTER
             else None
         )
         alarms = list(front.alarms)
-        if config.compute is Compute.SERVERLESS:
+        if spec.compute is Compute.SERVERLESS:
             assert secrets is not None and front.lb is not None
             url: pulumi.Input[str] = front.lb.url
             alarms += self._serverless(ctx, network, registry, image, secrets, front, policy)
-        elif config.compute is Compute.VM:
+        elif spec.compute is Compute.VM:
             assert secrets is not None and front.lb is not None
             url = front.lb.url
             alarms += self._vm(ctx, network, registry, image, secrets, front, policy)
@@ -99,14 +99,14 @@ class AwsTarget(Target):
         monitoring = Monitoring(
             name,
             MonitoringArgs(
-                region=ctx.region, account=ctx.account, email=config.alerts.email, alarms=alarms
+                region=ctx.region, account=ctx.account, email=spec.alert_email, alarms=alarms
             ),
             ctx.opts,
         )
         store = database_store("RDS instance", database.identifier if database else None)
         return TargetOutputs.of(url, image.ref, spec, store, monitoring.dashboard_url)
 
-    def _base(self, name: str, config: StackConfig, spec: WorkloadSpec) -> Context:
+    def _base(self, name: str, spec: WorkloadSpec, settings: AwsConfig) -> Context:
         """The stack's provider, the account, and the log group every compute writes to."""
         region = pulumi.Config("aws").require("region")  # checked with the stack's config
         # One explicit provider: every resource gets the stack's tags through default_tags.
@@ -120,18 +120,18 @@ class AwsTarget(Target):
         account = aws.get_caller_identity_output(
             opts=pulumi.InvokeOutputOptions(parent=self, provider=provider)
         ).account_id
-        logs = app_log_group(name, config.monitoring.log_retention_days, child)
+        logs = app_log_group(name, spec.monitoring.log_retention_days, child)
         # A model the region's Bedrock does not serve fails here, at preview, naming its key.
         check_models(bedrock_models(spec), region, provider, self)
-        return Context(name, config, spec, region, account, logs, child)
+        return Context(name, settings, spec, region, account, logs, child)
 
     @staticmethod
     def _network(ctx: Context) -> Network:
         """VPC, public and private subnets, endpoints, flow logs."""
-        config = ctx.config
+        spec = ctx.spec
         return Network(
             f"{ctx.name}-net",
-            NetworkArgs(ha=config.ha, log_retention_days=config.monitoring.log_retention_days),
+            NetworkArgs(ha=spec.ha, log_retention_days=spec.monitoring.log_retention_days),
             ctx.opts,
         )
 
@@ -164,8 +164,8 @@ class AwsTarget(Target):
         policy: pulumi.Output[str] | None,
     ) -> Front:
         """The load balancer and workload security group, or the EKS cluster."""
-        config, spec, name = ctx.config, ctx.spec, ctx.name
-        if config.compute is Compute.CLUSTER:
+        settings, spec, name = ctx.settings, ctx.spec, ctx.name
+        if spec.compute is Compute.CLUSTER:
             eks = Cluster(
                 name,
                 ClusterArgs(
@@ -173,8 +173,8 @@ class AwsTarget(Target):
                     image_ref=image.ref,
                     region=ctx.region,
                     account=ctx.account,
-                    node_instance_type=config.aws.node_instance_type,
-                    ha=config.ha,
+                    node_instance_type=settings.node_instance_type,
+                    ha=spec.ha,
                     repository_arn=registry.repository.arn,
                     subnet_ids=network.private_subnet_ids,
                     public_subnet_ids=network.public_subnet_ids,
@@ -192,15 +192,15 @@ class AwsTarget(Target):
                 private_subnet_ids=network.private_subnet_ids,
                 public=spec.ingress.public,
                 domain=spec.ingress.domain,
-                hosted_zone_id=config.aws.hosted_zone_id,
-                target_type="ip" if config.compute is Compute.SERVERLESS else "instance",
+                hosted_zone_id=settings.hosted_zone_id,
+                target_type="ip" if spec.compute is Compute.SERVERLESS else "instance",
                 port=spec.port,
                 readiness_path=spec.readiness_path,
             ),
             ctx.opts,
         )
         workload_sg = self._workload_sg(name, network, lb, spec.port, ctx.opts)
-        thresholds = (config.monitoring.error_rate_percent, config.monitoring.latency_p95_ms)
+        thresholds = (spec.monitoring.error_rate_percent, spec.monitoring.latency_p95_ms)
         alarms = alb_alarms(lb.alb.arn_suffix, lb.target_group.arn_suffix, *thresholds)
         return Front(client_sg=workload_sg.id, lb=lb, workload_sg=workload_sg, alarms=alarms)
 
@@ -209,16 +209,16 @@ class AwsTarget(Target):
         """RDS PostgreSQL in the private subnets, when the spec needs it."""
         if not ctx.spec.memory.needs_database:
             return None
-        config = ctx.config
+        spec = ctx.spec
         return Database(
             f"{ctx.name}-memory",
             DatabaseArgs(
                 vpc_id=network.vpc.id,
                 subnet_ids=network.private_subnet_ids,
                 client_security_group_id=client_sg,
-                instance_class=config.database.instance,
-                deletion_protection=config.database.deletion_protection,
-                ha=config.ha,
+                instance_class=spec.database.instance,
+                deletion_protection=spec.database.deletion_protection,
+                ha=spec.ha,
             ),
             ctx.opts,
         )
@@ -251,7 +251,7 @@ class AwsTarget(Target):
                 target_group_arn=front.lb.target_group.arn,
                 listeners=front.lb.listeners,
                 routes=network.private_routes,
-                spot_percent=ctx.config.aws.fargate_spot,
+                spot_percent=ctx.settings.fargate_spot,
             ),
             ctx.opts,
         )
@@ -278,7 +278,7 @@ class AwsTarget(Target):
                 image_ref=image.ref,
                 registry=registry.login.address,
                 region=ctx.region,
-                instance_type=ctx.config.aws.instance_type,
+                instance_type=ctx.settings.instance_type,
                 labels=spec.labels,
                 repository_arn=registry.repository.arn,
                 log_group_arn=ctx.logs.arn,

@@ -10,4 +10,4 @@ from infra.targets import TargetOutputs
 
 def deploy(config: StackConfig, spec: WorkloadSpec) -> TargetOutputs:
     """Build the Azure target and return the output contract."""
-    return AzureTarget(spec.name, config, spec).outputs
+    return AzureTarget(spec.name, spec, config.azure).outputs

@@ -22,7 +22,7 @@ from infra.azure.registry import Registry, RegistryArgs
 from infra.azure.secrets import Secrets, SecretsArgs
 from infra.azure.serverless import Serverless, ServerlessArgs
 from infra.azure.vm import Vm, VmArgs
-from infra.config import Compute, Provider, StackConfig
+from infra.config import AzureConfig, Compute, Provider
 from infra.image import AppImage, AppImageArgs
 from infra.spec import WorkloadSpec
 from infra.targets import Target, TargetOutputs, database_store, warn_open_control_plane
@@ -33,7 +33,7 @@ class Context:
     """What every step reads: the stack, the subscription, the group and the shared names."""
 
     name: str
-    config: StackConfig
+    settings: AzureConfig  # llmchain:azure
     spec: WorkloadSpec
     location: str
     tags: dict[str, str]
@@ -66,14 +66,14 @@ class Running:
     entry: list[pulumi.Resource] = field(default_factory=list)  # the gateway's backend
 
 
-class AzureTarget(Target):
+class AzureTarget(Target[AzureConfig]):
     """The service on Azure, by `llmchain:compute`: Container Apps, a VM scale set or AKS."""
 
     TYPE = "llmchain:azure:AzureTarget"
 
-    def build(self, name: str, config: StackConfig, spec: WorkloadSpec) -> TargetOutputs:
+    def build(self, name: str, spec: WorkloadSpec, settings: AzureConfig) -> TargetOutputs:
         """The skeleton's steps, in order."""
-        ctx, workspace = self._base(name, config, spec)
+        ctx, workspace = self._base(name, spec, settings)
         network = self._network(ctx)
         ident = self._identity(ctx)
         registry, image = self._registry(ctx, ident)
@@ -84,7 +84,7 @@ class AzureTarget(Target):
             secret_values["LLMCHAIN_MEMORY_URL"] = database.url
         # The cluster keeps its secrets in Kubernetes; the others read them from Key Vault.
         vault = self._secrets(ctx, ident, secret_values)
-        compute = config.compute
+        compute = spec.compute
         if compute is Compute.SERVERLESS:
             assert vault is not None
             running = self._serverless(ctx, network, workspace, ident, registry, image, vault)
@@ -99,7 +99,7 @@ class AzureTarget(Target):
         return TargetOutputs.of(url, image.ref, spec, store, running.dashboard)
 
     def _base(
-        self, name: str, config: StackConfig, spec: WorkloadSpec
+        self, name: str, spec: WorkloadSpec, settings: AzureConfig
     ) -> tuple[Context, Workspace]:
         """The resource group, a stable name suffix, and the workspace every part logs to."""
         location = pulumi.Config("azure-native").require("location")  # checked with the config
@@ -117,7 +117,7 @@ class AzureTarget(Target):
         ).result
         ctx = Context(
             name=name,
-            config=config,
+            settings=settings,
             spec=spec,
             location=location,
             tags=tags,
@@ -132,8 +132,8 @@ class AzureTarget(Target):
             resource_group=ctx.rg,
             location=location,
             tags=tags,
-            retention_days=config.monitoring.log_retention_days,
-            email=config.alerts.email,
+            retention_days=spec.monitoring.log_retention_days,
+            email=spec.alert_email,
             tenant=ctx.tenant,
         )
         return ctx, Workspace(name, ctx.monitoring, child)
@@ -145,7 +145,7 @@ class AzureTarget(Target):
         With a domain, vm and cluster sit behind an internal load balancer at a fixed
         address, and Application Gateway (in its own subnet) is the public entry, on HTTPS.
         """
-        domain = ctx.config.ingress.domain
+        domain = ctx.spec.ingress.domain
         return Network(
             ctx.name,
             NetworkArgs(
@@ -154,7 +154,7 @@ class AzureTarget(Target):
                 tags=ctx.tags,
                 port=ctx.spec.port,
                 public=_direct(ctx),
-                vm_nat=ctx.config.compute is Compute.VM,
+                vm_nat=ctx.spec.compute is Compute.VM,
                 gateway=bool(domain),
             ),
             ctx.opts,
@@ -163,7 +163,7 @@ class AzureTarget(Target):
     @staticmethod
     def _identity(ctx: Context) -> Identity:
         """The user-assigned identity and, with Azure OpenAI, the model it may call."""
-        name, config = ctx.name, ctx.config
+        name, settings, spec = ctx.name, ctx.settings, ctx.spec
         identity = azure.managedidentity.UserAssignedIdentity(
             f"{name}-id",
             resource_group_name=ctx.rg,
@@ -172,7 +172,7 @@ class AzureTarget(Target):
             opts=ctx.opts,
         )
         ident = Identity(identity, {"AZURE_CLIENT_ID": identity.client_id}, [])
-        if config.llm.provider is Provider.AZURE_OPENAI:
+        if spec.provider is Provider.AZURE_OPENAI:
             openai = OpenAi(
                 name,
                 OpenAiArgs(
@@ -181,8 +181,8 @@ class AzureTarget(Target):
                     tags=ctx.tags,
                     name=pulumi.Output.concat(name, "-", ctx.suffix),
                     model=ctx.spec.env["LLMCHAIN_MODEL"],
-                    model_version=config.azure.openai_model_version,
-                    capacity=config.azure.openai_capacity,
+                    model_version=settings.openai_model_version,
+                    capacity=settings.openai_capacity,
                     caller_principal_id=identity.principal_id,
                     subscription=ctx.subscription,
                 ),
@@ -226,7 +226,7 @@ class AzureTarget(Target):
         """PostgreSQL Flexible Server in its delegated subnet, when the spec needs it."""
         if not ctx.spec.memory.needs_database:
             return None
-        config = ctx.config
+        spec = ctx.spec
         database = Database(
             f"{ctx.name}-memory",
             DatabaseArgs(
@@ -236,9 +236,9 @@ class AzureTarget(Target):
                 name=pulumi.Output.concat(ctx.name, "-pg-", ctx.suffix),
                 subnet_id=network.subnet_ids["db"],
                 dns_zone_id=network.dns_zone_id,
-                sku=config.database.instance,
-                ha=config.ha,
-                deletion_protection=config.database.deletion_protection,
+                sku=spec.database.instance,
+                ha=spec.ha,
+                deletion_protection=spec.database.deletion_protection,
             ),
             ctx.opts,
         )
@@ -250,7 +250,7 @@ class AzureTarget(Target):
         ctx: Context, ident: Identity, values: dict[str, pulumi.Input[str]]
     ) -> Secrets | None:
         """Key Vault with every secret setting (not for the cluster: Kubernetes keeps them)."""
-        if ctx.config.compute is Compute.CLUSTER:
+        if ctx.spec.compute is Compute.CLUSTER:
             return None
         return Secrets(
             ctx.name,
@@ -262,7 +262,7 @@ class AzureTarget(Target):
                 tenant=ctx.tenant,
                 reader_principal_id=ident.identity.principal_id,
                 subscription=ctx.subscription,
-                purge_protection=ctx.config.azure.purge_protection,
+                purge_protection=ctx.settings.purge_protection,
                 values=values,
             ),
             ctx.opts,
@@ -279,7 +279,7 @@ class AzureTarget(Target):
         vault: Secrets,
     ) -> Running:
         """Container Apps; alarms on its platform metrics."""
-        config = ctx.config
+        spec = ctx.spec
         app = Serverless(
             ctx.name,
             ServerlessArgs(
@@ -295,7 +295,7 @@ class AzureTarget(Target):
                 registry_server=registry.registry.login_server,
                 secret_uris=vault.uris,
                 extra_env=ident.extra_env,
-                ha=config.ha,
+                ha=spec.ha,
                 vnet_id=network.vnet_id,
                 depends_on=[*ident.ready, *vault.ready],
             ),
@@ -319,11 +319,11 @@ class AzureTarget(Target):
             ),
             Alarm(
                 "duration",
-                f"mean response time above {config.monitoring.latency_p95_ms} ms",
+                f"mean response time above {spec.monitoring.latency_p95_ms} ms",
                 app.app.id,
                 namespace,
                 "ResponseTime",
-                config.monitoring.latency_p95_ms,
+                spec.monitoring.latency_p95_ms,
             ),
             # RestartCount is cumulative per replica: a replica that restarted more
             # than twice keeps the alert on until it is replaced (a new revision or
@@ -350,7 +350,7 @@ class AzureTarget(Target):
         vault: Secrets,
     ) -> Running:
         """A VM scale set behind a load balancer; alarms on its probe and CPU."""
-        config = ctx.config
+        settings = ctx.settings
         vms = Vm(
             ctx.name,
             VmArgs(
@@ -360,7 +360,7 @@ class AzureTarget(Target):
                 location=ctx.location,
                 tags=ctx.tags,
                 subnet_id=network.subnet_ids["vms"],
-                vm_size=config.azure.vm_size,
+                vm_size=settings.vm_size,
                 identity_id=ident.identity.id,
                 identity_client_id=ident.identity.client_id,
                 tenant=ctx.tenant,
@@ -406,7 +406,7 @@ class AzureTarget(Target):
         secret_values: dict[str, pulumi.Input[str]],
     ) -> Running:
         """AKS and the Kubernetes workload; alarms on node CPU and failing pods."""
-        config, spec = ctx.config, ctx.spec
+        settings, spec = ctx.settings, ctx.spec
         aks = Cluster(
             ctx.name,
             ClusterArgs(
@@ -415,20 +415,20 @@ class AzureTarget(Target):
                 location=ctx.location,
                 tags=ctx.tags,
                 subnet_id=network.subnet_ids["aks"],
-                node_vm_size=config.azure.node_vm_size,
-                ha=config.ha,
+                node_vm_size=settings.node_vm_size,
+                ha=spec.ha,
                 workspace_id=workspace.workspace.id,
                 registry_id=registry.registry.id,
                 subscription=ctx.subscription,
                 identity_name=ident.identity.name,
-                kubernetes_version=config.azure.kubernetes_version,
-                admin_group_object_ids=config.azure.admin_group_object_ids,
-                authorized_ip_ranges=config.azure.authorized_ip_ranges,
+                kubernetes_version=settings.kubernetes_version,
+                admin_group_object_ids=settings.admin_group_object_ids,
+                authorized_ip_ranges=settings.authorized_ip_ranges,
                 deployer_object_id=ctx.client.object_id,
             ),
             ctx.opts,
         )
-        if not config.azure.authorized_ip_ranges:
+        if not settings.authorized_ip_ranges:
             warn_open_control_plane(
                 "the AKS API server", "Entra ID", "llmchain:azure.authorizedIpRanges"
             )
@@ -442,7 +442,7 @@ class AzureTarget(Target):
             ident.extra_env,
             secret_values,
             depends_on=ident.ready,
-            internal_ip=internal_address("aks") if config.ingress.domain else None,
+            internal_ip=internal_address("aks") if spec.ingress.domain else None,
         )
         managed = "Microsoft.ContainerService/managedClusters"
         alarms = [
@@ -471,8 +471,9 @@ class AzureTarget(Target):
     @staticmethod
     def _gateway(ctx: Context, network: Network, running: Running) -> pulumi.Input[str]:
         """With a domain and its DNS zone: Application Gateway on HTTPS before vm or cluster."""
-        config, domain = ctx.config, ctx.config.ingress.domain
-        if not (domain and config.azure.dns_zone_id):
+        settings, spec = ctx.settings, ctx.spec
+        domain = spec.ingress.domain
+        if not (domain and settings.dns_zone_id):
             return running.url
         gateway = TlsGateway(
             ctx.name,
@@ -482,16 +483,16 @@ class AzureTarget(Target):
                 tags=ctx.tags,
                 subnet_id=network.subnet_ids["gateway"],
                 domain=domain,
-                dns_zone_id=config.azure.dns_zone_id,
+                dns_zone_id=settings.dns_zone_id,
                 vault_name=pulumi.Output.concat("llmchain-tls-", ctx.suffix),
                 tenant=ctx.tenant,
                 subscription=ctx.subscription,
-                purge_protection=config.azure.purge_protection,
-                backend_ip=internal_address("aks" if config.compute is Compute.CLUSTER else "vms"),
+                purge_protection=settings.purge_protection,
+                backend_ip=internal_address("aks" if spec.compute is Compute.CLUSTER else "vms"),
                 backend_port=80,  # the internal LB's (vm) or the Service's (cluster) port
                 readiness_path=ctx.spec.readiness_path,
-                ha=config.ha,
-                email=config.alerts.email,
+                ha=spec.ha,
+                email=spec.alert_email,
                 depends_on=running.entry,
             ),
             ctx.opts,
@@ -513,11 +514,11 @@ class AzureTarget(Target):
             ),
             Alarm(
                 "gateway-duration",
-                f"mean total time above {config.monitoring.latency_p95_ms} ms",
+                f"mean total time above {spec.monitoring.latency_p95_ms} ms",
                 gateway.gateway.id,
                 agw,
                 "ApplicationGatewayTotalTime",
-                config.monitoring.latency_p95_ms,
+                spec.monitoring.latency_p95_ms,
             ),
             Alarm(
                 "gateway-backend",
@@ -533,4 +534,4 @@ class AzureTarget(Target):
 
 def _direct(ctx: Context) -> bool:
     """Public without a domain: the compute itself is the entry (no gateway in front)."""
-    return bool(ctx.spec.ingress.public and not ctx.config.ingress.domain)
+    return bool(ctx.spec.ingress.public and not ctx.spec.ingress.domain)

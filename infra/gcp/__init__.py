@@ -10,4 +10,4 @@ from infra.targets import TargetOutputs
 
 def deploy(config: StackConfig, spec: WorkloadSpec) -> TargetOutputs:
     """Build the GCP target and return the output contract."""
-    return GcpTarget(spec.name, config, spec).outputs
+    return GcpTarget(spec.name, spec, config.gcp).outputs

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.config import Provider, StackConfig
+from infra.config import Provider
+from infra.spec import WorkloadSpec
 
 # Predefined roles (the same in every project).
 LOG_WRITER = "roles/logging.logWriter"
@@ -15,10 +16,10 @@ REGISTRY_READER = "roles/artifactregistry.reader"
 SECRET_ACCESSOR = "roles/secretmanager.secretAccessor"  # noqa: S105 - a role name
 
 
-def project_roles(config: StackConfig) -> list[str]:
+def project_roles(spec: WorkloadSpec) -> list[str]:
     """The project-level roles the workload's service account needs (never owner or editor)."""
     roles = [LOG_WRITER, METRIC_WRITER]
-    if config.llm.provider is Provider.VERTEXAI:
+    if spec.provider is Provider.VERTEXAI:
         roles.append(VERTEX_USER)
     return roles
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.config import Compute, Provider, StackConfig
+from infra.config import Compute, GcpConfig, Provider
 from infra.gcp import roles
 from infra.gcp.cluster import Cluster, ClusterArgs
 from infra.gcp.database import Database, DatabaseArgs
@@ -70,24 +70,24 @@ class Context:
     """What every step reads: the stack, the project and the options children get."""
 
     name: str
-    config: StackConfig
+    settings: GcpConfig  # llmchain:gcp
     spec: WorkloadSpec
     project: str
     region: str
     opts: pulumi.ResourceOptions  # parent, provider, and after the APIs
 
 
-class GcpTarget(Target):
+class GcpTarget(Target[GcpConfig]):
     """The service on GCP, by `llmchain:compute`: Cloud Run, a managed instance group or GKE."""
 
     TYPE = "llmchain:gcp:GcpTarget"
 
-    def build(self, name: str, config: StackConfig, spec: WorkloadSpec) -> TargetOutputs:
+    def build(self, name: str, spec: WorkloadSpec, settings: GcpConfig) -> TargetOutputs:
         """The skeleton's steps, in order."""
-        settings = pulumi.Config("gcp")  # both checked with the stack's config
-        project, region = settings.require("project"), settings.require("region")
+        gcp_config = pulumi.Config("gcp")  # both checked with the stack's config
+        project, region = gcp_config.require("project"), gcp_config.require("region")
         opts = self._apis(name, project, region, spec.labels)
-        ctx = Context(name, config, spec, project, region, opts)
+        ctx = Context(name, settings, spec, project, region, opts)
         network = self._network(ctx)
         account, grants = self._identity(ctx)
         member = pulumi.Output.concat("serviceAccount:", account.email)
@@ -98,18 +98,18 @@ class GcpTarget(Target):
             secret_values["LLMCHAIN_MEMORY_URL"] = database.url
         secrets = (
             Secrets(name, SecretsArgs(values=secret_values, member=member), ctx.opts)
-            if config.compute is not Compute.CLUSTER  # the cluster keeps them in Kubernetes
+            if spec.compute is not Compute.CLUSTER  # the cluster keeps them in Kubernetes
             else None
         )
         extra_env: dict[str, pulumi.Input[str]] = {}
-        if config.llm.provider is Provider.VERTEXAI:
+        if spec.provider is Provider.VERTEXAI:
             extra_env.update(
-                LLMCHAIN_GCP_PROJECT=project, LLMCHAIN_GCP_LOCATION=config.gcp.model_location
+                LLMCHAIN_GCP_PROJECT=project, LLMCHAIN_GCP_LOCATION=settings.model_location
             )
-        if config.compute is Compute.SERVERLESS:
+        if spec.compute is Compute.SERVERLESS:
             assert secrets is not None
             running = self._serverless(ctx, image, account, network, secrets, grants, extra_env)
-        elif config.compute is Compute.VM:
+        elif spec.compute is Compute.VM:
             assert secrets is not None
             running = self._vm(ctx, image, account, network, secrets, grants, extra_env)
         else:
@@ -152,7 +152,7 @@ class GcpTarget(Target):
     @staticmethod
     def _network(ctx: Context) -> Network:
         """VPC, subnet, private services access; a proxy subnet for a private vm's balancer."""
-        internal_lb = ctx.config.compute is Compute.VM and not ctx.spec.ingress.public
+        internal_lb = ctx.spec.compute is Compute.VM and not ctx.spec.ingress.public
         return Network(
             ctx.name,
             NetworkArgs(region=ctx.region, port=ctx.spec.port, internal_lb=internal_lb),
@@ -192,7 +192,7 @@ class GcpTarget(Target):
         member = pulumi.Output.concat("serviceAccount:", account.email)
         grants: list[pulumi.Resource] = [
             roles.grant_project(name, role, ctx.project, member, ctx.opts)
-            for role in roles.project_roles(ctx.config)
+            for role in roles.project_roles(ctx.spec)
         ]
         return account, grants
 
@@ -201,16 +201,16 @@ class GcpTarget(Target):
         """Cloud SQL PostgreSQL on private services access, when the spec needs it."""
         if not ctx.spec.memory.needs_database:
             return None
-        config = ctx.config
+        spec = ctx.spec
         return Database(
             f"{ctx.name}-memory",
             DatabaseArgs(
                 region=ctx.region,
                 network_id=network.network.id,
                 peering=network.peering,
-                tier=config.database.instance,
-                ha=config.ha,
-                deletion_protection=config.database.deletion_protection,
+                tier=spec.database.instance,
+                ha=spec.ha,
+                deletion_protection=spec.database.deletion_protection,
             ),
             ctx.opts,
         )
@@ -226,7 +226,7 @@ class GcpTarget(Target):
         extra_env: dict[str, pulumi.Input[str]],
     ) -> Running:
         """Cloud Run; alarms on its request metrics and the app's access log."""
-        name, spec, config = ctx.name, ctx.spec, ctx.config
+        name, spec, settings = ctx.name, ctx.spec, ctx.settings
         run = Serverless(
             name,
             ServerlessArgs(
@@ -240,7 +240,7 @@ class GcpTarget(Target):
                 secret_versions=secrets.versions,
                 needs=[*grants, *secrets.ready],
                 extra_env=extra_env,
-                deletion_protection=config.gcp.deletion_protection,
+                deletion_protection=settings.deletion_protection,
             ),
             ctx.opts,
         )
@@ -251,7 +251,7 @@ class GcpTarget(Target):
             service,
             "run.googleapis.com/request_count",
             'metric.labels.response_code_class = "5xx"',
-            *_thresholds(config),
+            *_thresholds(spec),
             STRUCTURED_ACCESS_LOG,  # p95 without streams (issue 16 item 14)
         )
         uptime = (
@@ -270,10 +270,10 @@ class GcpTarget(Target):
         extra_env: dict[str, pulumi.Input[str]],
     ) -> Running:
         """A managed instance group behind a load balancer; alarms on the balancer's metrics."""
-        name, spec, config, project, region = (
+        name, spec, settings, project, region = (
             ctx.name,
             ctx.spec,
-            ctx.config,
+            ctx.settings,
             ctx.project,
             ctx.region,
         )
@@ -285,7 +285,7 @@ class GcpTarget(Target):
                 project=project,
                 region=region,
                 registry_host=f"{region}-docker.pkg.dev",
-                machine_type=config.gcp.machine_type,
+                machine_type=settings.machine_type,
                 service_account=account.email,
                 network_id=network.network.id,
                 subnet_id=network.subnet.id,
@@ -322,7 +322,7 @@ class GcpTarget(Target):
             ),
             metrics + "request_count",
             "metric.labels.response_code_class = 500",
-            *_thresholds(config),
+            *_thresholds(spec),
             LINE_ACCESS_LOG,  # p95 without streams (issue 16 item 14)
         )
         uptime: pulumi.Input[str] | None = None
@@ -342,7 +342,7 @@ class GcpTarget(Target):
         secret_values: dict[str, pulumi.Input[str]],
     ) -> Running:
         """GKE Autopilot and the Kubernetes workload; alarms on its Prometheus metrics."""
-        name, spec, config = ctx.name, ctx.spec, ctx.config
+        name, spec, settings = ctx.name, ctx.spec, ctx.settings
         gke = Cluster(
             name,
             ClusterArgs(
@@ -351,12 +351,12 @@ class GcpTarget(Target):
                 region=ctx.region,
                 network_id=network.network.id,
                 subnet_id=network.subnet.id,
-                deletion_protection=config.gcp.deletion_protection,
-                authorized_networks=config.gcp.authorized_networks,
+                deletion_protection=settings.deletion_protection,
+                authorized_networks=settings.authorized_networks,
             ),
             ctx.opts,
         )
-        if not config.gcp.authorized_networks:
+        if not settings.authorized_networks:
             warn_open_control_plane(
                 "the GKE control plane's public endpoint",
                 "Google IAM",
@@ -371,7 +371,7 @@ class GcpTarget(Target):
         needs = [*grants, nodes_pull]
         workload = gke.workload(spec, image.ref, account, extra_env, secret_values, needs)
         gke.scrape(spec, workload)
-        alarms = prometheus_policies(spec.name, *_thresholds(config))
+        alarms = prometheus_policies(spec.name, *_thresholds(spec))
         alarms.append(
             Alarm(
                 "restarts",
@@ -398,13 +398,13 @@ class GcpTarget(Target):
     @staticmethod
     def _monitoring(ctx: Context, running: Running) -> pulumi.Output[str]:
         """The service's log bucket, alert policies, uptime check and dashboard."""
-        config, spec = ctx.config, ctx.spec
+        spec = ctx.spec
         logs = LogStorage(
             ctx.name,
             LogStorageArgs(
                 project=ctx.project,
                 location=ctx.region,
-                retention_days=config.monitoring.log_retention_days,
+                retention_days=spec.monitoring.log_retention_days,
                 log_filter=running.log_filter,
             ),
             ctx.opts,
@@ -413,10 +413,10 @@ class GcpTarget(Target):
             ctx.name,
             MonitoringArgs(
                 project=ctx.project,
-                email=config.alerts.email,
+                email=spec.alert_email,
                 uptime_host=running.uptime_host,
                 health_path=spec.health_path,
-                https=config.compute is Compute.SERVERLESS or bool(spec.ingress.domain),
+                https=spec.compute is Compute.SERVERLESS or bool(spec.ingress.domain),
                 alarms=running.alarms,
                 log_filter=running.log_filter,
                 log_bucket=logs.bucket_name,
@@ -426,6 +426,6 @@ class GcpTarget(Target):
         return monitoring.dashboard_url
 
 
-def _thresholds(config: StackConfig) -> tuple[float, int]:
+def _thresholds(spec: WorkloadSpec) -> tuple[float, int]:
     """The error-rate and p95 latency alarm thresholds."""
-    return config.monitoring.error_rate_percent, config.monitoring.latency_p95_ms
+    return spec.monitoring.error_rate_percent, spec.monitoring.latency_p95_ms
