@@ -61,6 +61,27 @@ class Front:
     alarms: list[Alarm] = field(default_factory=list)
 
 
+@dataclass
+class Parts:
+    """What the steps before the compute made, for the compute branch."""
+
+    network: Network
+    policy: pulumi.Output[str] | None  # what the app's role may do (its Bedrock models)
+    registry: Registry
+    image: AppImage
+    front: Front
+    secret_values: dict[str, pulumi.Input[str]]
+    secrets: Secrets | None  # None on the cluster: Kubernetes keeps them
+
+
+@dataclass
+class Running:
+    """What a compute branch hands to monitoring and the outputs."""
+
+    url: pulumi.Input[str]
+    alarms: list[Alarm]
+
+
 class AwsTarget(Target[AwsConfig]):
     """The service on AWS, by `llmchain:compute`: ECS Fargate, EC2 or EKS."""
 
@@ -83,28 +104,25 @@ class AwsTarget(Target[AwsConfig]):
             if spec.compute is not Compute.CLUSTER
             else None
         )
-        alarms = list(front.alarms)
+        parts = Parts(network, policy, registry, image, front, secret_values, secrets)
         if spec.compute is Compute.SERVERLESS:
-            assert secrets is not None and front.lb is not None
-            url: pulumi.Input[str] = front.lb.url
-            alarms += self._serverless(ctx, network, registry, image, secrets, front, policy)
+            running = self._serverless(ctx, parts)
         elif spec.compute is Compute.VM:
-            assert secrets is not None and front.lb is not None
-            url = front.lb.url
-            alarms += self._vm(ctx, network, registry, image, secrets, front, policy)
+            running = self._vm(ctx, parts)
         else:
-            assert front.eks is not None
-            url, cluster_alarms = self._cluster(ctx, front.eks, image, secret_values)
-            alarms += cluster_alarms
+            running = self._cluster(ctx, parts)
         monitoring = Monitoring(
             name,
             MonitoringArgs(
-                region=ctx.region, account=ctx.account, email=spec.alert_email, alarms=alarms
+                region=ctx.region,
+                account=ctx.account,
+                email=spec.alert_email,
+                alarms=running.alarms,
             ),
             ctx.opts,
         )
         store = database_store("RDS instance", database.identifier if database else None)
-        return TargetOutputs.of(url, image.ref, spec, store, monitoring.dashboard_url)
+        return TargetOutputs.of(running.url, image.ref, spec, store, monitoring.dashboard_url)
 
     def _base(self, name: str, spec: WorkloadSpec, settings: AwsConfig) -> Context:
         """The stack's provider, the account, and the log group every compute writes to."""
@@ -224,91 +242,76 @@ class AwsTarget(Target[AwsConfig]):
         )
 
     @staticmethod
-    def _serverless(
-        ctx: Context,
-        network: Network,
-        registry: Registry,
-        image: AppImage,
-        secrets: Secrets,
-        front: Front,
-        policy: pulumi.Output[str] | None,
-    ) -> list[Alarm]:
+    def _serverless(ctx: Context, parts: Parts) -> Running:
         """ECS Fargate behind the load balancer; alarms on the service's CPU and memory."""
-        assert front.lb is not None and front.workload_sg is not None
+        secrets, lb, workload_sg = parts.secrets, parts.front.lb, parts.front.workload_sg
+        assert secrets is not None and lb is not None and workload_sg is not None
         ecs = Serverless(
             ctx.name,
             ServerlessArgs(
                 spec=ctx.spec,
-                image_ref=image.ref,
+                image_ref=parts.image.ref,
                 region=ctx.region,
-                repository_arn=registry.repository.arn,
+                repository_arn=parts.registry.repository.arn,
                 log_group_arn=ctx.logs.arn,
                 log_group_name=ctx.logs.name,
                 secret_arns=secrets.arns,
-                task_policy=policy,
-                subnet_ids=network.private_subnet_ids,
-                security_group_id=front.workload_sg.id,
-                target_group_arn=front.lb.target_group.arn,
-                listeners=front.lb.listeners,
-                routes=network.private_routes,
+                task_policy=parts.policy,
+                subnet_ids=parts.network.private_subnet_ids,
+                security_group_id=workload_sg.id,
+                target_group_arn=lb.target_group.arn,
+                listeners=lb.listeners,
+                routes=parts.network.private_routes,
                 spot_percent=ctx.settings.fargate_spot,
             ),
             ctx.opts,
         )
         dims = {"ClusterName": ecs.cluster.name, "ServiceName": ecs.service.name}
-        return utilisation_alarms("AWS/ECS", dims, "CPUUtilization", "MemoryUtilization")
+        alarms = utilisation_alarms("AWS/ECS", dims, "CPUUtilization", "MemoryUtilization")
+        return Running(lb.url, [*parts.front.alarms, *alarms])
 
     @staticmethod
-    def _vm(
-        ctx: Context,
-        network: Network,
-        registry: Registry,
-        image: AppImage,
-        secrets: Secrets,
-        front: Front,
-        policy: pulumi.Output[str] | None,
-    ) -> list[Alarm]:
+    def _vm(ctx: Context, parts: Parts) -> Running:
         """An EC2 Auto Scaling group behind the load balancer; alarms on CPU and memory."""
-        assert front.lb is not None and front.workload_sg is not None
+        secrets, lb, workload_sg = parts.secrets, parts.front.lb, parts.front.workload_sg
+        assert secrets is not None and lb is not None and workload_sg is not None
         spec = ctx.spec
         vm = Vm(
             ctx.name,
             VmArgs(
                 spec=spec,
-                image_ref=image.ref,
-                registry=registry.login.address,
+                image_ref=parts.image.ref,
+                registry=parts.registry.login.address,
                 region=ctx.region,
                 instance_type=ctx.settings.instance_type,
                 labels=spec.labels,
-                repository_arn=registry.repository.arn,
+                repository_arn=parts.registry.repository.arn,
                 log_group_arn=ctx.logs.arn,
                 log_group_name=ctx.logs.name,
                 secret_arns=secrets.arns,
-                task_policy=policy,
-                subnet_ids=network.private_subnet_ids,
-                security_group_id=front.workload_sg.id,
-                target_group_arn=front.lb.target_group.arn,
-                listeners=front.lb.listeners,
-                routes=network.private_routes,
+                task_policy=parts.policy,
+                subnet_ids=parts.network.private_subnet_ids,
+                security_group_id=workload_sg.id,
+                target_group_arn=lb.target_group.arn,
+                listeners=lb.listeners,
+                routes=parts.network.private_routes,
             ),
             ctx.opts,
         )
         group = {"AutoScalingGroupName": vm.group.name}
-        return [
+        alarms = [
             Alarm("cpu", "CPU above 85%", "AWS/EC2", "CPUUtilization", group, 85),
             Alarm("memory", "memory above 85%", "CWAgent", "mem_used_percent", group, 85),
         ]
+        return Running(lb.url, [*parts.front.alarms, *alarms])
 
     @staticmethod
-    def _cluster(
-        ctx: Context,
-        eks: Cluster,
-        image: AppImage,
-        secret_values: dict[str, pulumi.Input[str]],
-    ) -> tuple[pulumi.Input[str], list[Alarm]]:
+    def _cluster(ctx: Context, parts: Parts) -> Running:
         """The Kubernetes workload on EKS; alarms on its pods (Container Insights)."""
+        eks = parts.front.eks
+        assert eks is not None
         spec = ctx.spec
-        workload = eks.workload(spec, image.ref, ctx.region, secret_values)
+        workload = eks.workload(spec, parts.image.ref, ctx.region, parts.secret_values)
         pods: dict[str, pulumi.Input[str]] = {
             "ClusterName": eks.cluster.name,
             "Namespace": workload.namespace,
@@ -328,7 +331,7 @@ class AwsTarget(Target[AwsConfig]):
                 "Sum",
             )
         )
-        return workload.address, alarms
+        return Running(workload.address, alarms)
 
     @staticmethod
     def _workload_sg(

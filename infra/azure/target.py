@@ -57,6 +57,19 @@ class Identity:
 
 
 @dataclass
+class Parts:
+    """What the steps before the compute made, for the compute branch."""
+
+    network: Network
+    workspace: Workspace
+    ident: Identity
+    registry: Registry
+    image: AppImage
+    secret_values: dict[str, pulumi.Input[str]]
+    vault: Secrets | None  # None on the cluster: Kubernetes keeps the secrets
+
+
+@dataclass
 class Running:
     """What a compute branch hands to monitoring and the outputs."""
 
@@ -84,15 +97,13 @@ class AzureTarget(Target[AzureConfig]):
             secret_values["LLMCHAIN_MEMORY_URL"] = database.url
         # The cluster keeps its secrets in Kubernetes; the others read them from Key Vault.
         vault = self._secrets(ctx, ident, secret_values)
-        compute = spec.compute
-        if compute is Compute.SERVERLESS:
-            assert vault is not None
-            running = self._serverless(ctx, network, workspace, ident, registry, image, vault)
-        elif compute is Compute.VM:
-            assert vault is not None
-            running = self._vm(ctx, network, ident, registry, image, vault)
+        parts = Parts(network, workspace, ident, registry, image, secret_values, vault)
+        if spec.compute is Compute.SERVERLESS:
+            running = self._serverless(ctx, parts)
+        elif spec.compute is Compute.VM:
+            running = self._vm(ctx, parts)
         else:
-            running = self._cluster(ctx, network, workspace, ident, registry, image, secret_values)
+            running = self._cluster(ctx, parts)
         url = self._gateway(ctx, network, running)
         Monitoring(name, replace(ctx.monitoring, alarms=running.alarms), ctx.opts)
         store = database_store("Flexible Server", database.server_name if database else None)
@@ -269,35 +280,29 @@ class AzureTarget(Target[AzureConfig]):
         )
 
     @staticmethod
-    def _serverless(
-        ctx: Context,
-        network: Network,
-        workspace: Workspace,
-        ident: Identity,
-        registry: Registry,
-        image: AppImage,
-        vault: Secrets,
-    ) -> Running:
+    def _serverless(ctx: Context, parts: Parts) -> Running:
         """Container Apps; alarms on its platform metrics."""
+        vault = parts.vault
+        assert vault is not None  # serverless and vm read Key Vault
         spec = ctx.spec
         app = Serverless(
             ctx.name,
             ServerlessArgs(
                 spec=ctx.spec,
-                image_ref=image.ref,
+                image_ref=parts.image.ref,
                 resource_group=ctx.rg,
                 location=ctx.location,
                 tags=ctx.tags,
-                subnet_id=network.subnet_ids["apps"],
-                workspace_customer_id=workspace.workspace.customer_id,
-                workspace_shared_key=workspace.shared_key,
-                identity_id=ident.identity.id,
-                registry_server=registry.registry.login_server,
+                subnet_id=parts.network.subnet_ids["apps"],
+                workspace_customer_id=parts.workspace.workspace.customer_id,
+                workspace_shared_key=parts.workspace.shared_key,
+                identity_id=parts.ident.identity.id,
+                registry_server=parts.registry.registry.login_server,
                 secret_uris=vault.uris,
-                extra_env=ident.extra_env,
+                extra_env=parts.ident.extra_env,
                 ha=spec.ha,
-                vnet_id=network.vnet_id,
-                depends_on=[*ident.ready, *vault.ready],
+                vnet_id=parts.network.vnet_id,
+                depends_on=[*parts.ident.ready, *vault.ready],
             ),
             ctx.opts,
         )
@@ -341,35 +346,30 @@ class AzureTarget(Target[AzureConfig]):
         return Running(app.url, portal_url(ctx.tenant, app.app.id), alarms)
 
     @staticmethod
-    def _vm(
-        ctx: Context,
-        network: Network,
-        ident: Identity,
-        registry: Registry,
-        image: AppImage,
-        vault: Secrets,
-    ) -> Running:
+    def _vm(ctx: Context, parts: Parts) -> Running:
         """A VM scale set behind a load balancer; alarms on its probe and CPU."""
+        vault = parts.vault
+        assert vault is not None  # serverless and vm read Key Vault
         settings = ctx.settings
         vms = Vm(
             ctx.name,
             VmArgs(
                 spec=ctx.spec,
-                image_ref=image.ref,
+                image_ref=parts.image.ref,
                 resource_group=ctx.rg,
                 location=ctx.location,
                 tags=ctx.tags,
-                subnet_id=network.subnet_ids["vms"],
+                subnet_id=parts.network.subnet_ids["vms"],
                 vm_size=settings.vm_size,
-                identity_id=ident.identity.id,
-                identity_client_id=ident.identity.client_id,
+                identity_id=parts.ident.identity.id,
+                identity_client_id=parts.ident.identity.client_id,
                 tenant=ctx.tenant,
-                registry_server=registry.registry.login_server,
+                registry_server=parts.registry.registry.login_server,
                 vault_name=vault.vault.name,
                 secret_names=vault.names,
-                extra_env=ident.extra_env,
+                extra_env=parts.ident.extra_env,
                 private_ip=None if _direct(ctx) else internal_address("vms"),
-                depends_on=[*ident.ready, *vault.ready],
+                depends_on=[*parts.ident.ready, *vault.ready],
             ),
             ctx.opts,
         )
@@ -396,15 +396,7 @@ class AzureTarget(Target[AzureConfig]):
         return Running(vms.url, portal_url(ctx.tenant, vms.vmss.id), alarms, [vms])
 
     @staticmethod
-    def _cluster(
-        ctx: Context,
-        network: Network,
-        workspace: Workspace,
-        ident: Identity,
-        registry: Registry,
-        image: AppImage,
-        secret_values: dict[str, pulumi.Input[str]],
-    ) -> Running:
+    def _cluster(ctx: Context, parts: Parts) -> Running:
         """AKS and the Kubernetes workload; alarms on node CPU and failing pods."""
         settings, spec = ctx.settings, ctx.spec
         aks = Cluster(
@@ -414,13 +406,13 @@ class AzureTarget(Target[AzureConfig]):
                 resource_group=ctx.rg,
                 location=ctx.location,
                 tags=ctx.tags,
-                subnet_id=network.subnet_ids["aks"],
+                subnet_id=parts.network.subnet_ids["aks"],
                 node_vm_size=settings.node_vm_size,
                 ha=spec.ha,
-                workspace_id=workspace.workspace.id,
-                registry_id=registry.registry.id,
+                workspace_id=parts.workspace.workspace.id,
+                registry_id=parts.registry.registry.id,
                 subscription=ctx.subscription,
-                identity_name=ident.identity.name,
+                identity_name=parts.ident.identity.name,
                 kubernetes_version=settings.kubernetes_version,
                 admin_group_object_ids=settings.admin_group_object_ids,
                 authorized_ip_ranges=settings.authorized_ip_ranges,
@@ -437,11 +429,11 @@ class AzureTarget(Target[AzureConfig]):
         pulumi.export("kubeconfig", aks.kubeconfig)
         workload = aks.workload(
             spec,
-            image.ref,
-            ident.identity.client_id,
-            ident.extra_env,
-            secret_values,
-            depends_on=ident.ready,
+            parts.image.ref,
+            parts.ident.identity.client_id,
+            parts.ident.extra_env,
+            parts.secret_values,
+            depends_on=parts.ident.ready,
             internal_ip=internal_address("aks") if spec.ingress.domain else None,
         )
         managed = "Microsoft.ContainerService/managedClusters"

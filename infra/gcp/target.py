@@ -77,6 +77,20 @@ class Context:
     opts: pulumi.ResourceOptions  # parent, provider, and after the APIs
 
 
+@dataclass
+class Parts:
+    """What the steps before the compute made, for the compute branch."""
+
+    network: Network
+    account: gcp.serviceaccount.Account
+    grants: list[pulumi.Resource]  # what the workload's identity must hold before it starts
+    registry: Registry
+    image: AppImage
+    secret_values: dict[str, pulumi.Input[str]]
+    extra_env: dict[str, pulumi.Input[str]]
+    secrets: Secrets | None  # None on the cluster: Kubernetes keeps them
+
+
 class GcpTarget(Target[GcpConfig]):
     """The service on GCP, by `llmchain:compute`: Cloud Run, a managed instance group or GKE."""
 
@@ -106,16 +120,13 @@ class GcpTarget(Target[GcpConfig]):
             extra_env.update(
                 LLMCHAIN_GCP_PROJECT=project, LLMCHAIN_GCP_LOCATION=settings.model_location
             )
+        parts = Parts(network, account, grants, registry, image, secret_values, extra_env, secrets)
         if spec.compute is Compute.SERVERLESS:
-            assert secrets is not None
-            running = self._serverless(ctx, image, account, network, secrets, grants, extra_env)
+            running = self._serverless(ctx, parts)
         elif spec.compute is Compute.VM:
-            assert secrets is not None
-            running = self._vm(ctx, image, account, network, secrets, grants, extra_env)
+            running = self._vm(ctx, parts)
         else:
-            running = self._cluster(
-                ctx, image, account, network, registry, grants, extra_env, secret_values
-            )
+            running = self._cluster(ctx, parts)
         dashboard = self._monitoring(ctx, running)
         store = database_store("Cloud SQL", database.instance.name if database else None)
         return TargetOutputs.of(running.url, image.ref, spec, store, dashboard)
@@ -216,30 +227,24 @@ class GcpTarget(Target[GcpConfig]):
         )
 
     @staticmethod
-    def _serverless(
-        ctx: Context,
-        image: AppImage,
-        account: gcp.serviceaccount.Account,
-        network: Network,
-        secrets: Secrets,
-        grants: list[pulumi.Resource],
-        extra_env: dict[str, pulumi.Input[str]],
-    ) -> Running:
+    def _serverless(ctx: Context, parts: Parts) -> Running:
         """Cloud Run; alarms on its request metrics and the app's access log."""
+        secrets = parts.secrets
+        assert secrets is not None  # serverless and vm read Secret Manager
         name, spec, settings = ctx.name, ctx.spec, ctx.settings
         run = Serverless(
             name,
             ServerlessArgs(
                 spec=spec,
-                image_ref=image.ref,
+                image_ref=parts.image.ref,
                 region=ctx.region,
-                service_account=account.email,
-                network_id=network.network.id,
-                subnet_id=network.subnet.id,
+                service_account=parts.account.email,
+                network_id=parts.network.network.id,
+                subnet_id=parts.network.subnet.id,
                 secret_ids=secrets.ids,
                 secret_versions=secrets.versions,
-                needs=[*grants, *secrets.ready],
-                extra_env=extra_env,
+                needs=[*parts.grants, *secrets.ready],
+                extra_env=parts.extra_env,
                 deletion_protection=settings.deletion_protection,
             ),
             ctx.opts,
@@ -260,16 +265,10 @@ class GcpTarget(Target[GcpConfig]):
         return Running(run.url, alarms, service, uptime)
 
     @staticmethod
-    def _vm(
-        ctx: Context,
-        image: AppImage,
-        account: gcp.serviceaccount.Account,
-        network: Network,
-        secrets: Secrets,
-        grants: list[pulumi.Resource],
-        extra_env: dict[str, pulumi.Input[str]],
-    ) -> Running:
+    def _vm(ctx: Context, parts: Parts) -> Running:
         """A managed instance group behind a load balancer; alarms on the balancer's metrics."""
+        secrets = parts.secrets
+        assert secrets is not None  # serverless and vm read Secret Manager
         name, spec, settings, project, region = (
             ctx.name,
             ctx.spec,
@@ -281,20 +280,20 @@ class GcpTarget(Target[GcpConfig]):
             name,
             VmArgs(
                 spec=spec,
-                image_ref=image.ref,
+                image_ref=parts.image.ref,
                 project=project,
                 region=region,
                 registry_host=f"{region}-docker.pkg.dev",
                 machine_type=settings.machine_type,
-                service_account=account.email,
-                network_id=network.network.id,
-                subnet_id=network.subnet.id,
+                service_account=parts.account.email,
+                network_id=parts.network.network.id,
+                subnet_id=parts.network.subnet.id,
                 secret_ids=secrets.ids,
                 secret_versions=secrets.versions,
-                needs=[*grants, *secrets.ready],
-                extra_env=extra_env,
+                needs=[*parts.grants, *secrets.ready],
+                extra_env=parts.extra_env,
                 domain=spec.ingress.domain,
-                proxy_subnet=[network.proxy_subnet] if network.proxy_subnet else [],
+                proxy_subnet=[parts.network.proxy_subnet] if parts.network.proxy_subnet else [],
             ),
             ctx.opts,
         )
@@ -331,16 +330,7 @@ class GcpTarget(Target[GcpConfig]):
         return Running(group.url, alarms, log_filter, uptime)
 
     @staticmethod
-    def _cluster(
-        ctx: Context,
-        image: AppImage,
-        account: gcp.serviceaccount.Account,
-        network: Network,
-        registry: Registry,
-        grants: list[pulumi.Resource],
-        extra_env: dict[str, pulumi.Input[str]],
-        secret_values: dict[str, pulumi.Input[str]],
-    ) -> Running:
+    def _cluster(ctx: Context, parts: Parts) -> Running:
         """GKE Autopilot and the Kubernetes workload; alarms on its Prometheus metrics."""
         name, spec, settings = ctx.name, ctx.spec, ctx.settings
         gke = Cluster(
@@ -349,8 +339,8 @@ class GcpTarget(Target[GcpConfig]):
                 spec=spec,
                 project=ctx.project,
                 region=ctx.region,
-                network_id=network.network.id,
-                subnet_id=network.subnet.id,
+                network_id=parts.network.network.id,
+                subnet_id=parts.network.subnet.id,
                 deletion_protection=settings.deletion_protection,
                 authorized_networks=settings.authorized_networks,
             ),
@@ -366,10 +356,16 @@ class GcpTarget(Target[GcpConfig]):
         # pulumi stack output --show-secrets kubeconfig
         pulumi.export("kubeconfig", gke.kubeconfig)
         nodes_pull = roles.grant_pull(
-            f"{name}-nodes-pull", registry.repository.name, ctx.region, gke.node_member, ctx.opts
+            f"{name}-nodes-pull",
+            parts.registry.repository.name,
+            ctx.region,
+            gke.node_member,
+            ctx.opts,
         )
-        needs = [*grants, nodes_pull]
-        workload = gke.workload(spec, image.ref, account, extra_env, secret_values, needs)
+        needs = [*parts.grants, nodes_pull]
+        workload = gke.workload(
+            spec, parts.image.ref, parts.account, parts.extra_env, parts.secret_values, needs
+        )
         gke.scrape(spec, workload)
         alarms = prometheus_policies(spec.name, *_thresholds(spec))
         alarms.append(
