@@ -109,6 +109,7 @@ async def _sqlite(settings: Settings) -> AsyncIterator[MemoryStore]:
             saver,
             f"sqlite:{path}",
             ping,
+            locks=ProcessLocks(settings.session_queue_max),
             conversations=conversations,
             _prune=pruning.prune_sqlite,
         )
@@ -158,7 +159,8 @@ async def _postgres(settings: Settings) -> AsyncIterator[MemoryStore]:
 async def _memory(settings: Settings) -> AsyncIterator[MemoryStore]:
     from langgraph.checkpoint.memory import InMemorySaver
 
-    yield MemoryStore(MemoryBackend.MEMORY, InMemorySaver(), "memory", _noop)
+    locks = ProcessLocks(settings.session_queue_max)
+    yield MemoryStore(MemoryBackend.MEMORY, InMemorySaver(), "memory", _noop, locks=locks)
 
 
 @asynccontextmanager

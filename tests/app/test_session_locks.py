@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from psycopg_pool import AsyncConnectionPool
 
+from app.core.config import load_settings
 from app.core.errors import SessionBusy
 from app.memory.locks import PostgresLeases, ProcessLocks
+from app.memory.store import open_memory_store
 from tests.postgres import PostgresServer
 
 
@@ -127,3 +130,41 @@ async def test_turns_waiting_for_one_session_are_bounded() -> None:
     release.set()
     await asyncio.wait_for(asyncio.gather(*running), 5)
     await asyncio.wait_for(_enter(locks, "chat:busy"), 5)  # the queue drained
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "memory"])
+async def test_every_store_bounds_the_turns_waiting_for_a_session(
+    backend: str, tmp_path: Path
+) -> None:
+    """LLMCHAIN_SESSION_QUEUE_MAX holds on SQLite and in memory too, not only PostgreSQL."""
+    settings = load_settings(
+        memory_backend=backend, memory_url=str(tmp_path / "chat.sqlite"), session_queue_max=1
+    )
+    async with open_memory_store(settings) as store:
+        assert store.backend.value == backend
+        held = asyncio.Event()
+        release = asyncio.Event()
+
+        async def holder() -> None:
+            async with store.locks.hold("chat/one"):
+                held.set()
+                await release.wait()
+
+        async def waiter() -> None:
+            async with store.locks.hold("chat/one"):
+                pass
+
+        first = asyncio.create_task(holder())
+        await held.wait()
+        queued = asyncio.create_task(waiter())
+        await asyncio.sleep(0.05)  # let it queue behind the holder
+
+        async def third() -> None:
+            async with asyncio.timeout(5):  # unbounded, it would wait for the holder
+                async with store.locks.hold("chat/one"):
+                    pass
+
+        with pytest.raises(SessionBusy):
+            await third()
+        release.set()
+        await asyncio.gather(first, queued)
