@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -109,7 +110,15 @@ async def test_retention_deletes_idle_sessions_sqlite(store: MemoryStore, tmp_pa
 
 
 async def test_retention_deletes_idle_sessions_postgres(postgres: PostgresServer) -> None:
-    settings = load_settings(memory_backend="postgres", memory_url=postgres.url)
+    # A database of its own: the sweep counts every idle session in the store, and the
+    # shared server holds other tests' sessions, stored at today's date.
+    import psycopg
+
+    name = f"retention_{uuid.uuid4().hex[:12]}"
+    async with await psycopg.AsyncConnection.connect(postgres.url, autocommit=True) as conn:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    url = postgres.url.rsplit("/", 1)[0] + f"/{name}"
+    settings = load_settings(memory_backend="postgres", memory_url=url)
     async with open_memory_store(settings) as opened:
         await check_retention(opened)
 
