@@ -13,7 +13,7 @@ from app import __version__
 from app.agent.service import AgentService
 from app.agent.tools import build_tools
 from app.api.auth import ApiKeyMiddleware
-from app.api.handlers import install_handlers
+from app.api.exception_handlers import install_handlers
 from app.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.api.openapi import install_openapi
 from app.api.ratelimit import Bucket, MemoryBucket, RateLimitMiddleware, RedisBucket

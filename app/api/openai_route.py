@@ -16,7 +16,7 @@ from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.api.handlers import invalid_fields, malformed_json
+from app.api.exception_handlers import invalid_fields, malformed_json
 from app.core.errors import BadRequest, InvalidInput, InvalidRequest
 
 

@@ -64,7 +64,7 @@ RETRY_AFTER = {
     }
 }
 # status: (description, headers), the error types are those of app/core/errors.py
-# and app/api/handlers.py.
+# and app/api/exception_handlers.py.
 ERRORS: dict[int, tuple[str, dict[str, Any]]] = {
     400: ("`bad_request`: the body is not JSON.", {}),
     401: (
