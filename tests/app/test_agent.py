@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.app.test_chain_routes import assert_error, sse_events
+from tests.app.helpers import assert_error, sse_events
 from tests.conftest import Server, ServerFactory
 
 

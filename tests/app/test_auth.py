@@ -10,7 +10,7 @@ import pytest
 from langserve import RemoteRunnable
 
 from app.api.auth import key_matches
-from tests.app.test_chain_routes import PRODUCT, assert_error
+from tests.app.helpers import PRODUCT, assert_error
 from tests.conftest import Server, ServerFactory
 
 BODY = {"input": {"product": "a lamp"}}

@@ -13,7 +13,7 @@ from langchain_core.messages import HumanMessage
 
 from app.providers.fake import FakeChatModel
 from app.providers.resilience import Breakers, CircuitBreaker, ResilientChatModel
-from tests.app.test_streaming import metric
+from tests.app.helpers import metric
 from tests.conftest import ServerFactory
 
 FAILURES = 3

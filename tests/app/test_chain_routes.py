@@ -7,40 +7,14 @@ import json
 import httpx
 import pytest
 
+from tests.app.helpers import PRODUCT, assert_error, sse_events
 from tests.conftest import Server
-
-PRODUCT = "/v1/chains/product-description"
 
 
 @pytest.fixture(scope="module")
 def client(service: Server):
     with httpx.Client(base_url=service.url, timeout=30) as c:
         yield c
-
-
-def assert_error(response: httpx.Response, status: int, error_type: str, *fragments: str) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"}
-    assert set(body["error"]) == {"type", "message", "param", "code"}
-    assert body["error"]["type"] == error_type
-    for fragment in fragments:
-        assert fragment in body["error"]["message"]
-
-
-def sse_events(text: str) -> list[tuple[str, str]]:
-    """(event, data) pairs of an SSE body; comment lines are skipped."""
-    events = []
-    for block in text.replace("\r\n", "\n").split("\n\n"):
-        event, data = "message", []
-        for line in block.split("\n"):
-            if line.startswith("event:"):
-                event = line[6:].strip()
-            elif line.startswith("data:"):
-                data.append(line[5:].strip())
-        if data or event != "message":
-            events.append((event, "\n".join(data)))
-    return events
 
 
 def test_health_and_readiness(client: httpx.Client) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.app.test_streaming import metric
+from tests.app.helpers import metric
 from tests.conftest import Server, ServerFactory
 
 SLOWLORIS = 50

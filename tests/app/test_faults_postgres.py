@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from tests.app.test_chain_routes import assert_error
+from tests.app.helpers import assert_error
 from tests.conftest import ServerFactory, free_port
 from tests.postgres import PostgresServer
 

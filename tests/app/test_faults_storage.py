@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.app.test_chain_routes import assert_error
+from tests.app.helpers import assert_error
 from tests.conftest import ServerFactory
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.app.test_chain_routes import PRODUCT, assert_error
+from tests.app.helpers import PRODUCT, assert_error
 from tests.conftest import Server, ServerFactory
 
 

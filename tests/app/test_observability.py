@@ -7,8 +7,7 @@ import json
 import httpx
 import pytest
 
-from tests.app.test_chain_routes import PRODUCT
-from tests.app.test_streaming import metric
+from tests.app.helpers import PRODUCT, metric
 from tests.conftest import Server, ServerFactory
 
 SECRET_PROMPT = "the-launch-code-is-0000"

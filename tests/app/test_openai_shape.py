@@ -10,8 +10,8 @@ import httpx
 import openai
 import pytest
 
+from tests.app.helpers import sse_events
 from tests.app.openai_schemas import CHUNK, COMPLETION, ERROR, MODEL, MODEL_LIST, check
-from tests.app.test_chain_routes import sse_events
 from tests.conftest import Server, ServerFactory
 
 USER: list[Any] = [{"role": "user", "content": "a garden hose"}]

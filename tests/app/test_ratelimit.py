@@ -7,7 +7,7 @@ import time
 
 import httpx
 
-from tests.app.test_chain_routes import assert_error
+from tests.app.helpers import assert_error
 from tests.conftest import Server, ServerFactory, free_port
 from tests.redis import RedisServer
 

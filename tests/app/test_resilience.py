@@ -22,7 +22,7 @@ from app.providers.resilience import (
     is_transient,
     retry_after,
 )
-from tests.app.test_chain_routes import assert_error, sse_events
+from tests.app.helpers import assert_error, sse_events
 from tests.conftest import ServerFactory
 
 

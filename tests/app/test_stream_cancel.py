@@ -16,8 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.app.test_chain_routes import PRODUCT
-from tests.app.test_streaming import metric
+from tests.app.helpers import PRODUCT, metric
 from tests.conftest import Server, ServerFactory
 
 STREAMS = 6  # dropped at once, per route

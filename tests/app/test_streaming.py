@@ -11,19 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from tests.app.test_chain_routes import PRODUCT, sse_events
+from tests.app.helpers import PRODUCT, metric, sse_events
 from tests.conftest import ServerFactory
-
-
-def metric(client: httpx.Client, name: str, **labels: str) -> float:
-    """The value of one sample in /metrics (0 when absent)."""
-    text = client.get("/metrics").text
-    for line in text.splitlines():
-        if not line.startswith(name + "{") and not line.startswith(name + " "):
-            continue
-        if all(f'{k}="{v}"' in line for k, v in labels.items()):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
 
 
 def test_stream_headers_for_proxies(servers: ServerFactory) -> None:

@@ -7,13 +7,12 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.app.test_chain_routes import assert_error
+from tests.app.helpers import PRODUCT, assert_error
 from tests.conftest import Server
 
 # JSON may escape a lone surrogate ("\ud800"); it decodes to a str that no UTF-8 encoder,
 # and so no provider SDK, accepts. Sent raw, since httpx's json= cannot encode it.
 BAD = '"bad \\ud800 text"'
-PRODUCT = "/v1/chains/product-description"
 
 
 @pytest.fixture(scope="module")

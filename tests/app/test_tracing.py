@@ -14,8 +14,7 @@ import httpx
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from tests.app.test_chain_routes import PRODUCT, sse_events
-from tests.app.test_streaming import metric
+from tests.app.helpers import PRODUCT, metric, sse_events
 from tests.conftest import Server, ServerFactory
 
 

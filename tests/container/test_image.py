@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import httpx
 
-from tests.app.test_chain_routes import PRODUCT, sse_events
+from tests.app.helpers import PRODUCT, sse_events
 from tests.conftest import free_port
 from tests.container.engine import Containers, podman
 
