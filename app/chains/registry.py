@@ -14,7 +14,7 @@ from app.chains.parsers import InlineJsonOutputParser, InlineStrOutputParser
 from app.chains.spec import ChainSpec, load_chain_specs
 from app.core.config import Settings
 from app.core.errors import InvalidInput, NotFound
-from app.core.text import check_text
+from app.core.text import check_size, check_text
 from app.providers.factory import build_chat_model
 from app.providers.resilience import with_call_options
 
@@ -67,12 +67,7 @@ class Chain:
                     f"got {type(item).__name__}"
                 )
             checked[key] = check_text(str(item), f"chain '{self.name}': input variable '{key}'")
-        size = sum(len(text) for text in checked.values())
-        if size > max_chars:
-            raise InvalidInput(
-                f"chain '{self.name}': input is {size} characters; the limit is "
-                f"{max_chars} (LLMCHAIN_MAX_INPUT_CHARS)"
-            )
+        check_size(f"chain '{self.name}': input", sum(map(len, checked.values())), max_chars)
         return checked
 
     def input_schema(self) -> dict[str, Any]:

@@ -9,7 +9,7 @@ grow with the session's length.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any, TypedDict, cast
@@ -192,6 +192,23 @@ class ChatService:
                         yield chunk.text
             if reply is not None:
                 await self._keep(session_id, message, reply)
+
+    async def answer(
+        self, messages: Sequence[BaseMessage], options: dict[str, Any] | None = None
+    ) -> BaseMessage:
+        """A stateless answer to the conversation as sent: no session read, nothing stored."""
+        model = with_call_options(self.model, options or {})
+        return await model.ainvoke(list(messages))
+
+    async def stream(
+        self, messages: Sequence[BaseMessage], options: dict[str, Any] | None = None
+    ) -> AsyncIterator[str]:
+        """A stateless answer token by token; closing this cancels the model call."""
+        model = with_call_options(self.model, options or {})
+        chunks = cast(AsyncGenerator[BaseMessage, None], model.astream(list(messages)))
+        async with aclosing(chunks):
+            async for chunk in chunks:
+                yield chunk.text
 
     async def page(
         self, session_id: str, limit: int, before: int | None = None

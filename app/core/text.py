@@ -20,3 +20,16 @@ def check_text(text: str, where: str, *, param: str | None = None) -> str:
             param=param,
         ) from None
     return text
+
+
+def check_size(where: str, size: int, limit: int, *, param: str | None = None) -> None:
+    """Raise InvalidInput naming `where` when a request's text is over LLMCHAIN_MAX_INPUT_CHARS.
+
+    The one input-size check of every route (chat, agent, chains, OpenAI): the same rule
+    and the same message wherever a client sends text for a model.
+    """
+    if size > limit:
+        raise InvalidInput(
+            f"{where}: {size} characters; the limit is {limit} (LLMCHAIN_MAX_INPUT_CHARS)",
+            param=param,
+        )

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-# A session id matches `[A-Za-z0-9._:@-]+` (app/api/routes/chat.py), so it never holds a
+# A session id matches `[A-Za-z0-9._:@-]+` (app/api/schemas.py), so it never holds a
 # "/": `chat/<id>` and `agent/<id>` cannot collide, whatever the id.
 SEPARATOR = "/"
 CHAT = "chat"

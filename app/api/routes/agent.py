@@ -5,22 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from app.api.deps import runtime_of
-from app.api.routes.chat import SessionIdField, Usage
 from app.api.running import bounded
-from app.core.errors import InvalidInput
+from app.api.schemas import AgentTurn, Usage
 from app.core.metrics import track_usage
+from app.core.text import check_size
 
 router = APIRouter(prefix="/v1/agent", tags=["agent"])
-
-
-class AgentTurn(BaseModel):
-    """A message to the agent in a session."""
-
-    session_id: SessionIdField
-    message: str = Field(min_length=1, examples=["What is 12*7?"])
 
 
 class ToolUse(BaseModel):
@@ -45,11 +38,7 @@ async def agent_turn(body: AgentTurn, request: Request) -> AgentAnswer:
     """One agent turn with the session's memory."""
     runtime = runtime_of(request)
     settings = runtime.settings
-    if len(body.message) > settings.max_input_chars:
-        raise InvalidInput(
-            f"message: {len(body.message)} characters; the limit is "
-            f"{settings.max_input_chars} (LLMCHAIN_MAX_INPUT_CHARS)"
-        )
+    check_size("message", len(body.message), settings.max_input_chars)
     usage = track_usage()
     answer = await bounded(runtime.agent.run(body.session_id, body.message), settings)
     return AgentAnswer(

@@ -26,6 +26,7 @@ from app.api.running import (
     run_config,
     sse_response,
 )
+from app.api.schemas import BatchRequest, InvokeRequest, StreamLogRequest
 from app.chains.registry import Chain
 from app.core.config import Settings
 from app.core.errors import InvalidInput
@@ -37,22 +38,6 @@ router = APIRouter(prefix="/v1/chains", tags=["chains"])
 warnings.filterwarnings(
     "ignore", message="astream_log is deprecated", category=LangChainDeprecationWarning
 )
-
-
-class InvokeRequest(BaseModel):
-    """LangServe's invoke body: the chain input plus (ignored) client config."""
-
-    input: Any = Field(description="An object with the chain's input variables.")
-    config: dict[str, Any] | list[dict[str, Any]] = Field(default_factory=dict)
-    kwargs: dict[str, Any] = Field(default_factory=dict)
-
-
-class BatchRequest(BaseModel):
-    """LangServe's batch body: several inputs."""
-
-    inputs: list[Any]
-    config: dict[str, Any] | list[dict[str, Any]] = Field(default_factory=dict)
-    kwargs: dict[str, Any] = Field(default_factory=dict)
 
 
 class RunMetadata(BaseModel):
@@ -207,25 +192,6 @@ async def config_schema(name: str, request: Request) -> dict[str, Any]:
     runtime = runtime_of(request)
     runnable = runtime.chains.get_chain(name).runnable
     return runnable.config_schema(include=["configurable"]).model_json_schema()
-
-
-class StreamLogRequest(InvokeRequest):
-    """LangServe's stream_log/stream_events body: the invoke body and which runs to report."""
-
-    diff: bool = Field(default=True, strict=True)  # LangServe's clients send `true`
-    include_names: list[str] | None = None
-    include_types: list[str] | None = None
-    include_tags: list[str] | None = None
-    exclude_names: list[str] | None = None
-    exclude_types: list[str] | None = None
-    exclude_tags: list[str] | None = None
-
-    def filters(self) -> dict[str, Any]:
-        """The include/exclude filters, as `astream_log` and `astream_events` take them."""
-        return self.model_dump(include=FILTERS)
-
-
-FILTERS = {f"{way}_{what}" for way in ("include", "exclude") for what in ("names", "types", "tags")}
 
 
 def lc_dumps(value: Any) -> str:

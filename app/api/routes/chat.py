@@ -4,54 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import AfterValidator, BaseModel, Field
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field
 
 from app.api.deps import runtime_of
 from app.api.running import bounded
-from app.core.errors import InvalidInput, NotFound
+from app.api.schemas import ChatTurn, SessionId, Usage
+from app.core.errors import NotFound
 from app.core.metrics import track_usage
+from app.core.text import check_size
 
 router = APIRouter(prefix="/v1/chat", tags=["chat"])
-
-SESSION_ID_PATTERN = r"^[A-Za-z0-9._:@-]{1,128}$"
-
-
-def not_only_dots(value: str) -> str:
-    """Refuse ids made only of dots: `.` and `..` are path segments a URL resolves away
-    (RFC 3986, section 5.2.4), so `GET /v1/chat/{id}` could never read such a session back."""
-    if not value.strip("."):
-        raise ValueError("a session id must not be made only of dots")
-    return value
-
-
-SessionId = Annotated[
-    str,
-    Path(
-        pattern=SESSION_ID_PATTERN,
-        description="Letters, digits and . _ : @ -; 1 to 128; not only dots.",
-    ),
-    AfterValidator(not_only_dots),
-]
-SessionIdField = Annotated[
-    str, Field(pattern=SESSION_ID_PATTERN, examples=["alice-1"]), AfterValidator(not_only_dots)
-]
-
-
-class ChatTurn(BaseModel):
-    """One user message in a session."""
-
-    session_id: SessionIdField
-    message: str = Field(min_length=1, examples=["Hello! What can you do?"])
-
-
-class Usage(BaseModel):
-    """Tokens the turn used, and their estimated cost (LLMCHAIN_PRICES)."""
-
-    prompt_tokens: int
-    completion_tokens: int
-    total_tokens: int
-    cost_usd: float = 0.0
 
 
 class ChatReply(BaseModel):
@@ -86,11 +49,7 @@ async def chat_turn(body: ChatTurn, request: Request) -> ChatReply:
     """Answer with the session's history as context; the turn is kept in chat memory."""
     runtime = runtime_of(request)
     settings = runtime.settings
-    if len(body.message) > settings.max_input_chars:
-        raise InvalidInput(
-            f"message: {len(body.message)} characters; the limit is "
-            f"{settings.max_input_chars} (LLMCHAIN_MAX_INPUT_CHARS)"
-        )
+    check_size("message", len(body.message), settings.max_input_chars)
     usage = track_usage()
     reply = await bounded(runtime.chat.turn(body.session_id, body.message), settings)
     return ChatReply(session_id=body.session_id, reply=reply.text, usage=Usage(**usage.as_openai()))

@@ -2,108 +2,27 @@
 
 from __future__ import annotations
 
-import json
-import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Request
-from langchain_core.messages import BaseMessage
-from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse
 from starlette.responses import Response
 
 from app.api.deps import runtime_of
-from app.api.openai_options import OpenAIOptions
 from app.api.openai_route import OpenAIRoute
-from app.api.routes.chat import SESSION_ID_PATTERN, not_only_dots
-from app.api.running import aclose, as_client_error, bounded, dumps, guarded, sse_response
-from app.chains.registry import Chain
-from app.chat.service import chat_messages
-from app.core.errors import InvalidInput, MethodNotAllowed, NotFound, error_body
+from app.api.responders import known_models, resolve, unknown_model
+from app.api.running import as_client_error, dumps, guarded, sse_response
+from app.api.schemas import ChatCompletionRequest
+from app.core.errors import MethodNotAllowed, error_body
 from app.core.metrics import track_usage
-from app.core.text import check_text
-from app.providers.resilience import with_call_options
-from app.runtime import Runtime
 
 router = APIRouter(prefix="/v1", tags=["openai"], route_class=OpenAIRoute)
 
-CHAT_MODEL = "chat"
-AGENT_MODEL = "agent"
 CREATED = int(time.time())
-
-
-class ContentPart(BaseModel):
-    """One part of a multi-part message; only text parts are understood."""
-
-    model_config = ConfigDict(extra="allow")
-    type: str
-    text: str | None = None
-
-
-class Message(BaseModel):
-    """A chat message in OpenAI's shape."""
-
-    model_config = ConfigDict(extra="allow")
-    role: Literal["system", "developer", "user", "assistant", "tool"]
-    content: str | list[ContentPart] | None = None
-
-    def text(self) -> str:
-        """The message's text, joining text parts."""
-        if isinstance(self.content, list):
-            return "".join(part.text or "" for part in self.content if part.type == "text")
-        return self.content or ""
-
-
-class StreamOptions(BaseModel):
-    """OpenAI's stream options: the usage chunk is sent only when asked for."""
-
-    include_usage: bool = False
-
-
-class ChatCompletionRequest(OpenAIOptions):
-    """OpenAI's request: what the service honours, refuses (OpenAIOptions) or ignores (the rest)."""
-
-    model_config = ConfigDict(extra="ignore")
-    model: str = Field(description="A chain name, 'chat' (memory by `user`) or 'agent'.")
-    messages: list[Message] = Field(min_length=1)
-    stream: bool = False
-    stream_options: StreamOptions | None = None
-    user: str | None = Field(
-        default=None,
-        description=(
-            "With model 'chat' or 'agent': the session id whose memory is used (letters, "
-            "digits and . _ : @ -; 1 to 128; not only dots). Any string for a chain."
-        ),
-    )
-    n: int = Field(default=1, ge=1, le=1, description="Only one choice is supported.")
-
-
-def _session_of(user: str, model: str) -> str:
-    """`user` as the session id of a memory model: the session-id rules apply only there."""
-    try:
-        if not re.fullmatch(SESSION_ID_PATTERN, user):
-            raise ValueError("use letters, digits and . _ : @ -; 1 to 128 characters")
-        return not_only_dots(user)
-    except ValueError as exc:
-        raise InvalidInput(
-            f"user: with model '{model}', user is the session id: {exc}", param="user"
-        ) from None
-
-
-def _known_models(runtime: Runtime) -> list[str]:
-    return [CHAT_MODEL, AGENT_MODEL, *runtime.chains]
-
-
-def _unknown_model(model: str, runtime: Runtime) -> NotFound:
-    return NotFound(
-        f"unknown model '{model}'; known models: {', '.join(_known_models(runtime))}",
-        param="model",
-        code="model_not_found",
-    )
 
 
 def _model_object(name: str) -> dict[str, Any]:
@@ -115,58 +34,16 @@ def _model_object(name: str) -> dict[str, Any]:
 async def list_models(request: Request) -> dict[str, Any]:
     """Every chain, `chat` and `agent`, as OpenAI model objects."""
     runtime = runtime_of(request)
-    return {"object": "list", "data": [_model_object(name) for name in _known_models(runtime)]}
+    return {"object": "list", "data": [_model_object(name) for name in known_models(runtime)]}
 
 
 @router.get("/models/{model}", summary="One model (a chain, 'chat' or 'agent')")
 async def retrieve_model(model: str, request: Request) -> dict[str, Any]:
     """The model object, or 404 in OpenAI's error shape when there is no such model."""
     runtime = runtime_of(request)
-    if model not in _known_models(runtime):
-        raise _unknown_model(model, runtime)
+    if model not in known_models(runtime):
+        raise unknown_model(model, runtime)
     return _model_object(model)
-
-
-def _chain_input(chain: Chain, body: ChatCompletionRequest, max_chars: int) -> dict[str, str]:
-    """Fill the chain's variable from the last user message (a JSON object when it has several)."""
-    users = [m for m in body.messages if m.role == "user"]
-    if not users:
-        raise InvalidInput(f"messages: model '{chain.name}' needs a user message", param="messages")
-    text = users[-1].text()
-    variables = chain.spec.input_variables
-    if len(variables) == 1:
-        return chain.check_input({variables[0]: text}, max_chars)
-    try:
-        value = json.loads(text)
-    except ValueError:
-        value = None
-    if not isinstance(value, dict):
-        raise InvalidInput(
-            f"model '{chain.name}' takes {', '.join(variables)}: send the last user message "
-            f'as a JSON object, for example {{"{variables[0]}": "..."}}',
-            param="messages",
-        )
-    try:
-        return chain.check_input(value, max_chars)
-    except InvalidInput as exc:
-        exc.param = "messages"  # the chain's variables come from the messages
-        raise
-
-
-def _check_messages(body: ChatCompletionRequest, max_chars: int) -> None:
-    """Every text (messages, model, stop) is Unicode as /v1/chat's; messages within the limit."""
-    check_text(body.model, "model", param="model")  # echoed in a 404 when unknown
-    stops = [body.stop] if isinstance(body.stop, str) else body.stop or []
-    for stop in stops:
-        check_text(stop, "stop", param="stop")
-    for index, message in enumerate(body.messages):
-        check_text(message.text(), f"messages[{index}].content", param="messages")
-    size = sum(len(m.text()) for m in body.messages)
-    if size > max_chars:
-        raise InvalidInput(
-            f"messages: {size} characters; the limit is {max_chars} (LLMCHAIN_MAX_INPUT_CHARS)",
-            param="messages",
-        )
 
 
 def _completion(
@@ -212,72 +89,6 @@ def _chunker(cid: str, created: int, model: str, with_usage: bool) -> Callable[.
     return chunk
 
 
-async def _texts(chunks: AsyncIterator[BaseMessage]) -> AsyncIterator[str]:
-    """The text of each chunk; closing this closes the model's stream (cancels the call)."""
-    try:
-        async for chunk in chunks:
-            yield chunk.text
-    finally:
-        await aclose(chunks)
-
-
-def _history(body: ChatCompletionRequest) -> list[BaseMessage]:
-    """Every message sent, as LangChain messages: what a stateless model answers."""
-    return chat_messages([{"role": m.role, "content": m.text()} for m in body.messages])
-
-
-async def _run(
-    runtime: Runtime, body: ChatCompletionRequest
-) -> tuple[str, AsyncIterator[str] | None]:
-    """Pick what answers: a chain, chat with memory (`user` set) or stateless chat."""
-    settings = runtime.settings
-    options = body.model_options(settings.max_tokens)
-    if body.model == AGENT_MODEL:
-        users = [m for m in body.messages if m.role == "user"]
-        if not users:
-            raise InvalidInput("messages: model 'agent' needs a user message", param="messages")
-        # With `user`, the session's memory and the new message; without, a stateless
-        # call (nothing stored) given the whole conversation sent, as stateless `chat` is.
-        turn: str | list[BaseMessage]
-        session: str | None
-        if body.user:
-            session, turn = _session_of(body.user, body.model), users[-1].text()
-        else:
-            session, turn = None, _history(body)
-        if body.stream:
-            return "", runtime.agent.stream(session, turn, options)
-        answer = await bounded(runtime.agent.run(session, turn, options), settings)
-        return answer.reply, None
-    if body.model == CHAT_MODEL:
-        if body.user:
-            session = _session_of(body.user, body.model)
-            users = [m for m in body.messages if m.role == "user"]
-            if not users:
-                raise InvalidInput("messages: model 'chat' needs a user message", param="messages")
-            message = users[-1].text()
-            if body.stream:
-                return "", runtime.chat.stream_turn(session, message, options=options)
-            reply = await bounded(runtime.chat.turn(session, message, options=options), settings)
-            return reply.text, None
-        history = _history(body)
-        model = with_call_options(runtime.chat.model, options)
-        if body.stream:
-            return "", _texts(model.astream(history))
-        reply = await bounded(model.ainvoke(history), settings)
-        return reply.text, None
-    chain = runtime.chains.get(body.model)
-    if chain is None:
-        raise _unknown_model(body.model, runtime)
-    chain_input = _chain_input(chain, body, settings.max_input_chars)
-    cap = chain.spec.model.max_tokens or settings.max_tokens
-    chain = chain.with_model_options(body.model_options(cap))
-    if body.stream:
-        return "", chain.text_runnable.astream(chain_input)
-    output = await bounded(chain.runnable.ainvoke(chain_input), settings)
-    text = output if isinstance(output, str) else json.dumps(output, ensure_ascii=False)
-    return text, None
-
-
 @router.post(
     "/chat/completions",
     summary="OpenAI-compatible chat completion",
@@ -287,17 +98,19 @@ async def _run(
 async def chat_completions(
     body: ChatCompletionRequest, request: Request
 ) -> dict[str, Any] | EventSourceResponse:
-    """A chain (its variable filled from the last user message) or `chat`, plain or streamed."""
+    """What `model` resolves to (a chain, `chat` or `agent`) answers, plain or streamed."""
     runtime = runtime_of(request)
     body.refuse_unsupported()
-    _check_messages(body, runtime.settings.max_input_chars)
+    body.check_input(runtime.settings.max_input_chars)
     usage = track_usage()
     cid = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
-    text, stream = await _run(runtime, body)
-    if stream is None:
+    responder = resolve(runtime, body.model, body.user)
+    if not body.stream:
+        text = await responder.answer(body.messages, body)
         return _completion(cid, created, body.model, text, usage.as_openai())
-    with_usage = body.stream_options is not None and body.stream_options.include_usage
+    stream = responder.stream(body.messages, body)  # the request checked before the 200
+    with_usage = body.with_usage()
     chunk = _chunker(cid, created, body.model, with_usage)
 
     async def events() -> AsyncIterator[dict[str, Any]]:
