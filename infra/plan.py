@@ -28,7 +28,7 @@ import pulumi
 import yaml
 from google.protobuf import json_format
 
-from infra import offline
+from infra import offline_mode as offline
 from infra import pulumi_sdk as sdk
 from infra.config import ConfigError
 from infra.mocks import PlanMocks

@@ -10,7 +10,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from infra.outputs import all_dict
+from infra.pulumi_outputs import all_dict
 
 PERIOD_S = 60
 

@@ -14,7 +14,7 @@ from infra import image_contract as contract
 from infra.aws import iam
 from infra.aws.loadbalancer import BACKEND_ENV
 from infra.aws.roles import runtime_policy
-from infra.outputs import all_dict
+from infra.pulumi_outputs import all_dict
 from infra.spec import WorkloadSpec
 
 # Fargate kills a container at most 120 s after SIGTERM: the container definition's

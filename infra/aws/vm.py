@@ -15,7 +15,7 @@ from infra.aws import iam
 from infra.aws.cloud_init import cloud_init
 from infra.aws.loadbalancer import BACKEND_ENV
 from infra.aws.roles import runtime_policy
-from infra.outputs import all_dict
+from infra.pulumi_outputs import all_dict
 from infra.spec import WorkloadSpec
 
 AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"

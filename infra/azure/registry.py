@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_azure_native as azure
 
-from infra import offline
+from infra import offline_mode as offline
 from infra.azure.roles import ACR_PULL, grant
 from infra.image import RegistryLogin
 

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from infra import image_contract as contract
 from infra.azure.cloud_init import cloud_init, release_script
 from infra.azure.loadbalancer import LoadBalancerArgs, load_balancer
-from infra.outputs import all_dict
+from infra.pulumi_outputs import all_dict
 from infra.spec import WorkloadSpec
 from infra.targets import renamed
 

@@ -12,7 +12,7 @@ from infra import image_contract as contract
 from infra.gcp.cloud_init import cloud_init
 from infra.gcp.loadbalancer import KEEP_ALIVE_S, LoadBalancerArgs, load_balancer
 from infra.gcp.network import TARGET_TAG
-from infra.outputs import all_dict
+from infra.pulumi_outputs import all_dict
 from infra.spec import WorkloadSpec
 from infra.targets import renamed
 

@@ -437,7 +437,7 @@ def test_acr_token_exchange_over_real_http() -> None:
     server = HTTPServer(("127.0.0.1", 0), Exchange)
     thread = threading.Thread(target=server.handle_request)
     thread.start()
-    import infra.offline as offline
+    import infra.offline_mode as offline
 
     previous, offline.enabled = offline.enabled, False
     try:

@@ -1,4 +1,4 @@
-"""Small helpers for Pulumi outputs that the standard API makes awkward."""
+"""Helpers for Pulumi outputs that the standard API makes awkward (`all_dict`)."""
 
 from __future__ import annotations
 
