@@ -4,7 +4,8 @@ The checkpointed state is the window the model is sent (LLMCHAIN_CHAT_HISTORY_LI
 messages), not the whole history: messages that fall out of it are removed from the state,
 superseded checkpoints are pruned, and the conversation users read back is appended, one
 row per message, to the store's conversation table. A turn's cost and storage thus do not
-grow with the session's length.
+grow with the session's length. A stateless answer (`answer`, `stream`: the OpenAI route's
+`chat` without `user`) is given the conversation as sent and stores nothing.
 """
 
 from __future__ import annotations
