@@ -447,14 +447,14 @@ class AzureConfig(_Section):
         le=1000,
         description="Azure: the deployment's capacity, thousands of tokens per minute",
     )
-    # AKS's Kubernetes minor; None: KUBERNETES_VERSION in infra/azure/cluster.py (dated in
+    # AKS's Kubernetes minor; None: KUBERNETES_VERSION in infra/kubernetes/version.py (dated in
     # infra/readiness/facts.py). AKS refuses new clusters on a minor past its support date.
     kubernetes_version: str | None = Field(
         default=None,
         pattern=r"^1\.[0-9]+(\.[0-9]+)?$",
         description="Azure `cluster`: AKS's Kubernetes version (AKS refuses new clusters on a "
         "minor past its support date)",
-        # The default is KUBERNETES_VERSION in infra/azure/cluster.py; the docs generator reads it.
+        # The default is KUBERNETES_VERSION (infra/kubernetes/version.py); the docs read it.
         json_schema_extra=_shown(allowed="`1.<minor>`"),
     )
     # AKS: Entra groups (object ids) whose members are cluster-admin; Azure RBAC for Kubernetes

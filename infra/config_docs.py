@@ -104,8 +104,8 @@ def _extra(field: FieldInfo, name: str) -> str | None:
 
 def _derived_defaults() -> dict[str, str]:
     """Defaults that live outside the model: the program's constants, read where they are."""
-    from infra.azure.cluster import KUBERNETES_VERSION
     from infra.base_image import dockerfile_default
+    from infra.kubernetes.version import KUBERNETES_VERSION
 
     base = dockerfile_default(DOCKERFILE)
     return {

@@ -1,7 +1,7 @@
 """Findings of the scanners run in `make test` that are accepted, each with its reason.
 
 checkov runs on `app/Dockerfile` here and on the rendered Kubernetes manifests
-(`infra/kubernetes/checks.py` keeps that list; it is empty). Add an entry with its reason
+(`infra/kubernetes/accepted_findings.py` keeps that list; it is empty). Add an entry with its reason
 rather than weakening a test; docs/security.md lists them.
 """
 

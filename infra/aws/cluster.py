@@ -14,6 +14,7 @@ import pulumi_kubernetes as k8s
 
 from infra.aws import iam
 from infra.kubernetes import KubernetesWorkload, KubernetesWorkloadArgs
+from infra.kubernetes.version import KUBERNETES_VERSION
 from infra.spec import WorkloadSpec
 
 # 1.33 left EKS standard support on 2026-07-29 (extended support bills extra per cluster hour);
@@ -22,7 +23,6 @@ from infra.spec import WorkloadSpec
 # validate against the 1.35 API schemas as well (kubernetes-validate v1.35.0-local-strict).
 # https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html,
 # https://endoflife.date/amazon-eks (read 2026-11-29; infra/readiness/facts.py holds the dates)
-KUBERNETES_VERSION = "1.35"
 CLUSTER_POLICY = "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"
 # The node role's managed policies. The EKS node IAM role page requires the worker-node policy
 # and ECR pull permissions: EKS's own add-on images (VPC CNI, kube-proxy, CoreDNS, the

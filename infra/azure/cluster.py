@@ -13,13 +13,13 @@ import yaml
 
 from infra.azure.roles import ACR_PULL, AKS_RBAC_CLUSTER_ADMIN, NETWORK_CONTRIBUTOR, grant
 from infra.kubernetes import KubernetesWorkload, KubernetesWorkloadArgs
+from infra.kubernetes.version import KUBERNETES_VERSION
 from infra.spec import WorkloadSpec
 from infra.targets import renamed
 
 # AKS's supported minors (https://learn.microsoft.com/en-us/azure/aks/supported-kubernetes-versions,
 # read 2026-11-29): 1.33 left support 2026-07-31 and new clusters on it are refused; 1.35 is
 # supported to 2027-03-31 (infra/readiness/facts.py). llmchain:azure.kubernetesVersion overrides.
-KUBERNETES_VERSION = "1.35"
 TOKEN_AUDIENCE = "api://AzureADTokenExchange"  # noqa: S105 - an audience name
 # The application id of AKS's Microsoft Entra server, the audience of every token the API
 # server accepts (kubelogin's --server-id; https://learn.microsoft.com/en-us/azure/aks/

@@ -278,7 +278,7 @@ CONFIG_KEYS = {
     "azure-openai": "llmchain:llm.model and llmchain:azure.openaiModelVersion",
     "vertexai": "llmchain:llm.model",
     "openai": "llmchain:llm.model",
-    "eks": "KUBERNETES_VERSION in infra/aws/cluster.py",
+    "eks": "KUBERNETES_VERSION in infra/kubernetes/version.py",
     "aks": "llmchain:azure.kubernetesVersion",
     "gke": "the cluster's release channel in infra/gcp/cluster.py",
 }

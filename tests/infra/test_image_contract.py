@@ -71,3 +71,13 @@ def test_the_vm_env_file_names_the_secrets_mount() -> None:
     """Every cloud's VM tells the app where its secrets are mounted."""
     text = vm_boot.env_file({"B": "2", "A": "1"})
     assert text == f"A=1\nB=2\nLLMCHAIN_SECRETS_DIR={contract.SECRETS_DIR}\n"
+
+
+def test_the_kubernetes_version_is_written_once() -> None:
+    """EKS, AKS and the manifest validation read one constant (it had drifted: 1.33/1.33.0)."""
+    assignments = [
+        f"{path.relative_to(ROOT)}"
+        for path in (ROOT / "infra").rglob("*.py")
+        if re.search(r"^KUBERNETES_VERSION\s*=", path.read_text(), re.M)
+    ]
+    assert assignments == ["infra/kubernetes/version.py"]

@@ -11,7 +11,8 @@ import pytest
 
 from infra.config import StackConfig
 from infra.kubernetes import KubernetesWorkload, KubernetesWorkloadArgs
-from infra.kubernetes.checks import ACCEPTED, KUBERNETES_VERSION
+from infra.kubernetes.accepted_findings import ACCEPTED
+from infra.kubernetes.version import MANIFEST_SCHEMA_VERSION as KUBERNETES_VERSION
 from infra.plan import Plan, Resource, plan_program
 from infra.spec import build_spec
 from tests.infra.k8s_render import checkov_failures, manifests, write_manifests

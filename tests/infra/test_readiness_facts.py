@@ -72,7 +72,7 @@ def test_retired_and_unknown_ids_are_found_with_the_key_and_replacement() -> Non
     assert "closed to new deployments" in found["model"].message
     assert "llmchain:azure.openaiModelVersion to gpt-4.1-mini 2025-04-14" in found["model"].message
     assert "end of support on 2026-07-29" in found["eks"].message
-    assert "KUBERNETES_VERSION in infra/aws/cluster.py to 1.35" in found["eks"].message
+    assert "KUBERNETES_VERSION in infra/kubernetes/version.py to 1.35" in found["eks"].message
     assert "not in the dated facts table" in found["template"].message
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from infra.kubernetes.checks import ACCEPTED as MANIFESTS_ACCEPTED
+from infra.kubernetes.accepted_findings import ACCEPTED as MANIFESTS_ACCEPTED
 from policy.scanners import DOCKERFILE_ACCEPTED
 from tests.infra.k8s_render import checkov_failures
 
