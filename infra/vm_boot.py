@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -21,20 +22,30 @@ UNIT_PATH = "/etc/systemd/system/llmchain.service"
 CONTAINER = "llmchain"
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What one replica may use: `llmchain:resources.cpu` and `.memory`, as on every platform."""
+
+    cpus: float
+    memory_mib: int
+
+
 def env_file(env: Mapping[str, str]) -> str:
     """`KEY=value` lines for `--env-file`, with where the secrets are mounted."""
     lines = "".join(f"{k}={v}\n" for k, v in sorted(env.items()))
     return lines + f"LLMCHAIN_SECRETS_DIR={contract.SECRETS_DIR}\n"
 
 
-def docker_run(*, image: str, port: int, log_flags: Sequence[str]) -> str:
-    """The container as every platform runs it: read-only, non-root, no capabilities."""
+def docker_run(*, image: str, port: int, log_flags: Sequence[str], limits: Limits) -> str:
+    """The container as every platform runs it: read-only, non-root, no capabilities, and
+    limited like a replica elsewhere (the VM may be larger: its type is its own setting)."""
     return " ".join(
         [
             f"/usr/bin/docker run --rm --name {CONTAINER}",
             f"-p {port}:{port}",
             f"--read-only --tmpfs {contract.TMPFS}:rw,noexec,nosuid,size=64m",
             f"--user {contract.APP_USER} --cap-drop ALL --security-opt no-new-privileges",
+            f"--cpus {limits.cpus:g} --memory {limits.memory_mib}m",
             f"--env-file {ENV_FILE}",
             f"-v {HOST_SECRETS_DIR}:{contract.SECRETS_DIR}:ro",
             *log_flags,

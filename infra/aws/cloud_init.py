@@ -37,6 +37,7 @@ def cloud_init(
     log_group: str,
     port: int,
     stop_timeout: int,
+    limits: vm_boot.Limits,
 ) -> str:
     """The `#cloud-config` document. It names secrets by ARN; it never holds their values."""
     secrets_dir = vm_boot.HOST_SECRETS_DIR
@@ -65,7 +66,7 @@ def cloud_init(
     unit = vm_boot.unit(
         prepare=[FETCH_SECRETS, login],
         image=image,
-        run=vm_boot.docker_run(image=image, port=port, log_flags=logs),
+        run=vm_boot.docker_run(image=image, port=port, log_flags=logs, limits=limits),
         stop_timeout=stop_timeout,
     )
     return vm_boot.cloud_config(

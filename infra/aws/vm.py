@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import image_contract as contract
+from infra import vm_boot
 from infra.aws import iam
 from infra.aws.cloud_init import cloud_init
 from infra.aws.loadbalancer import BACKEND_ENV
@@ -97,6 +98,7 @@ class Vm(pulumi.ComponentResource):
                     log_group=a[2],
                     port=spec.port,
                     stop_timeout=contract.stop_timeout(spec.shutdown_grace_s),
+                    limits=vm_boot.Limits(spec.cpu, spec.memory_mib),
                 ).encode()
             ).decode()
         )

@@ -62,6 +62,7 @@ def cloud_init(
     secret_names: Mapping[str, str],
     port: int,
     stop_timeout: int,
+    limits: vm_boot.Limits,
 ) -> str:
     """The `#cloud-config` document: Docker, the bootstrap and the unit. It never changes with a
     release - the image and settings come from `release_script`, so it names no digest and
@@ -85,7 +86,10 @@ def cloud_init(
         ],
         image="${LLMCHAIN_IMAGE}",
         run=vm_boot.docker_run(
-            image="${LLMCHAIN_IMAGE}", port=port, log_flags=["--log-driver journald"]
+            image="${LLMCHAIN_IMAGE}",
+            port=port,
+            log_flags=["--log-driver journald"],
+            limits=limits,
         ),
         stop_timeout=stop_timeout,
         # Written by the release extension; until then there is nothing to run.

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from infra import image_contract as contract
+from infra import vm_boot
 from infra.azure.cloud_init import cloud_init, release_script
 from infra.azure.loadbalancer import LoadBalancerArgs, load_balancer
 from infra.pulumi_outputs import all_dict
@@ -105,6 +106,7 @@ class Vm(pulumi.ComponentResource):
                     secret_names=secret_names,
                     port=spec.port,
                     stop_timeout=contract.stop_timeout(spec.shutdown_grace_s),
+                    limits=vm_boot.Limits(spec.cpu, spec.memory_mib),
                 ).encode()
             ).decode()
         )

@@ -53,6 +53,7 @@ def cloud_init(
     secret_versions: Mapping[str, str],
     port: int,
     stop_timeout: int,
+    limits: vm_boot.Limits,
 ) -> str:
     """The `#cloud-config` document. It names secrets and versions; it never holds their values.
 
@@ -65,7 +66,9 @@ def cloud_init(
         # One step: the service account's token logs Docker in and reads the secrets.
         prepare=[f"/usr/bin/python3 {BOOTSTRAP_PATH} " + shlex.join(args)],
         image=image,
-        run=vm_boot.docker_run(image=image, port=port, log_flags=["--log-driver gcplogs"]),
+        run=vm_boot.docker_run(
+            image=image, port=port, log_flags=["--log-driver gcplogs"], limits=limits
+        ),
         stop_timeout=stop_timeout,
     )
     return vm_boot.cloud_config(

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from infra import image_contract as contract
+from infra import vm_boot
 from infra.gcp.cloud_init import cloud_init
 from infra.gcp.loadbalancer import KEEP_ALIVE_S, LoadBalancerArgs, load_balancer
 from infra.gcp.network import TARGET_TAG
@@ -74,6 +75,7 @@ class Vm(pulumi.ComponentResource):
                 secret_versions=a[3],
                 port=spec.port,
                 stop_timeout=contract.stop_timeout(spec.shutdown_grace_s),
+                limits=vm_boot.Limits(spec.cpu, spec.memory_mib),
             )
         )
         template = gcp.compute.InstanceTemplate(

@@ -223,6 +223,10 @@ def test_200_concurrent_turns_with_10_percent_faults(servers: ServerFactory) -> 
             "LLMCHAIN_FAKE_LATENCY_MS": "20",
             "LLMCHAIN_FALLBACK_MODELS": "fake-backup",
             "LLMCHAIN_RETRY_ATTEMPTS": "1",  # so the fallback, not a retry, takes each fault
+            # All 10 turns of a session are sent at once, so 9 queue behind the first: room
+            # for them (the default bound, 8, would rightly answer the 10th 503 session_busy;
+            # tests/app/test_session_locks.py tests the bound).
+            "LLMCHAIN_SESSION_QUEUE_MAX": "9",
         }
     )
     sessions, turns = 20, 10

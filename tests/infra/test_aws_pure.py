@@ -11,6 +11,7 @@ from infra.aws.cluster import kubeconfig
 from infra.aws.network import subnet_cidrs
 from infra.aws.serverless import container_definitions, fargate_size
 from infra.config import DEFAULT_MODELS as INFRA_DEFAULTS
+from infra.vm_boot import Limits
 
 SECRET_ARN = (
     "arn:aws:secretsmanager:us-east-1:123456789012:secret:llmchain-aws/llmchain-memory-url-AbCdEf"
@@ -83,6 +84,7 @@ def test_cloud_init_runs_the_digest_hardened_and_fetches_secrets_by_arn() -> Non
         log_group="/llmchain/llmchain-aws/app",
         port=8000,
         stop_timeout=40,
+        limits=Limits(1, 1024),
     )
     assert text.startswith("#cloud-config\n")
     document = yaml.safe_load(text)

@@ -14,6 +14,7 @@ from infra.azure.roles import ACR_PULL, AKS_RBAC_CLUSTER_ADMIN, KEY_VAULT_SECRET
 from infra.azure.serverless import container_app_size
 from infra.azure.vm import unusable_ssh_key
 from infra.plan import Plan, PlanConfigError, run_plan
+from infra.vm_boot import Limits
 
 MODES = ["serverless", "vm", "cluster"]
 API_KEY = "azure-api-key-never-plain"
@@ -396,6 +397,7 @@ def test_cloud_init_reads_secrets_by_name_and_runs_the_digest() -> None:
     text = cloud_init(
         client_id="cid", registry="reg.azurecr.io", tenant="t", vault="kv",
         secret_names={"LLMCHAIN_MEMORY_URL": "llmchain-memory-url"}, port=8000, stop_timeout=40,
+        limits=Limits(1, 1024),
     )  # fmt: skip
     document = yaml.safe_load(text)
     files = {f["path"]: f["content"] for f in document["write_files"]}

@@ -13,6 +13,7 @@ from infra.gcp.network import LB_RANGES
 from infra.gcp.serverless import cloud_run_size
 from infra.gcp.target import APIS
 from infra.plan import Plan, PlanConfigError, run_plan
+from infra.vm_boot import Limits
 
 MODES = ["serverless", "vm", "cluster"]
 API_KEY = "gcp-api-key-never-plain"
@@ -361,6 +362,7 @@ def test_cloud_init_reads_secrets_by_id_and_runs_the_digest() -> None:
         image_ref="us-central1-docker.pkg.dev/p/r/llmchain@sha256:" + "c" * 64,
         env={"LLMCHAIN_PROVIDER": "vertexai"}, secret_ids={"LLMCHAIN_MEMORY_URL": "llmchain-gcp-memory-url"},
         secret_versions={"LLMCHAIN_MEMORY_URL": "1"}, port=8000, stop_timeout=40,
+        limits=Limits(1, 1024),
     )  # fmt: skip
     document = yaml.safe_load(text)
     files = {f["path"]: f["content"] for f in document["write_files"]}

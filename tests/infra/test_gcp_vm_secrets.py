@@ -17,6 +17,7 @@ import yaml
 
 from infra.gcp.cloud_init import BOOTSTRAP, SECRETS_DIR, cloud_init
 from infra.plan import Plan, run_plan
+from infra.vm_boot import Limits
 
 PROJECT = {"gcp:project": "demo-project", "llmchain:compute": "vm"}
 TEMPLATE = "gcp:compute/instanceTemplate:InstanceTemplate"
@@ -38,6 +39,7 @@ def _init(versions: dict[str, str]) -> str:
         image_ref="us-central1-docker.pkg.dev/p/r/llmchain@sha256:" + "c" * 64, env={},
         secret_ids={"LLMCHAIN_MEMORY_URL": "llmchain-gcp-llmchain-memory-url"},
         secret_versions=versions, port=8000, stop_timeout=40,
+        limits=Limits(1, 1024),
     )  # fmt: skip
 
 

@@ -81,3 +81,38 @@ def test_the_kubernetes_version_is_written_once() -> None:
         if re.search(r"^KUBERNETES_VERSION\s*=", path.read_text(), re.M)
     ]
     assert assignments == ["infra/kubernetes/version.py"]
+
+
+def _strings(value: object) -> list[str]:
+    """Every string in a plan's inputs, base64 user data decoded too."""
+    import base64
+    import binascii
+
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    if not isinstance(value, str):
+        return []
+    try:
+        return [value, base64.b64decode(value, validate=True).decode()]
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return [value]
+
+
+@pytest.mark.parametrize("stack", ["aws", "azure", "gcp"])
+def test_a_vm_limits_its_container_like_a_replica(stack: str) -> None:
+    """`llmchain:resources.cpu/memory` hold on VMs too (they were ignored there)."""
+    from infra.plan import run_plan
+
+    overrides = {
+        "llmchain:compute": "vm",
+        "llmchain:resources.cpu": 1.5,
+        "llmchain:resources.memory": 2048,
+    }
+    if stack == "gcp":
+        overrides["gcp:project"] = "demo-project"
+    plan = run_plan(stack, overrides=overrides)
+    boots = [s for r in plan.resources for s in _strings(r.inputs) if "docker run" in s]
+    assert boots, "no VM boot found in the plan"
+    assert all("--cpus 1.5 --memory 2048m" in s for s in boots), boots[0][:2000]
