@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from infra.plan import Plan, run_plan
+from infra.plan import Plan
+from tests.infra.plan_cache import Plans
 
 GCP = {"gcp:project": "demo-project"}
 KEY = "random:index/randomPassword:RandomPassword"
@@ -40,29 +41,29 @@ def _delivers_api_keys(plan: Plan) -> bool:
     ],
 )
 def test_a_public_stack_without_keys_gets_a_generated_one(
-    stack: str, overrides: dict[str, Any]
+    stack: str, overrides: dict[str, Any], plans: Plans
 ) -> None:
-    plan = run_plan(stack, overrides)
+    plan = plans.get(stack, overrides)
     assert _key(plan) == [f"llmchain-{stack}-api-key"]
     assert plan.outputs["api_key"] == "[secret]"
     assert _delivers_api_keys(plan)
 
 
-def test_configured_keys_are_used_and_none_is_generated() -> None:
-    plan = run_plan("aws", secrets={"llmchain:apiKeys": "k-0123456789"})
+def test_configured_keys_are_used_and_none_is_generated(plans: Plans) -> None:
+    plan = plans.get("aws", secrets={"llmchain:apiKeys": "k-0123456789"})
     assert _key(plan) == []
     assert "api_key" not in plan.outputs
     assert _delivers_api_keys(plan)
 
 
-def test_a_private_stack_needs_no_key() -> None:
-    plan = run_plan("aws", {"llmchain:ingress.public": False})
+def test_a_private_stack_needs_no_key(plans: Plans) -> None:
+    plan = plans.get("aws", {"llmchain:ingress.public": False})
     assert _key(plan) == [] and "api_key" not in plan.outputs
     assert plan.warnings == []
 
 
-def test_anonymous_is_a_choice_and_is_said() -> None:
-    plan = run_plan("aws", {"llmchain:ingress.anonymous": True})
+def test_anonymous_is_a_choice_and_is_said(plans: Plans) -> None:
+    plan = plans.get("aws", {"llmchain:ingress.anonymous": True})
     assert _key(plan) == [] and "api_key" not in plan.outputs
     assert any("anyone who finds the URL" in w for w in plan.warnings)
 
@@ -87,9 +88,9 @@ def test_anonymous_is_a_choice_and_is_said() -> None:
     ],
 )
 def test_preview_warns_when_a_public_service_is_plain_http(
-    stack: str, overrides: dict[str, Any], plain_http: bool
+    stack: str, overrides: dict[str, Any], plain_http: bool, plans: Plans
 ) -> None:
-    plan = run_plan(stack, overrides)
+    plan = plans.get(stack, overrides)
     assert any(HTTP_WARNING in w for w in plan.warnings) is plain_http
     if plain_http:
         assert plan.outputs["url"].startswith("http://")
@@ -105,7 +106,7 @@ def test_preview_warns_when_a_public_service_is_plain_http(
     ],
 )
 def test_the_http_warning_says_what_gives_this_stack_https(
-    stack: str, overrides: dict[str, Any], advice: str
+    stack: str, overrides: dict[str, Any], advice: str, plans: Plans
 ) -> None:
-    warning = next(w for w in run_plan(stack, overrides).warnings if HTTP_WARNING in w)
+    warning = next(w for w in plans.get(stack, overrides).warnings if HTTP_WARNING in w)
     assert advice in warning

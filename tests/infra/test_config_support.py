@@ -22,6 +22,7 @@ from infra.config import (
 )
 from infra.config_docs import keys
 from infra.plan import PlanConfigError, load_stack_file, run_plan
+from tests.infra.plan_cache import Plans
 
 STACK_OF = {Cloud.LOCAL: "dev", Cloud.AWS: "aws", Cloud.AZURE: "azure", Cloud.GCP: "gcp"}
 ZONE_ID = (
@@ -255,14 +256,14 @@ def overrides(cloud: Cloud, compute: Compute, values: dict[str, Any]) -> dict[st
     }
 
 
-def fingerprint(stack: str, values: dict[str, Any]) -> list[tuple[str, str, str]]:
+def fingerprint(plans: Plans, stack: str, values: dict[str, Any]) -> list[tuple[str, str, str]]:
     """What the plan registers, inputs included (secrets hidden)."""
-    plan = run_plan(stack, values)
+    plan = plans.get(stack, values)
     return sorted((r.type, r.name, repr(r.inputs)) for r in plan.resources)
 
 
 @pytest.mark.parametrize("key", sorted(KEY_SUPPORT))
-def test_where_a_key_is_honoured_it_changes_the_plan(key: str) -> None:
+def test_where_a_key_is_honoured_it_changes_the_plan(key: str, plans: Plans) -> None:
     """The table's "honoured" is a claim about the program: setting the key changes what it builds."""
     cloud, compute = first_place(key)
     companions = dict(COMPANIONS.get(key, {}))
@@ -272,6 +273,8 @@ def test_where_a_key_is_honoured_it_changes_the_plan(key: str) -> None:
     if key in ALTERNATES:
         companions[key] = ALTERNATES[key]
     stack = STACK_OF[cloud]
-    base = fingerprint(stack, overrides(cloud, compute, companions))
-    changed = fingerprint(stack, overrides(cloud, compute, {**companions, key: SAMPLES[key]}))
+    base = fingerprint(plans, stack, overrides(cloud, compute, companions))
+    changed = fingerprint(
+        plans, stack, overrides(cloud, compute, {**companions, key: SAMPLES[key]})
+    )
     assert changed != base, f"llmchain:{key} changed nothing on {cloud.value} {compute.value}"

@@ -13,8 +13,9 @@ from infra.cost.free import FREE
 from infra.cost.model import Assumptions, Estimate, Line
 from infra.cost.prices import PRICES
 from infra.cost.rules import RULES
-from infra.plan import Plan, PlanConfigError, main, run_plan
+from infra.plan import Plan, PlanConfigError, main
 from infra.readiness.variants import matrix
+from tests.infra.plan_cache import Plans
 from tests.infra.readiness_fixtures import plan_of, res
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "costs.md"
@@ -28,22 +29,22 @@ def _no_price_override(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="module")
-def plans() -> dict[str, Plan]:
+def matrix_plans(plans: Plans) -> dict[str, Plan]:
     """Every stack x compute x variant that plans, once (a case the configuration refuses is
     the readiness tests' concern; every default one must plan)."""
     found: dict[str, Plan] = {}
     for case in matrix():
         try:
-            found[case.id] = run_plan(case.stack, case.overrides)
+            found[case.id] = plans.get(case.stack, case.overrides)
         except PlanConfigError:
             assert case.variant != "public", f"{case.id} does not plan at its defaults"
     return found
 
 
-def test_every_type_in_every_plan_is_priced_or_free(plans: dict[str, Plan]) -> None:
+def test_every_type_in_every_plan_is_priced_or_free(matrix_plans: dict[str, Plan]) -> None:
     missing = {
         f"{case}: {r.type}"
-        for case, plan in plans.items()
+        for case, plan in matrix_plans.items()
         for r in plan.resources
         if r.custom and r.type not in RULES and r.type not in FREE
     }
@@ -63,8 +64,8 @@ def test_free_types_give_a_reason_and_are_not_also_priced() -> None:
     assert all(reason.strip() for reason in FREE.values())
 
 
-def test_every_line_names_a_row_of_the_table(plans: dict[str, Plan]) -> None:
-    for plan in plans.values():
+def test_every_line_names_a_row_of_the_table(matrix_plans: dict[str, Plan]) -> None:
+    for plan in matrix_plans.values():
         for line in estimate(plan).lines:
             assert line.custom is not None or line.price_key in PRICES
 
@@ -80,8 +81,8 @@ def test_every_row_names_its_source_and_region() -> None:
         assert row.region and row.unit, row.key
 
 
-def test_the_total_is_the_sum_of_the_priced_lines(plans: dict[str, Plan]) -> None:
-    for plan in plans.values():
+def test_the_total_is_the_sum_of_the_priced_lines(matrix_plans: dict[str, Plan]) -> None:
+    for plan in matrix_plans.values():
         e = estimate(plan)
         priced = [line.monthly for line in e.lines if line.monthly is not None]
         assert e.total == pytest.approx(sum(priced))
@@ -94,8 +95,8 @@ def _line(e: Estimate, key: str) -> float:
     return sum(found)
 
 
-def test_hours_flag_scales_hourly_lines_not_monthly_ones() -> None:
-    plan = run_plan("aws")
+def test_hours_flag_scales_hourly_lines_not_monthly_ones(plans: Plans) -> None:
+    plan = plans.get("aws")
     full, half = estimate(plan), estimate(plan, Assumptions(hours=365))
     assert _line(half, "aws.fargate.vcpu_hour") == pytest.approx(
         _line(full, "aws.fargate.vcpu_hour") / 2
@@ -129,26 +130,26 @@ def test_a_negative_assumption_is_refused(capsys: pytest.CaptureFixture[str]) ->
     ],
 )
 def test_raising_the_minimum_doubles_compute(
-    stack: str, overrides: dict[str, object], key: str
+    stack: str, overrides: dict[str, object], key: str, plans: Plans
 ) -> None:
     def quantity(minimum: int) -> float:
-        e = estimate(run_plan(stack, {**overrides, "llmchain:scaling.min": minimum}))
+        e = estimate(plans.get(stack, {**overrides, "llmchain:scaling.min": minimum}))
         return sum(line.quantity for line in e.lines if line.price_key.startswith(key))
 
     assert quantity(1) > 0
     assert quantity(2) == pytest.approx(2 * quantity(1))
 
 
-def test_multi_az_doubles_the_database() -> None:
-    single = estimate(run_plan("aws"))
-    ha = estimate(run_plan("aws", {"llmchain:ha": True}))
+def test_multi_az_doubles_the_database(plans: Plans) -> None:
+    single = estimate(plans.get("aws"))
+    ha = estimate(plans.get("aws", {"llmchain:ha": True}))
     assert _line(ha, "aws.rds.db.t4g.micro") == pytest.approx(
         2 * _line(single, "aws.rds.db.t4g.micro")
     )
 
 
-def test_fargate_spot_moves_tasks_off_regular_fargate() -> None:
-    e = estimate(run_plan("aws", {"llmchain:aws.fargateSpot": 100}))
+def test_fargate_spot_moves_tasks_off_regular_fargate(plans: Plans) -> None:
+    e = estimate(plans.get("aws", {"llmchain:aws.fargateSpot": 100}))
     assert not [
         line for line in e.lines if line.price_key == "aws.fargate.vcpu_hour" and line.quantity
     ]
@@ -156,8 +157,8 @@ def test_fargate_spot_moves_tasks_off_regular_fargate() -> None:
     assert spot and spot[0].quantity == pytest.approx(0.5 * 730)
 
 
-def test_model_calls_follow_llmchain_prices(monkeypatch: pytest.MonkeyPatch) -> None:
-    plan = run_plan("aws")
+def test_model_calls_follow_llmchain_prices(monkeypatch: pytest.MonkeyPatch, plans: Plans) -> None:
+    plan = plans.get("aws")
     model = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
     monkeypatch.setenv("LLMCHAIN_PRICES", f'{{"{model}": [2.0, 10.0]}}')
     line = next(x for x in estimate(plan).lines if x.resource == "model")

@@ -11,8 +11,9 @@ import pytest
 from infra.config import Cloud, ImageConfig, StackConfig, host_platform
 from infra.image import AppImage, AppImageArgs, RegistryLogin
 from infra.mocks import PlanMocks
-from infra.plan import readable, run_plan
+from infra.plan import readable
 from infra.spec import APP_DIR, ImageBuild, image_tag
+from tests.infra.plan_cache import Plans
 
 BUILD = ImageBuild(APP_DIR, APP_DIR / "Dockerfile", "linux/amd64", "bedrock")
 
@@ -144,20 +145,20 @@ def test_tag_covers_any_build_arg_and_ignores_paths(context: Path, tmp_path: Pat
     assert image_tag(copy, copy / "Dockerfile", ["linux/amd64"], {"PROVIDERS": "fake"}) == plain
 
 
-def test_stack_config_reaches_the_tag() -> None:
-    base = run_plan("aws").one("docker-build:index:Image").inputs
+def test_stack_config_reaches_the_tag(plans: Plans) -> None:
+    base = plans.get("aws").one("docker-build:index:Image").inputs
     for key, value in (
         ("llmchain:image.providers", "bedrock,openai"),
         ("llmchain:image.platform", "linux/arm64"),
         ("llmchain:image.baseImage", "public.ecr.aws/docker/library/python:3.12-slim"),
     ):
-        changed = run_plan("aws", {key: value}).one("docker-build:index:Image").inputs
+        changed = plans.get("aws", {key: value}).one("docker-build:index:Image").inputs
         assert changed["tags"] != base["tags"], key
-    plan = run_plan("aws", {"llmchain:image.baseImage": "python:3.12-slim"})
+    plan = plans.get("aws", {"llmchain:image.baseImage": "python:3.12-slim"})
     build_args = plan.one("docker-build:index:Image").inputs["buildArgs"]
     assert build_args["BASE_IMAGE"].startswith("python:3.12-slim@sha256:")
     held = "python:3.12-slim@sha256:" + "e" * 64  # a digest given is used as it is
-    plan = run_plan("aws", {"llmchain:image.baseImage": held})
+    plan = plans.get("aws", {"llmchain:image.baseImage": held})
     assert plan.one("docker-build:index:Image").inputs["buildArgs"]["BASE_IMAGE"] == held
 
 

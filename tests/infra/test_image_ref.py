@@ -7,6 +7,7 @@ import json
 import pytest
 
 from infra.plan import PlanConfigError, run_plan
+from tests.infra.plan_cache import Plans
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 REF = f"ghcr.io/acme/llmchain@{DIGEST}"
@@ -14,22 +15,22 @@ GCP = {"gcp:project": "demo-project"}
 
 
 @pytest.mark.parametrize("stack", ["dev", "aws", "azure", "gcp"])
-def test_a_prebuilt_image_is_run_and_not_built(stack: str) -> None:
+def test_a_prebuilt_image_is_run_and_not_built(stack: str, plans: Plans) -> None:
     extra = GCP if stack == "gcp" else {}
-    plan = run_plan(stack, {"llmchain:image.ref": REF, **extra})
+    plan = plans.get(stack, {"llmchain:image.ref": REF, **extra})
     assert plan.of_type("docker-build:index:Image") == []
     assert plan.outputs["image_ref"] == REF
 
 
-def test_the_workload_runs_exactly_that_digest() -> None:
-    plan = run_plan("aws", {"llmchain:image.ref": REF})
+def test_the_workload_runs_exactly_that_digest(plans: Plans) -> None:
+    plan = plans.get("aws", {"llmchain:image.ref": REF})
     task = plan.one("aws:ecs/taskDefinition:TaskDefinition")
     containers = json.loads(task.inputs["containerDefinitions"])
     assert next(c["image"] for c in containers if c.get("essential", True)) == REF
 
 
-def test_without_it_the_image_is_built_as_before() -> None:
-    plan = run_plan("aws")
+def test_without_it_the_image_is_built_as_before(plans: Plans) -> None:
+    plan = plans.get("aws")
     assert len(plan.of_type("docker-build:index:Image")) == 1
 
 

@@ -7,11 +7,12 @@ import json
 
 import pytest
 
-from infra.plan import main, run_plan
+from infra.plan import main
 from infra.readiness import Finding, check, rules
 from infra.readiness.names import unique_names
 from infra.readiness.order import creation_order
 from infra.readiness.variants import VARIANTS, Case, matrix
+from tests.infra.plan_cache import Plans
 from tests.infra.readiness_fixtures import plan_of, res
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
@@ -176,10 +177,10 @@ CASES = [pytest.param(case, name, id=f"{case.id}-{name}") for case in matrix() f
 _plans: dict[str, list[Finding]] = {}
 
 
-def _findings(case_id: str, stack: str, overrides: dict[str, object]) -> list[Finding]:
-    if case_id not in _plans:
-        _plans[case_id] = check(run_plan(stack, overrides))
-    return _plans[case_id]
+def _findings(plans: Plans, case: Case) -> list[Finding]:
+    if case.id not in _plans:
+        _plans[case.id] = check(plans.get(case.stack, case.overrides))
+    return _plans[case.id]
 
 
 def test_matrix_covers_every_stack_mode_and_variant() -> None:
@@ -190,12 +191,12 @@ def test_matrix_covers_every_stack_mode_and_variant() -> None:
 
 
 @pytest.mark.parametrize(("case", "rule"), CASES)
-def test_every_case_passes_every_rule(case: Case, rule: str) -> None:
-    found = [f for f in _findings(case.id, case.stack, case.overrides) if f.rule == rule]
+def test_every_case_passes_every_rule(case: Case, rule: str, plans: Plans) -> None:
+    found = [f for f in _findings(plans, case) if f.rule == rule]
     assert found == [], "\n".join(f.line() for f in found)
 
 
-def test_the_plan_keeps_the_config_it_ran_with() -> None:
-    plan = run_plan("gcp", {"gcp:project": "demo-project", "llmchain:ingress.public": False})
+def test_the_plan_keeps_the_config_it_ran_with(plans: Plans) -> None:
+    plan = plans.get("gcp", {"gcp:project": "demo-project", "llmchain:ingress.public": False})
     assert plan.config["llmchain:ingress"]["public"] is False
     assert plan.config["gcp:project"] == "demo-project"

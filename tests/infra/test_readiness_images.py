@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from infra.plan import run_plan
 from infra.readiness.images import RULE, image_tags
 from infra.spec import APP_DIR, context_digest, image_tag
+from tests.infra.plan_cache import Plans
 from tests.infra.readiness_fixtures import plan_of, res
 
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com/llmchain"
@@ -80,5 +80,5 @@ def test_passes_what_cannot_be_known_offline() -> None:
         ("gcp", {"gcp:project": "demo-project"}),
     ],
 )
-def test_every_stack_passes(stack: str, overrides: dict[str, Any]) -> None:
-    assert image_tags(run_plan(stack, overrides)) == []
+def test_every_stack_passes(stack: str, overrides: dict[str, Any], plans: Plans) -> None:
+    assert image_tags(plans.get(stack, overrides)) == []

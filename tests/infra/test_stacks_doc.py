@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 from infra import stacks_doc
 from infra.plan import Resource, mermaid_ids
+from tests.infra.plan_cache import Plans
 
 
-def test_the_stacks_document_is_current() -> None:
+def test_the_stacks_document_is_current(plans: Plans, monkeypatch: pytest.MonkeyPatch) -> None:
     """Regenerate with `python -m infra.stacks_doc` after a change to what a stack creates."""
+    monkeypatch.setattr(stacks_doc, "run_plan", plans.get)  # the session's plans, built once
     assert stacks_doc.DOC.read_text() == stacks_doc.render(), (
         "docs/stacks.md is stale: run python -m infra.stacks_doc"
     )

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from infra.plan import Plan, run_plan
+from infra.plan import Plan
 from policy.guardrails import RULES, Resource, Violation, evaluate
+from tests.infra.plan_cache import Plans
 
 GCP = {"gcp:project": "demo-project"}
 DOMAIN_AWS = {
@@ -53,11 +54,11 @@ def resources(plan: Plan) -> list[Resource]:
     return [Resource(r.type, r.name, r.inputs, r.urn) for r in plan.resources]
 
 
-def plan_for(stack: str, config: dict[str, Any]) -> Plan:
+def plan_for(plans: Plans, stack: str, config: dict[str, Any]) -> Plan:
     secrets = dict(SECRETS)
     if config.get("llmchain:llm.provider") == "openai":
         secrets["llmchain:openaiApiKey"] = "sk-test-0123456789abcdefghij"
-    return run_plan(stack, config, secrets)
+    return plans.get(stack, config, secrets)
 
 
 def label(case: tuple[str, dict[str, Any]]) -> str:
@@ -67,9 +68,9 @@ def label(case: tuple[str, dict[str, Any]]) -> str:
 
 
 @pytest.mark.parametrize("case", STACKS, ids=[label(c) for c in STACKS])
-def test_stack_has_no_mandatory_violation(case: tuple[str, dict[str, Any]]) -> None:
+def test_stack_has_no_mandatory_violation(case: tuple[str, dict[str, Any]], plans: Plans) -> None:
     stack, config = case
-    plan = plan_for(stack, config)
+    plan = plan_for(plans, stack, config)
     found = evaluate(resources(plan))
     mandatory = [f"{v.rule} on {v.resource}: {v.message}" for v in found if v.level == "mandatory"]
     assert mandatory == []
@@ -77,18 +78,18 @@ def test_stack_has_no_mandatory_violation(case: tuple[str, dict[str, Any]]) -> N
     assert {v.rule for v in found} <= {"registry-scanning-gaps"}
 
 
-def test_the_rules_reach_every_cloud() -> None:
+def test_the_rules_reach_every_cloud(plans: Plans) -> None:
     """The plans hold resources of the types the rules examine: no rule passes for lack of input."""
     seen: set[str] = set()
     for stack, config in STACKS[:10]:
-        seen |= {r.type for r in plan_for(stack, config).resources}
+        seen |= {r.type for r in plan_for(plans, stack, config).resources}
     examined = {rule.name: seen & set(rule.types) for rule in RULES}
     assert [name for name, types in examined.items() if not types] == []
 
 
-def test_a_weakened_stack_fails() -> None:
+def test_a_weakened_stack_fails(plans: Plans) -> None:
     """The same rules catch what a hand edit would break in a real plan."""
-    plan = plan_for("aws", {"llmchain:compute": "serverless"})
+    plan = plan_for(plans, "aws", {"llmchain:compute": "serverless"})
     weakened = []
     for resource in resources(plan):
         props = dict(resource.props)
@@ -116,11 +117,11 @@ def test_a_weakened_stack_fails() -> None:
     ],
 )
 def test_with_a_domain_http_must_redirect(
-    stack: str, config: dict[str, Any], http_type: str
+    stack: str, config: dict[str, Any], http_type: str, plans: Plans
 ) -> None:
     """The domain plans pass because HTTP redirects; without the redirect they fail."""
     weakened = []
-    for resource in resources(plan_for(stack, config)):
+    for resource in resources(plan_for(plans, stack, config)):
         props = {
             k: v
             for k, v in resource.props.items()
