@@ -840,6 +840,20 @@ class Support:
 
 
 _NO_ALARMS = "local has no alarms (the clouds' monitoring sends them)"
+# The 5xx share and p95 latency need a view of every HTTP answer: the ALB (AWS serverless, vm),
+# the access log in the workspace (Azure serverless, cluster) or in Cloud Logging / Managed
+# Prometheus (GCP). Azure vm logs to journald on each instance and its load balancer is layer 4;
+# the EKS Service's NLB is layer 4 too (no HTTP status, no latency).
+_HTTP_ALARMS: Places = {
+    Cloud.AWS: (Compute.SERVERLESS, Compute.VM),
+    Cloud.AZURE: (Compute.SERVERLESS, Compute.CLUSTER),
+    Cloud.GCP: tuple(COMPUTE_BY_CLOUD[Cloud.GCP]),
+}
+_NO_HTTP_VIEW = (
+    "no alarm sees every HTTP answer there: local has no alarms; on azure vm the app's logs stay "
+    "in journald on each instance and the load balancer is layer 4; on aws cluster the Service's "
+    "NLB is layer 4 (no status, no latency)"
+)
 KEY_SUPPORT: dict[str, Support] = {
     "llm.baseUrl": Support(
         _on(*Cloud),
@@ -870,8 +884,8 @@ KEY_SUPPORT: dict[str, Support] = {
     "monitoring.logRetentionDays": Support(
         _on(*CLOUDS), "local logs stay with the Docker engine (`docker logs`, its log driver)"
     ),
-    "monitoring.errorRatePercent": Support(_on(*CLOUDS), _NO_ALARMS),
-    "monitoring.latencyP95Ms": Support(_on(*CLOUDS), _NO_ALARMS),
+    "monitoring.errorRatePercent": Support(_HTTP_ALARMS, _NO_HTTP_VIEW),
+    "monitoring.latencyP95Ms": Support(_HTTP_ALARMS, _NO_HTTP_VIEW),
     "ha": Support(_on(*CLOUDS), "local is one container on one machine"),
     "database.deletionProtection": Support(
         _on(*CLOUDS),
@@ -974,11 +988,7 @@ HONOURED_EVERYWHERE = (
     "appSettings",
 )
 # Ignored somewhere without a refusal: defects, not design; docs/configuration.md shows them.
-KNOWN_GAPS: dict[str, str] = {
-    "monitoring.errorRatePercent": "not read on Azure, nor on AWS `cluster` (no 5xx alarm)",
-    "monitoring.latencyP95Ms": "not read on AWS `cluster`, nor on Azure `vm`/`cluster` without "
-    "`ingress.domain`; Azure compares it with a mean",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _value(stack: BaseModel, key: str) -> tuple[Any, Any]:

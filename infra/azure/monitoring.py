@@ -1,4 +1,4 @@
-"""Azure Monitor: Log Analytics, Application Insights, an action group, and metric alerts."""
+"""Azure Monitor: Log Analytics, Application Insights, an action group, metric and log alerts."""
 
 from __future__ import annotations
 
@@ -27,6 +27,103 @@ class Alarm:
     severity: int = 2
 
 
+@dataclass(frozen=True)
+class LogAlarm:
+    """One Log search alert as data: a KQL query over the workspace, one number per window.
+
+    Azure Monitor metric alerts aggregate a metric with Average, Minimum, Maximum, Total or
+    Count (azure-native monitor.MetricCriteria time_aggregation; no percentile, no ratio of two
+    series), so the 5xx share and p95 latency are computed by KQL from the app's access log in
+    the workspace; the rule compares the query's `measure` column with `threshold`
+    (metricMeasureColumn, timeAggregation Average|Count|Maximum|Minimum|Total:
+    https://learn.microsoft.com/en-us/javascript/api/@azure/arm-previewalertrule/
+    logalertrulecondition and .../knowntimeaggregation; schema read in pulumi-azure-native
+    3.29.0, monitor.ScheduledQueryRule, Azure REST API 2025-01-01-preview; read 2026-11-29).
+    """
+
+    key: str
+    description: str
+    scope: pulumi.Input[str]  # the Log Analytics workspace the query runs in
+    query: str  # ends in one row with the `measure` column
+    measure: str
+    threshold: float
+    severity: int = 2
+
+
+# Routes whose responses are SSE streams: their duration is how long the answer took to write,
+# not how slow the service is, so the p95 leaves them out (as on GCP).
+STREAMING_ROUTES = ("/v1/chains/{name}/stream", "/v1/chat/completions")
+ACCESS_LOGGER = "llmchain.access"  # app/core/logging.py AccessLog: one JSON line per request
+
+# Where the access log's lines land, as KQL yielding `text` (the JSON line as written).
+# Container Apps with appLogsConfiguration destination `log-analytics` (customer id + shared
+# key) writes stdout to the custom table ContainerAppConsoleLogs_CL, the line in Log_s; the
+# `_CL` table and `_s` columns belong to that destination, the azure-monitor destination writes
+# ContainerAppConsoleLogs with Log (Microsoft's guide, https://raw.githubusercontent.com/
+# microsoft/azure-skills/main/skills/appinsights-instrumentation/references/container-apps.md;
+# destinations: https://github.com/MicrosoftDocs/azure-docs/blob/main/articles/container-apps/
+# log-options.md; read 2026-11-29).
+CONTAINER_APPS_LINES = "ContainerAppConsoleLogs_CL | project TimeGenerated, text = Log_s"
+
+
+def container_insights_lines(namespace: str) -> str:
+    """AKS Container Insights: ContainerLogV2 (LogMessage, dynamic) or the legacy ContainerLog.
+
+    Which table gets stdout depends on how the add-on was onboarded (ContainerLogV2 is the
+    default with managed-identity auth; LogEntry in ContainerLog otherwise):
+    https://learn.microsoft.com/en-us/azure/azure-monitor/containers/container-insights-logs-schema
+    and https://learn.microsoft.com/en-us/azure/azure-monitor/reference/tables/containerlogv2
+    (read 2026-11-29). `isfuzzy` keeps the query valid while one of them does not exist yet.
+    """
+    return (
+        "union isfuzzy=true "
+        f'(ContainerLogV2 | where PodNamespace == "{namespace}" '
+        "| project TimeGenerated, text = tostring(LogMessage)), "
+        "(ContainerLog | project TimeGenerated, text = LogEntry)"
+    )
+
+
+def _access(lines: str) -> str:
+    """The access log's requests: status, duration_ms and route of each line."""
+    return (
+        f"{lines}\n"
+        f'| where text contains \'"logger":"{ACCESS_LOGGER}"\'\n'
+        "| extend line = parse_json(text)\n"
+        "| project status = toint(line.status), duration_ms = todouble(line.duration_ms), "
+        "route = tostring(line.route)\n"
+    )
+
+
+def access_log_alarms(
+    scope: pulumi.Input[str], lines: str, error_pct: float, p95_ms: int
+) -> list[LogAlarm]:
+    """The 5xx share of requests and the p95 of /v1/ latency, from the app's access log."""
+    streams = ", ".join(f'"{route}"' for route in STREAMING_ROUTES)
+    return [
+        LogAlarm(
+            "error-rate",
+            f"5xx above {error_pct:g}% of requests",
+            scope,
+            _access(lines)
+            + "| summarize requests = count(), errors = countif(status >= 500)\n"
+            + "| where requests > 0\n"
+            + "| extend error_percent = 100.0 * errors / requests",
+            "error_percent",
+            error_pct,
+        ),
+        LogAlarm(
+            "latency-p95",
+            f"p95 latency above {p95_ms} ms (/v1/ routes, streams left out)",
+            scope,
+            _access(lines)
+            + f'| where route startswith "/v1/" and route !in ({streams})\n'
+            + "| summarize p95_ms = percentile(duration_ms, 95)",
+            "p95_ms",
+            p95_ms,
+        ),
+    ]
+
+
 def portal_url(tenant: pulumi.Input[str], resource_id: pulumi.Input[str]) -> pulumi.Output[str]:
     """The Azure portal's page of one resource (its overview charts the platform metrics)."""
     return pulumi.Output.concat(
@@ -44,7 +141,7 @@ class MonitoringArgs:
     retention_days: int
     email: str | None
     tenant: pulumi.Input[str]
-    alarms: list[Alarm] = field(default_factory=list)
+    alarms: list[Alarm | LogAlarm] = field(default_factory=list)
 
 
 class Workspace(pulumi.ComponentResource):
@@ -95,7 +192,7 @@ class Workspace(pulumi.ComponentResource):
 
 
 class Monitoring(pulumi.ComponentResource):
-    """The action group (e-mail when set) and one metric alert per alarm, each wired to it."""
+    """The action group (e-mail when set) and one metric or log alert per alarm, wired to it."""
 
     TYPE = "llmchain:azure:Monitoring"
     FORMER_TYPES = ("llmchain:azure:Alerts",)
@@ -125,6 +222,9 @@ class Monitoring(pulumi.ComponentResource):
             opts=child,
         )
         for rule in args.alarms:
+            if isinstance(rule, LogAlarm):
+                self._log_alert(name, rule, args, group, child)
+                continue
             criterion = azure.monitor.MetricCriteriaArgs(
                 criterion_type="StaticThresholdCriterion",
                 name=rule.key,
@@ -161,3 +261,43 @@ class Monitoring(pulumi.ComponentResource):
                 opts=child,
             )
         self.register_outputs({})
+
+    @staticmethod
+    def _log_alert(
+        name: str,
+        rule: LogAlarm,
+        args: MonitoringArgs,
+        group: azure.monitor.ActionGroup,
+        child: pulumi.ResourceOptions,
+    ) -> azure.monitor.ScheduledQueryRule:
+        """A Log search alert: the query's measure over the last five minutes, every five."""
+        return azure.monitor.ScheduledQueryRule(
+            f"{name}-{rule.key}",
+            resource_group_name=args.resource_group,
+            location=args.location,
+            kind="LogAlert",
+            description=rule.description,
+            severity=rule.severity,
+            enabled=True,
+            scopes=[rule.scope],
+            evaluation_frequency="PT5M",
+            window_size="PT5M",
+            criteria=azure.monitor.ScheduledQueryRuleCriteriaArgs(
+                all_of=[
+                    azure.monitor.ConditionArgs(
+                        query=rule.query,
+                        time_aggregation="Maximum",  # the query yields one row a window
+                        metric_measure_column=rule.measure,
+                        operator="GreaterThan",
+                        threshold=rule.threshold,
+                        failing_periods=azure.monitor.ConditionFailingPeriodsArgs(
+                            number_of_evaluation_periods=1, min_failing_periods_to_alert=1
+                        ),
+                    )
+                ]
+            ),
+            auto_mitigate=True,
+            actions=azure.monitor.ActionsArgs(action_groups=[group.id]),
+            tags=args.tags,
+            opts=child,
+        )

@@ -15,7 +15,17 @@ import pulumi_random as random
 from infra.azure.cluster import Cluster, ClusterArgs
 from infra.azure.database import Database, DatabaseArgs
 from infra.azure.gateway import GatewayArgs, TlsGateway
-from infra.azure.monitoring import Alarm, Monitoring, MonitoringArgs, Workspace, portal_url
+from infra.azure.monitoring import (
+    CONTAINER_APPS_LINES,
+    Alarm,
+    LogAlarm,
+    Monitoring,
+    MonitoringArgs,
+    Workspace,
+    access_log_alarms,
+    container_insights_lines,
+    portal_url,
+)
 from infra.azure.network import Network, NetworkArgs, internal_address
 from infra.azure.openai import OpenAi, OpenAiArgs
 from infra.azure.registry import Registry, RegistryArgs
@@ -75,7 +85,7 @@ class Running:
 
     url: pulumi.Input[str]
     dashboard: pulumi.Input[str]
-    alarms: list[Alarm]
+    alarms: list[Alarm | LogAlarm]
     entry: list[pulumi.Resource] = field(default_factory=list)  # the gateway's backend
 
 
@@ -307,29 +317,12 @@ class AzureTarget(Target[AzureConfig]):
             ctx.opts,
         )
         namespace = "Microsoft.App/containerApps"
-        # Alerts read the platform's own metrics of the compute (the app exports nothing to
-        # Application Insights, so its request metrics would stay empty and never fire).
-        # Names and dimensions: https://learn.microsoft.com/en-us/azure/azure-monitor/
-        # reference/supported-metrics/microsoft-app-containerapps-metrics (read 2026-11-29).
-        alarms = [
-            Alarm(
-                "errors",
-                "5xx responses",
-                app.app.id,
-                namespace,
-                "Requests",
-                10,
-                "Total",
-                dimensions=[("statusCodeCategory", "5xx")],
-            ),
-            Alarm(
-                "duration",
-                f"mean response time above {spec.monitoring.latency_p95_ms} ms",
-                app.app.id,
-                namespace,
-                "ResponseTime",
-                spec.monitoring.latency_p95_ms,
-            ),
+        # The 5xx share and p95 latency come from the app's access log in the workspace (a
+        # metric alert has no ratio or percentile); restarts from the platform's own metric
+        # (https://learn.microsoft.com/en-us/azure/azure-monitor/reference/supported-metrics/
+        # microsoft-app-containerapps-metrics, read 2026-11-29).
+        alarms: list[Alarm | LogAlarm] = [
+            *_access_alarms(ctx, parts, CONTAINER_APPS_LINES),
             # RestartCount is cumulative per replica: a replica that restarted more
             # than twice keeps the alert on until it is replaced (a new revision or
             # a scale-in).
@@ -373,7 +366,7 @@ class AzureTarget(Target[AzureConfig]):
             ),
             ctx.opts,
         )
-        alarms = [
+        alarms: list[Alarm | LogAlarm] = [
             Alarm(
                 "unhealthy",
                 "instances failing the /readyz probe",
@@ -437,7 +430,9 @@ class AzureTarget(Target[AzureConfig]):
             internal_ip=internal_address("aks") if spec.ingress.domain else None,
         )
         managed = "Microsoft.ContainerService/managedClusters"
-        alarms = [
+        alarms: list[Alarm | LogAlarm] = [
+            # Container Insights ships the pods' stdout to the workspace: the access log.
+            *_access_alarms(ctx, parts, container_insights_lines(spec.name)),
             Alarm(
                 "cpu",
                 "node CPU above 85%",
@@ -489,7 +484,7 @@ class AzureTarget(Target[AzureConfig]):
             ),
             ctx.opts,
         )
-        # The gateway sees HTTP: 5xx answers, total time and unhealthy backends (names
+        # The gateway sees HTTP: 5xx answers and unhealthy backends (names
         # and dimensions: https://learn.microsoft.com/en-us/azure/azure-monitor/reference/
         # supported-metrics/microsoft-network-applicationgateways-metrics, read 2026-11-29).
         agw = "Microsoft.Network/applicationGateways"
@@ -503,14 +498,6 @@ class AzureTarget(Target[AzureConfig]):
                 10,
                 "Total",
                 dimensions=[("HttpStatusGroup", "5xx")],
-            ),
-            Alarm(
-                "gateway-duration",
-                f"mean total time above {spec.monitoring.latency_p95_ms} ms",
-                gateway.gateway.id,
-                agw,
-                "ApplicationGatewayTotalTime",
-                spec.monitoring.latency_p95_ms,
             ),
             Alarm(
                 "gateway-backend",
@@ -527,3 +514,14 @@ class AzureTarget(Target[AzureConfig]):
 def _direct(ctx: Context) -> bool:
     """Public without a domain: the compute itself is the entry (no gateway in front)."""
     return bool(ctx.spec.ingress.public and not ctx.spec.ingress.domain)
+
+
+def _access_alarms(ctx: Context, parts: Parts, lines: str) -> list[LogAlarm]:
+    """llmchain:monitoring.errorRatePercent and latencyP95Ms, read from the access log."""
+    monitoring = ctx.spec.monitoring
+    return access_log_alarms(
+        parts.workspace.workspace.id,
+        lines,
+        monitoring.error_rate_percent,
+        monitoring.latency_p95_ms,
+    )

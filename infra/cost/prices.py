@@ -398,6 +398,14 @@ _ROWS = [
         "https://azure.microsoft.com/pricing/details/monitor/",
     ),
     Price(
+        "azure.monitor.log_alert_month",
+        None,
+        "log search alert rule-month (5-minute frequency)",
+        "westeurope",
+        "https://azure.microsoft.com/pricing/details/monitor/",
+        note="billed per rule by evaluation frequency; the queries also read ingested logs",
+    ),
+    Price(
         "azure.monitor.action_group_month",
         None,
         "month",

@@ -429,6 +429,11 @@ def metric_alert(r: Resource, plan: Plan, a: Assumptions) -> list[Line]:
     return [Line(r.name, "metric alert rule", "azure.monitor.metric_alert_month", 1.0)]
 
 
+def log_alert(r: Resource, plan: Plan, a: Assumptions) -> list[Line]:
+    """A log search alert rule (the 5xx share and p95 from the access log)."""
+    return [Line(r.name, "log search alert rule", "azure.monitor.log_alert_month", 1.0)]
+
+
 def action_group(r: Resource, plan: Plan, a: Assumptions) -> list[Line]:
     """An action group: notifications billed per message."""
     return [Line(r.name, "action group notifications", "azure.monitor.action_group_month", 1.0)]
@@ -764,6 +769,7 @@ RULES: dict[str, Rule] = {
     "azure-native:operationalinsights:Workspace": log_analytics,
     "azure-native:monitor:MetricAlert": metric_alert,
     "azure-native:monitor:ActionGroup": action_group,
+    "azure-native:monitor:ScheduledQueryRule": log_alert,
     "azure-native:privatedns:PrivateZone": private_zone,
     "gcp:cloudrunv2/service:Service": cloud_run,
     "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager": mig,
