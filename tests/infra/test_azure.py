@@ -172,16 +172,23 @@ def test_alerts_exist_and_are_wired_to_the_action_group(plan: Plan) -> None:
     assert group.inputs["emailReceivers"][0]["emailAddress"] == "ops@example.com"
     alerts = plan.of_type("azure-native:monitor:MetricAlert")
     keys = {a.name.removeprefix("llmchain-azure-") for a in alerts}
+    # The 5xx share and p95 latency are log search alerts (tests/infra/test_alarms_http.py).
+    logs = plan.of_type("azure-native:monitor:ScheduledQueryRule")
+    keys |= {a.name.removeprefix("llmchain-azure-") for a in logs}
     expected = {
-        "serverless": {"errors", "duration", "restarts"},
+        "serverless": {"error-rate", "latency-p95", "restarts"},
         "vm": {"unhealthy", "cpu"},
-        "cluster": {"cpu", "restarts"},
+        "cluster": {"error-rate", "latency-p95", "cpu", "restarts"},
     }
     assert expected[mode_of(plan)] <= keys
     for alert in alerts:
         (action,) = alert.inputs["actions"]
         assert action["actionGroupId"].endswith("/ActionGroup/llmchain-azure-alerts")
         assert len(alert.inputs["scopes"]) == 1
+    for rule in logs:
+        (group_id,) = rule.inputs["actions"]["actionGroups"]
+        assert group_id.endswith("/ActionGroup/llmchain-azure-alerts")
+        assert len(rule.inputs["scopes"]) == 1
     assert plan.outputs["dashboard_url"].startswith("https://portal.azure.com/#@")
 
 
