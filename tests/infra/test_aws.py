@@ -409,9 +409,3 @@ def test_domain_with_cluster_or_without_a_zone_is_refused_before_anything() -> N
     with pytest.raises(PlanConfigError, match="a custom domain is set up for serverless, vm yet"):
         run_plan("aws", {"llmchain:compute": "cluster", "llmchain:ingress.domain": "a.example.com",
                          "llmchain:aws.hostedZoneId": "Z0123456789ABC"})  # fmt: skip
-
-
-def test_outputs_contract(plan: Plan) -> None:
-    assert set(plan.outputs) == {"url", "image_ref", "health_url", "dashboard_url", "memory_store"}
-    assert plan.outputs["health_url"] == plan.outputs["url"] + "/healthz"
-    assert plan.outputs["memory_store"] == "postgresql: RDS instance llmchain-aws-memory"

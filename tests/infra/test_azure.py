@@ -360,23 +360,6 @@ def test_azure_openai_is_keyless_with_one_deployment(plans: dict[str, Plan]) -> 
     assert "LLMCHAIN_AZURE_OPENAI_API_KEY" not in env
 
 
-def test_outputs_contract(plan: Plan) -> None:
-    extra = {"kubeconfig"} if mode_of(plan) == "cluster" else set()
-    assert (
-        set(plan.outputs)
-        == {
-            "url",
-            "image_ref",
-            "health_url",
-            "dashboard_url",
-            "memory_store",
-        }
-        | extra
-    )
-    assert plan.outputs["health_url"] == plan.outputs["url"] + "/healthz"
-    assert plan.outputs["memory_store"].startswith("postgresql: Flexible Server llmchain-azure-pg-")
-
-
 def test_custom_domain_is_refused_with_the_reason() -> None:
     # serverless (the default) has no custom domain; vm and cluster do (test_azure_tls.py)
     with pytest.raises(
