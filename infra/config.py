@@ -841,8 +841,8 @@ class Support:
 
 _NO_ALARMS = "local has no alarms (the clouds' monitoring sends them)"
 # The 5xx share and p95 latency need a view of every HTTP answer: the ALB (AWS serverless, vm),
-# the access log in the workspace (Azure serverless, cluster) or in Cloud Logging / Managed
-# Prometheus (GCP). Azure vm logs to journald on each instance and its load balancer is layer 4;
+# the app's access log in the workspace (Azure serverless, cluster) or Cloud Logging / Managed
+# Prometheus (GCP). Azure vm logs to journald on each instance behind a layer-4 load balancer;
 # the EKS Service's NLB is layer 4 too (no HTTP status, no latency).
 _HTTP_ALARMS: Places = {
     Cloud.AWS: (Compute.SERVERLESS, Compute.VM),

@@ -55,7 +55,19 @@ class LogAlarm:
 STREAMING_ROUTES = ("/v1/chains/{name}/stream", "/v1/chat/completions")
 ACCESS_LOGGER = "llmchain.access"  # app/core/logging.py AccessLog: one JSON line per request
 
-# Where the access log's lines land, as KQL yielding `text` (the JSON line as written).
+
+# The requests, as KQL yielding `status`, `duration_ms` and `route` (the route template).
+def _json_lines(lines: str) -> str:
+    """The app's access log from KQL yielding `text`, each line the JSON the app wrote."""
+    return (
+        f"{lines}\n"
+        f'| where text contains \'"logger":"{ACCESS_LOGGER}"\'\n'
+        "| extend line = parse_json(text)\n"
+        "| project status = toint(line.status), duration_ms = todouble(line.duration_ms), "
+        "route = tostring(line.route)"
+    )
+
+
 # Container Apps with appLogsConfiguration destination `log-analytics` (customer id + shared
 # key) writes stdout to the custom table ContainerAppConsoleLogs_CL, the line in Log_s; the
 # `_CL` table and `_s` columns belong to that destination, the azure-monitor destination writes
@@ -63,10 +75,12 @@ ACCESS_LOGGER = "llmchain.access"  # app/core/logging.py AccessLog: one JSON lin
 # microsoft/azure-skills/main/skills/appinsights-instrumentation/references/container-apps.md;
 # destinations: https://github.com/MicrosoftDocs/azure-docs/blob/main/articles/container-apps/
 # log-options.md; read 2026-11-29).
-CONTAINER_APPS_LINES = "ContainerAppConsoleLogs_CL | project TimeGenerated, text = Log_s"
+CONTAINER_APPS_REQUESTS = _json_lines(
+    "ContainerAppConsoleLogs_CL | project TimeGenerated, text = Log_s"
+)
 
 
-def container_insights_lines(namespace: str) -> str:
+def container_insights_requests(namespace: str) -> str:
     """AKS Container Insights: ContainerLogV2 (LogMessage, dynamic) or the legacy ContainerLog.
 
     Which table gets stdout depends on how the add-on was onboarded (ContainerLogV2 is the
@@ -75,7 +89,7 @@ def container_insights_lines(namespace: str) -> str:
     and https://learn.microsoft.com/en-us/azure/azure-monitor/reference/tables/containerlogv2
     (read 2026-11-29). `isfuzzy` keeps the query valid while one of them does not exist yet.
     """
-    return (
+    return _json_lines(
         "union isfuzzy=true "
         f'(ContainerLogV2 | where PodNamespace == "{namespace}" '
         "| project TimeGenerated, text = tostring(LogMessage)), "
@@ -83,19 +97,8 @@ def container_insights_lines(namespace: str) -> str:
     )
 
 
-def _access(lines: str) -> str:
-    """The access log's requests: status, duration_ms and route of each line."""
-    return (
-        f"{lines}\n"
-        f'| where text contains \'"logger":"{ACCESS_LOGGER}"\'\n'
-        "| extend line = parse_json(text)\n"
-        "| project status = toint(line.status), duration_ms = todouble(line.duration_ms), "
-        "route = tostring(line.route)\n"
-    )
-
-
 def access_log_alarms(
-    scope: pulumi.Input[str], lines: str, error_pct: float, p95_ms: int
+    scope: pulumi.Input[str], requests: str, error_pct: float, p95_ms: int
 ) -> list[LogAlarm]:
     """The 5xx share of requests and the p95 of /v1/ latency, from the app's access log."""
     streams = ", ".join(f'"{route}"' for route in STREAMING_ROUTES)
@@ -104,8 +107,8 @@ def access_log_alarms(
             "error-rate",
             f"5xx above {error_pct:g}% of requests",
             scope,
-            _access(lines)
-            + "| summarize requests = count(), errors = countif(status >= 500)\n"
+            requests
+            + "\n| summarize requests = count(), errors = countif(status >= 500)\n"
             + "| where requests > 0\n"
             + "| extend error_percent = 100.0 * errors / requests",
             "error_percent",
@@ -115,8 +118,8 @@ def access_log_alarms(
             "latency-p95",
             f"p95 latency above {p95_ms} ms (/v1/ routes, streams left out)",
             scope,
-            _access(lines)
-            + f'| where route startswith "/v1/" and route !in ({streams})\n'
+            requests
+            + f'\n| where route startswith "/v1/" and route !in ({streams})\n'
             + "| summarize p95_ms = percentile(duration_ms, 95)",
             "p95_ms",
             p95_ms,

@@ -16,14 +16,14 @@ from infra.azure.cluster import Cluster, ClusterArgs
 from infra.azure.database import Database, DatabaseArgs
 from infra.azure.gateway import GatewayArgs, TlsGateway
 from infra.azure.monitoring import (
-    CONTAINER_APPS_LINES,
+    CONTAINER_APPS_REQUESTS,
     Alarm,
     LogAlarm,
     Monitoring,
     MonitoringArgs,
     Workspace,
     access_log_alarms,
-    container_insights_lines,
+    container_insights_requests,
     portal_url,
 )
 from infra.azure.network import Network, NetworkArgs, internal_address
@@ -322,7 +322,7 @@ class AzureTarget(Target[AzureConfig]):
         # (https://learn.microsoft.com/en-us/azure/azure-monitor/reference/supported-metrics/
         # microsoft-app-containerapps-metrics, read 2026-11-29).
         alarms: list[Alarm | LogAlarm] = [
-            *_access_alarms(ctx, parts, CONTAINER_APPS_LINES),
+            *_access_alarms(ctx, parts.workspace, CONTAINER_APPS_REQUESTS),
             # RestartCount is cumulative per replica: a replica that restarted more
             # than twice keeps the alert on until it is replaced (a new revision or
             # a scale-in).
@@ -432,7 +432,7 @@ class AzureTarget(Target[AzureConfig]):
         managed = "Microsoft.ContainerService/managedClusters"
         alarms: list[Alarm | LogAlarm] = [
             # Container Insights ships the pods' stdout to the workspace: the access log.
-            *_access_alarms(ctx, parts, container_insights_lines(spec.name)),
+            *_access_alarms(ctx, parts.workspace, container_insights_requests(spec.name)),
             Alarm(
                 "cpu",
                 "node CPU above 85%",
@@ -516,12 +516,12 @@ def _direct(ctx: Context) -> bool:
     return bool(ctx.spec.ingress.public and not ctx.spec.ingress.domain)
 
 
-def _access_alarms(ctx: Context, parts: Parts, lines: str) -> list[LogAlarm]:
-    """llmchain:monitoring.errorRatePercent and latencyP95Ms, read from the access log."""
+def _access_alarms(ctx: Context, workspace: Workspace, requests: str) -> list[LogAlarm]:
+    """llmchain:monitoring.errorRatePercent and latencyP95Ms, read from an access log."""
     monitoring = ctx.spec.monitoring
     return access_log_alarms(
-        parts.workspace.workspace.id,
-        lines,
+        workspace.workspace.id,
+        requests,
         monitoring.error_rate_percent,
         monitoring.latency_p95_ms,
     )
