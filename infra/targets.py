@@ -5,11 +5,11 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import pulumi
 
-from infra.config import Cloud, ConfigError, StackConfig
+from infra.config import Cloud, Compute, ConfigError, StackConfig
 from infra.spec import WorkloadSpec
 
 
@@ -107,6 +107,18 @@ class Target(pulumi.ComponentResource, Generic[S]):
     def build(self, name: str, spec: WorkloadSpec, settings: S) -> TargetOutputs:
         """Create the target's resources from the spec and the cloud's settings alone."""
         raise NotImplementedError
+
+    # The compute step of each mode, by the name every cloud's target gives it.
+    COMPUTE_STEPS: ClassVar[dict[Compute, str]] = {
+        Compute.SERVERLESS: "_serverless",
+        Compute.VM: "_vm",
+        Compute.CLUSTER: "_cluster",
+    }
+
+    def compute(self, spec: WorkloadSpec, ctx: Any, parts: Any) -> Any:
+        """The compute step: the spec's mode, built by the cloud's `_serverless`, `_vm` or
+        `_cluster` from the steps before it (`parts`); what it returns goes to monitoring."""
+        return getattr(self, self.COMPUTE_STEPS[spec.compute])(ctx, parts)
 
 
 Deploy = Callable[[StackConfig, WorkloadSpec], TargetOutputs]

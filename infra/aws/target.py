@@ -105,12 +105,7 @@ class AwsTarget(Target[AwsConfig]):
             else None
         )
         parts = Parts(network, policy, registry, image, front, secret_values, secrets)
-        if spec.compute is Compute.SERVERLESS:
-            running = self._serverless(ctx, parts)
-        elif spec.compute is Compute.VM:
-            running = self._vm(ctx, parts)
-        else:
-            running = self._cluster(ctx, parts)
+        running: Running = self.compute(spec, ctx, parts)
         monitoring = Monitoring(
             name,
             MonitoringArgs(

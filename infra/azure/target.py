@@ -108,12 +108,7 @@ class AzureTarget(Target[AzureConfig]):
         # The cluster keeps its secrets in Kubernetes; the others read them from Key Vault.
         vault = self._secrets(ctx, ident, secret_values)
         parts = Parts(network, workspace, ident, registry, image, secret_values, vault)
-        if spec.compute is Compute.SERVERLESS:
-            running = self._serverless(ctx, parts)
-        elif spec.compute is Compute.VM:
-            running = self._vm(ctx, parts)
-        else:
-            running = self._cluster(ctx, parts)
+        running: Running = self.compute(spec, ctx, parts)
         url = self._gateway(ctx, network, running)
         Monitoring(name, replace(ctx.monitoring, alarms=running.alarms), ctx.opts)
         store = database_store("Flexible Server", database.server_name if database else None)

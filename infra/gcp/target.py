@@ -121,12 +121,7 @@ class GcpTarget(Target[GcpConfig]):
                 LLMCHAIN_GCP_PROJECT=project, LLMCHAIN_GCP_LOCATION=settings.model_location
             )
         parts = Parts(network, account, grants, registry, image, secret_values, extra_env, secrets)
-        if spec.compute is Compute.SERVERLESS:
-            running = self._serverless(ctx, parts)
-        elif spec.compute is Compute.VM:
-            running = self._vm(ctx, parts)
-        else:
-            running = self._cluster(ctx, parts)
+        running: Running = self.compute(spec, ctx, parts)
         dashboard = self._monitoring(ctx, running)
         store = database_store("Cloud SQL", database.instance.name if database else None)
         return TargetOutputs.of(running.url, image.ref, spec, store, dashboard)

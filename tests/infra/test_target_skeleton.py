@@ -1,0 +1,22 @@
+"""Every cloud's target is the same skeleton: one compute step per mode, dispatched by the base."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from infra.config import COMPUTE_BY_CLOUD, Cloud
+from infra.targets import Target
+
+TARGETS = {Cloud.AWS: "AwsTarget", Cloud.AZURE: "AzureTarget", Cloud.GCP: "GcpTarget"}
+
+
+@pytest.mark.parametrize("cloud", list(TARGETS))
+def test_each_cloud_has_a_compute_step_for_each_of_its_modes(cloud: Cloud) -> None:
+    """The base dispatches by name; a cloud missing a mode's step would fail only at plan time."""
+    target = getattr(importlib.import_module(f"infra.{cloud.value}.target"), TARGETS[cloud])
+    assert issubclass(target, Target)
+    for mode in COMPUTE_BY_CLOUD[cloud]:
+        assert callable(getattr(target, Target.COMPUTE_STEPS[mode], None)), (cloud, mode)
+    assert "compute" not in vars(target), "the dispatch is the base's, not written again"
