@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from abc import ABCMeta, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
@@ -81,7 +82,7 @@ def warn_open_control_plane(endpoint: str, authenticator: str, key: str) -> None
 S = TypeVar("S")  # a cloud's own typed settings: AwsConfig, AzureConfig, GcpConfig
 
 
-class Target(pulumi.ComponentResource, Generic[S]):
+class Target(pulumi.ComponentResource, Generic[S], metaclass=ABCMeta):
     """A cloud's target component: `build` runs the steps, in the skeleton's order.
 
     (a cloud's preamble: provider, APIs or resource group), network, identity, registry and
@@ -104,9 +105,9 @@ class Target(pulumi.ComponentResource, Generic[S]):
         self.outputs = self.build(name, spec, settings)
         self.register_outputs({"url": self.outputs.url, "image_ref": self.outputs.image_ref})
 
+    @abstractmethod
     def build(self, name: str, spec: WorkloadSpec, settings: S) -> TargetOutputs:
         """Create the target's resources from the spec and the cloud's settings alone."""
-        raise NotImplementedError
 
     # The compute step of each mode, by the name every cloud's target gives it.
     COMPUTE_STEPS: ClassVar[dict[Compute, str]] = {

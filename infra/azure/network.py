@@ -177,7 +177,8 @@ class Network(pulumi.ComponentResource):
             # scale set is not spread over zones either. The zone-redundant StandardV2 SKU
             # (https://learn.microsoft.com/en-us/azure/nat-gateway/nat-sku, read 2026-11-29:
             # same price, needs StandardV2 public IPs) is not in the network API version this
-            # provider uses (2024-05-01; NatGatewaySkuName has only Standard).
+            # provider uses (2024-05-01; NatGatewaySkuName has only Standard: the schema of
+            # pulumi-azure-native 3.29.0 in requirements.lock, read 2026-11-29).
             nat_ip = azure.network.PublicIPAddress(
                 f"{name}-nat-ip",
                 sku=azure.network.PublicIPAddressSkuArgs(name="Standard"),

@@ -20,3 +20,13 @@ def test_each_cloud_has_a_compute_step_for_each_of_its_modes(cloud: Cloud) -> No
     for mode in COMPUTE_BY_CLOUD[cloud]:
         assert callable(getattr(target, Target.COMPUTE_STEPS[mode], None)), (cloud, mode)
     assert "compute" not in vars(target), "the dispatch is the base's, not written again"
+
+
+def test_a_target_without_its_build_step_cannot_be_made() -> None:
+    """`build` is abstract: a new cloud's target that forgets it fails at once, by name."""
+
+    class Incomplete(Target[object]):
+        TYPE = "llmchain:test:Incomplete"
+
+    with pytest.raises(TypeError, match="build"):
+        Incomplete("x", None, object())  # type: ignore[abstract, arg-type]
