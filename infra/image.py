@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_docker_build as docker_build
 
+from infra.component import Component
 from infra.spec import ImageBuild
 
 
@@ -32,7 +33,7 @@ class AppImageArgs:
     registry: RegistryLogin | None = None
 
 
-class AppImage(pulumi.ComponentResource):
+class AppImage(Component):
     """`pulumi_docker_build.Image` of the app, exposing `ref`: what a workload runs.
 
     Pushed: `<repository>@<digest>`. Loaded into the local engine: `<repository>:<tag>`, the
@@ -44,7 +45,7 @@ class AppImage(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: AppImageArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:image:AppImage", name, {}, opts)
+        super().__init__(name, opts)
         build = args.build
         if build.prebuilt is not None:
             # `llmchain:image.ref`: built once by CI and promoted by digest (docs/ci.md); the

@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import pulumi
 
+from infra.component import Component
 from infra.config import Cloud, Compute, ConfigError, StackConfig
 from infra.spec import WorkloadSpec
 
@@ -58,18 +59,6 @@ def database_store(product: str, name: pulumi.Input[str] | None) -> pulumi.Outpu
     return pulumi.Output.concat("postgresql: ", product, " ", name)
 
 
-def renamed(opts: pulumi.ResourceOptions | None, *former_types: str) -> pulumi.ResourceOptions:
-    """`opts` plus an alias to each type token a component had before it was renamed.
-
-    A new type token is a new URN for the component and every child: without the alias a
-    deployed stack would delete and recreate them all, its database included. The engine
-    derives each child's former URN from its parent's aliases, so the component's own alias
-    is enough. https://www.pulumi.com/docs/iac/concepts/options/aliases/ (read 2026-11-29)
-    """
-    aliases = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=t) for t in former_types])
-    return pulumi.ResourceOptions.merge(opts, aliases)
-
-
 def warn_open_control_plane(endpoint: str, authenticator: str, key: str) -> None:
     """Tell the user a cluster's API endpoint admits any address, and the key that narrows it."""
     pulumi.log.warn(
@@ -82,7 +71,7 @@ def warn_open_control_plane(endpoint: str, authenticator: str, key: str) -> None
 S = TypeVar("S")  # a cloud's own typed settings: AwsConfig, AzureConfig, GcpConfig
 
 
-class Target(pulumi.ComponentResource, Generic[S], metaclass=ABCMeta):
+class Target(Component, Generic[S], metaclass=ABCMeta):
     """A cloud's target component: `build` runs the steps, in the skeleton's order.
 
     (a cloud's preamble: provider, APIs or resource group), network, identity, registry and
@@ -91,7 +80,6 @@ class Target(pulumi.ComponentResource, Generic[S], metaclass=ABCMeta):
     secrets, because its URL is one of them.
     """
 
-    TYPE: ClassVar[str]
     outputs: TargetOutputs
 
     def __init__(
@@ -101,7 +89,7 @@ class Target(pulumi.ComponentResource, Generic[S], metaclass=ABCMeta):
         settings: S,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(self.TYPE, name, {}, opts)
+        super().__init__(name, opts)
         self.outputs = self.build(name, spec, settings)
         self.register_outputs({"url": self.outputs.url, "image_ref": self.outputs.image_ref})
 

@@ -13,6 +13,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from infra.aws import iam
+from infra.component import Component
 from infra.kubernetes import KubernetesWorkload, KubernetesWorkloadArgs
 from infra.kubernetes.version import KUBERNETES_VERSION
 from infra.spec import WorkloadSpec
@@ -88,7 +89,7 @@ class ClusterArgs:
     app_policy: pulumi.Input[str] | None  # what the pods may do (Bedrock), via IRSA
 
 
-class Cluster(pulumi.ComponentResource):
+class Cluster(Component):
     """EKS (secrets encrypted with KMS, audit logs on), node group, OIDC, the pods' IRSA role.
 
     The workload goes on it afterwards (`workload()`): the database it needs admits the
@@ -101,8 +102,8 @@ class Cluster(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:aws:Cluster", name, {}, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__(name, opts)
+        child = self.child
         spec = args.spec
         cluster_role = aws.iam.Role(
             f"{name}-cluster", assume_role_policy=json.dumps(iam.assume_role("eks")), opts=child

@@ -9,6 +9,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from infra.component import Component
+
 PORT = 5432
 ENGINE_VERSION = "16"
 DEFAULT_CLASS = "db.t4g.micro"
@@ -28,7 +30,7 @@ class DatabaseArgs:
     ha: bool
 
 
-class Database(pulumi.ComponentResource):
+class Database(Component):
     """The instance, its subnet group and security group, and the connection URL (a secret)."""
 
     url: pulumi.Output[str]
@@ -37,8 +39,8 @@ class Database(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:aws:Database", name, {}, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__(name, opts)
+        child = self.child
         # Generated here, stored only in Secrets Manager (as part of the URL), never exported.
         password = random.RandomPassword(f"{name}-password", length=32, special=False, opts=child)
         # Secret in state (the engine marks RandomPassword.result so; say it here too).

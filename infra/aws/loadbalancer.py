@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from infra.component import Component
+
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 IDLE_TIMEOUT_S = 300  # streams can be quiet for a while between tokens
 # The service must keep idle connections open longer than the ALB does, or the ALB reuses a
@@ -35,7 +37,7 @@ class LoadBalancerArgs:
     readiness_path: str
 
 
-class LoadBalancer(pulumi.ComponentResource):
+class LoadBalancer(Component):
     """ALB, its security group, the target group, listeners; HTTPS when a domain is set."""
 
     url: pulumi.Output[str]
@@ -50,8 +52,8 @@ class LoadBalancer(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:aws:LoadBalancer", name, {}, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__(name, opts)
+        child = self.child
         https = args.domain is not None
         sources = (
             {"cidr_blocks": ["0.0.0.0/0"]} if args.public else {"cidr_blocks": [args.vpc_cidr]}

@@ -10,6 +10,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from infra.component import Component
 from infra.pulumi_outputs import all_dict
 
 PERIOD_S = 60
@@ -168,7 +169,7 @@ class MonitoringArgs:
     alarms: list[Alarm] = field(default_factory=list)
 
 
-class Monitoring(pulumi.ComponentResource):
+class Monitoring(Component):
     """SNS topic (own KMS key, + email), one CloudWatch alarm per Alarm, one dashboard."""
 
     topic: aws.sns.Topic
@@ -177,8 +178,8 @@ class Monitoring(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:aws:Monitoring", name, {}, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__(name, opts)
+        child = self.child
         # Alarms are autonamed `<name>-<key>-<suffix>`: the key admits exactly those.
         key = aws.kms.Key(
             f"{name}-alarms",

@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.aws import iam
+from infra.component import Component
 
 VPC_CIDR = "10.40.0.0/16"
 ZONES = 2
@@ -29,7 +30,7 @@ class NetworkArgs:
     log_retention_days: int
 
 
-class Network(pulumi.ComponentResource):
+class Network(Component):
     """VPC over two zones, internet and NAT gateways, routes, and flow logs."""
 
     vpc: aws.ec2.Vpc
@@ -42,8 +43,8 @@ class Network(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:aws:Network", name, {}, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__(name, opts)
+        child = self.child
         zones = aws.get_availability_zones_output(
             state="available", opts=pulumi.InvokeOutputOptions(parent=self)
         ).names

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from infra.component import Component
 from infra.image import RegistryLogin
 
 KEEP_IMAGES = 20
@@ -32,7 +33,7 @@ class RegistryArgs:
     keep_images: int = KEEP_IMAGES
 
 
-class Registry(pulumi.ComponentResource):
+class Registry(Component):
     """One ECR repository for the app image."""
 
     repository: aws.ecr.Repository
@@ -41,8 +42,8 @@ class Registry(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:aws:Registry", name, {}, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__(name, opts)
+        child = self.child
         self.repository = aws.ecr.Repository(
             f"{name}-repo",
             name=name,

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from infra.component import Component
+
 
 def secret_name(prefix: str, env_name: str) -> str:
     """`llmchain-aws/llmchain-openai-api-key` for LLMCHAIN_OPENAI_API_KEY (a name's prefix)."""
@@ -22,7 +24,7 @@ class SecretsArgs:
     values: Mapping[str, pulumi.Input[str]]
 
 
-class Secrets(pulumi.ComponentResource):
+class Secrets(Component):
     """One secret (and its current value) per secret setting; `arns` maps setting -> ARN.
 
     Each ARN depends on the secret's version, not just the secret: a consumer waits for the value.
@@ -33,9 +35,9 @@ class Secrets(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:aws:Secrets", name, {}, opts)
+        super().__init__(name, opts)
         values = args.values
-        child = pulumi.ResourceOptions(parent=self)
+        child = self.child
         self.arns = {}
         for env_name, value in sorted(values.items()):
             slug = secret_name(name, env_name)

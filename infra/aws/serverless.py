@@ -14,6 +14,7 @@ from infra import image_contract as contract
 from infra.aws import iam
 from infra.aws.loadbalancer import BACKEND_ENV
 from infra.aws.roles import runtime_policy
+from infra.component import Component
 from infra.pulumi_outputs import all_dict
 from infra.spec import WorkloadSpec
 
@@ -128,7 +129,7 @@ class ServerlessArgs:
     spot_percent: int = 0  # llmchain:aws.fargateSpot
 
 
-class Serverless(pulumi.ComponentResource):
+class Serverless(Component):
     """ECS cluster, roles, task definition, service and its autoscaling."""
 
     cluster: aws.ecs.Cluster
@@ -137,8 +138,8 @@ class Serverless(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ServerlessArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:aws:Serverless", name, {}, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__(name, opts)
+        child = self.child
         spec = args.spec
         self.cluster = aws.ecs.Cluster(
             f"{name}-cluster",

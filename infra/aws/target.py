@@ -85,8 +85,6 @@ class Running:
 class AwsTarget(Target[AwsConfig]):
     """The service on AWS, by `llmchain:compute`: ECS Fargate, EC2 or EKS."""
 
-    TYPE = "llmchain:aws:AwsTarget"
-
     def build(self, name: str, spec: WorkloadSpec, settings: AwsConfig) -> TargetOutputs:
         """The skeleton's steps, in order."""
         ctx = self._base(name, spec, settings)

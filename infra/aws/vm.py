@@ -16,6 +16,7 @@ from infra.aws import iam
 from infra.aws.cloud_init import cloud_init
 from infra.aws.loadbalancer import BACKEND_ENV
 from infra.aws.roles import runtime_policy
+from infra.component import Component
 from infra.pulumi_outputs import all_dict
 from infra.spec import WorkloadSpec
 
@@ -47,14 +48,14 @@ class VmArgs:
     routes: Sequence[pulumi.Resource] = ()
 
 
-class Vm(pulumi.ComponentResource):
+class Vm(Component):
     """Instance role and profile, launch template (IMDSv2, encrypted, no key pair), ASG."""
 
     group: aws.autoscaling.Group
 
     def __init__(self, name: str, args: VmArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("llmchain:aws:Vm", name, {}, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__(name, opts)
+        child = self.child
         spec = args.spec
         role = aws.iam.Role(
             f"{name}-instance", assume_role_policy=json.dumps(iam.assume_role("ec2")), opts=child

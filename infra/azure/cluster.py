@@ -12,10 +12,10 @@ import pulumi_kubernetes as k8s
 import yaml
 
 from infra.azure.roles import ACR_PULL, AKS_RBAC_CLUSTER_ADMIN, NETWORK_CONTRIBUTOR, grant
+from infra.component import Component
 from infra.kubernetes import KubernetesWorkload, KubernetesWorkloadArgs
 from infra.kubernetes.version import KUBERNETES_VERSION
 from infra.spec import WorkloadSpec
-from infra.targets import renamed
 
 # AKS's supported minors (https://learn.microsoft.com/en-us/azure/aks/supported-kubernetes-versions,
 # read 2026-11-29): 1.33 left support 2026-07-31 and new clusters on it are refused; 1.35 is
@@ -71,10 +71,9 @@ class ClusterArgs:
     deployer_object_id: pulumi.Input[str] = ""
 
 
-class Cluster(pulumi.ComponentResource):
+class Cluster(Component):
     """The cluster (OIDC issuer, workload identity, Container Insights), AcrPull for its nodes."""
 
-    TYPE = "llmchain:azure:Cluster"
     FORMER_TYPES = ("llmchain:azure:Aks",)
 
     cluster: azure.containerservice.ManagedCluster
@@ -83,8 +82,8 @@ class Cluster(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(self.TYPE, name, {}, renamed(opts, *self.FORMER_TYPES))
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__(name, opts)
+        child = self.child
         spec = args.spec
         self.resource_group = args.resource_group
         self.identity_name = args.identity_name

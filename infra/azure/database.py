@@ -8,6 +8,8 @@ import pulumi
 import pulumi_azure_native as azure
 import pulumi_random as random
 
+from infra.component import Component
+
 VERSION = "16"
 DEFAULT_SKU = "Standard_B1ms"
 DATABASE = "llmchain"
@@ -49,7 +51,7 @@ class DatabaseArgs:
     deletion_protection: bool = True  # llmchain:database.deletionProtection
 
 
-class Database(pulumi.ComponentResource):
+class Database(Component):
     """The server, TLS enforced, the `llmchain` database, and its URL (a secret for Key Vault)."""
 
     url: pulumi.Output[str]
@@ -59,8 +61,8 @@ class Database(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:azure:Database", name, {}, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__(name, opts)
+        child = self.child
         # Azure wants three of upper, lower, digits, symbols; without minimums about 1 in 280
         # draws of 32 letters and digits lacks a class (https://learn.microsoft.com/en-us/azure/
         # postgresql/flexible-server/quickstart-create-server, read 2026-11-29).

@@ -31,6 +31,7 @@ import pulumiverse_acme as acme
 
 from infra.azure.network import subresource_id
 from infra.azure.roles import KEY_VAULT_SECRETS_USER, grant
+from infra.component import Component
 
 LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
 HTTPS_PORT = 443
@@ -89,7 +90,7 @@ class GatewayArgs:
     depends_on: Sequence[pulumi.Resource] = ()
 
 
-class TlsGateway(pulumi.ComponentResource):
+class TlsGateway(Component):
     """Certificate, vault, identity, Application Gateway v2 and the domain's A record."""
 
     url: pulumi.Output[str]
@@ -98,8 +99,8 @@ class TlsGateway(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: GatewayArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:azure:TlsGateway", name, {}, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__(name, opts)
+        child = self.child
         rg = args.resource_group
         zone_subscription, zone_group, zone = zone_parts(args.dns_zone_id)
         provider = acme.Provider(f"{name}-acme", server_url=LETS_ENCRYPT, opts=child)

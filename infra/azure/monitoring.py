@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as azure
 
-from infra.targets import renamed
+from infra.component import Component
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ class MonitoringArgs:
     alarms: list[Alarm | LogAlarm] = field(default_factory=list)
 
 
-class Workspace(pulumi.ComponentResource):
+class Workspace(Component):
     """Log Analytics and Application Insights: created first, the compute logs into them."""
 
     workspace: azure.operationalinsights.Workspace
@@ -156,8 +156,8 @@ class Workspace(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:azure:Workspace", name, {}, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__(name, opts)
+        child = self.child
         self.workspace = azure.operationalinsights.Workspace(
             f"{name}-logs",
             resource_group_name=args.resource_group,
@@ -194,17 +194,16 @@ class Workspace(pulumi.ComponentResource):
         self.register_outputs({"workspace": self.workspace.name})
 
 
-class Monitoring(pulumi.ComponentResource):
+class Monitoring(Component):
     """The action group (e-mail when set) and one metric or log alert per alarm, wired to it."""
 
-    TYPE = "llmchain:azure:Monitoring"
     FORMER_TYPES = ("llmchain:azure:Alerts",)
 
     def __init__(
         self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(self.TYPE, name, {}, renamed(opts, *self.FORMER_TYPES))
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__(name, opts)
+        child = self.child
         receivers = (
             [
                 azure.monitor.MicrosoftCommonEmailReceiverArgs(

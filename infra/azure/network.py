@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_azure_native as azure
 
+from infra.component import Component
 from infra.kubernetes.workload import SERVICE_PORT
 
 VNET_CIDR = "10.50.0.0/16"
@@ -149,7 +150,7 @@ class NetworkArgs:
     gateway: bool = False
 
 
-class Network(pulumi.ComponentResource):
+class Network(Component):
     """VNet, subnets with their NSGs, a NAT gateway for the VMs (vm mode), the database's DNS."""
 
     subnet_ids: dict[str, pulumi.Output[str]]
@@ -158,8 +159,8 @@ class Network(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:azure:Network", name, {}, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__(name, opts)
+        child = self.child
         common: dict[str, Any] = {
             "resource_group_name": args.resource_group,
             "location": args.location,

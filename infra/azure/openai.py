@@ -8,6 +8,7 @@ import pulumi
 import pulumi_azure_native as azure
 
 from infra.azure.roles import OPENAI_USER, grant
+from infra.component import Component
 
 SKU = "GlobalStandard"  # the deployment type's SKU name in ARM
 
@@ -27,7 +28,7 @@ class OpenAiArgs:
     subscription: pulumi.Input[str]
 
 
-class OpenAi(pulumi.ComponentResource):
+class OpenAi(Component):
     """The account, the deployment, and "Cognitive Services OpenAI User" for the identity only."""
 
     endpoint: pulumi.Output[str]
@@ -38,8 +39,8 @@ class OpenAi(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: OpenAiArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:azure:OpenAi", name, {}, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__(name, opts)
+        child = self.child
         account = azure.cognitiveservices.Account(
             f"{name}-openai",
             account_name=args.name,

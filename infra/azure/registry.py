@@ -12,6 +12,7 @@ import pulumi_azure_native as azure
 
 from infra import offline_mode as offline
 from infra.azure.roles import ACR_PULL, grant
+from infra.component import Component
 from infra.image import RegistryLogin
 
 # ACR's username for a token obtained from Entra ID.
@@ -57,7 +58,7 @@ class RegistryArgs:
     tenant: pulumi.Input[str]
 
 
-class Registry(pulumi.ComponentResource):
+class Registry(Component):
     """The registry, AcrPull for the workload's identity, and the push login."""
 
     registry: azure.containerregistry.Registry
@@ -67,8 +68,8 @@ class Registry(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:azure:Registry", name, {}, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__(name, opts)
+        child = self.child
         self.registry = azure.containerregistry.Registry(
             f"{name}-acr",
             registry_name=args.name,

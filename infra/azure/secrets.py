@@ -10,7 +10,7 @@ import pulumi
 import pulumi_azure_native as azure
 
 from infra.azure.roles import KEY_VAULT_SECRETS_USER, grant
-from infra.targets import renamed
+from infra.component import Component
 
 
 def secret_name(env_name: str) -> str:
@@ -33,10 +33,9 @@ class SecretsArgs:
     values: Mapping[str, pulumi.Input[str]]
 
 
-class Secrets(pulumi.ComponentResource):
+class Secrets(Component):
     """The vault (RBAC, soft delete), a secret per setting, and Secrets User for the identity."""
 
-    TYPE = "llmchain:azure:Secrets"
     FORMER_TYPES = ("llmchain:azure:Vault",)
 
     vault: azure.keyvault.Vault
@@ -48,8 +47,8 @@ class Secrets(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(self.TYPE, name, {}, renamed(opts, *self.FORMER_TYPES))
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__(name, opts)
+        child = self.child
         properties = azure.keyvault.VaultPropertiesArgs(
             tenant_id=args.tenant,
             sku=azure.keyvault.SkuArgs(family="A", name=azure.keyvault.SkuName.STANDARD),

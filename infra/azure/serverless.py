@@ -10,8 +10,8 @@ import pulumi
 import pulumi_azure_native as azure
 
 from infra import image_contract as contract
+from infra.component import Component
 from infra.spec import WorkloadSpec
-from infra.targets import renamed
 
 
 def container_app_size(cpu: float, memory_mib: int) -> tuple[float, str]:
@@ -44,10 +44,9 @@ class ServerlessArgs:
     depends_on: Sequence[pulumi.Resource] = ()
 
 
-class Serverless(pulumi.ComponentResource):
+class Serverless(Component):
     """The environment (logs to Log Analytics) and the Container App."""
 
-    TYPE = "llmchain:azure:Serverless"
     FORMER_TYPES = ("llmchain:azure:ContainerApp",)
 
     app: azure.app.ContainerApp
@@ -56,8 +55,8 @@ class Serverless(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ServerlessArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(self.TYPE, name, {}, renamed(opts, *self.FORMER_TYPES))
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__(name, opts)
+        child = self.child
         spec = args.spec
         environment = azure.app.ManagedEnvironment(
             f"{name}-env",
@@ -192,7 +191,7 @@ class Serverless(pulumi.ComponentResource):
         """
         if args.vnet_id is None:
             raise ValueError("a private Container App needs the VNet to link its DNS zone to")
-        child = pulumi.ResourceOptions(parent=self)
+        child = self.child
         zone = azure.privatedns.PrivateZone(
             f"{name}-apps-dns",
             private_zone_name=environment.default_domain,

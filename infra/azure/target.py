@@ -92,8 +92,6 @@ class Running:
 class AzureTarget(Target[AzureConfig]):
     """The service on Azure, by `llmchain:compute`: Container Apps, a VM scale set or AKS."""
 
-    TYPE = "llmchain:azure:AzureTarget"
-
     def build(self, name: str, spec: WorkloadSpec, settings: AzureConfig) -> TargetOutputs:
         """The skeleton's steps, in order."""
         ctx, workspace = self._base(name, spec, settings)

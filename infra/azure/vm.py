@@ -16,9 +16,9 @@ from infra import image_contract as contract
 from infra import vm_boot
 from infra.azure.cloud_init import cloud_init, release_script
 from infra.azure.loadbalancer import LoadBalancerArgs, load_balancer
+from infra.component import Component
 from infra.pulumi_outputs import all_dict
 from infra.spec import WorkloadSpec
-from infra.targets import renamed
 
 ADMIN = "llmchain"
 
@@ -62,10 +62,9 @@ class VmArgs:
     depends_on: Sequence[pulumi.Resource] = ()
 
 
-class Vm(pulumi.ComponentResource):
+class Vm(Component):
     """Load balancer (probe on /readyz), scale set (cloud-init, managed identity), autoscale."""
 
-    TYPE = "llmchain:azure:Vm"
     FORMER_TYPES = ("llmchain:azure:ScaleSet",)
 
     url: pulumi.Output[str]
@@ -73,8 +72,8 @@ class Vm(pulumi.ComponentResource):
     vmss: azure.compute.VirtualMachineScaleSet
 
     def __init__(self, name: str, args: VmArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(self.TYPE, name, {}, renamed(opts, *self.FORMER_TYPES))
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__(name, opts)
+        child = self.child
         spec = args.spec
         rg = args.resource_group
         entry = load_balancer(

@@ -11,9 +11,9 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
+from infra.component import Component
 from infra.kubernetes import KubernetesWorkload, KubernetesWorkloadArgs
 from infra.spec import WorkloadSpec
-from infra.targets import renamed
 
 # Workload Identity: pods get their tokens from the GKE metadata server. With network policy
 # enforced (Dataplane V2, always on Autopilot) a policy must admit 169.254.169.254:80 and
@@ -86,10 +86,9 @@ class ClusterArgs:
     authorized_networks: Sequence[str] = ()
 
 
-class Cluster(pulumi.ComponentResource):
+class Cluster(Component):
     """An Autopilot cluster (private nodes, release channel, workload identity) and a provider."""
 
-    TYPE = "llmchain:gcp:Cluster"
     FORMER_TYPES = ("llmchain:gcp:Gke",)
 
     cluster: gcp.container.Cluster
@@ -100,8 +99,8 @@ class Cluster(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(self.TYPE, name, {}, renamed(opts, *self.FORMER_TYPES))
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__(name, opts)
+        child = self.child
         self.project = args.project
         # A dedicated node service account with only the node role, not the Compute default:
         # organisations enforcing iam.automaticIamGrantsForDefaultServiceAccounts leave the

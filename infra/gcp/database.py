@@ -8,6 +8,8 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_random as random
 
+from infra.component import Component
+
 VERSION = "POSTGRES_16"
 DEFAULT_TIER = "db-custom-1-3840"
 DATABASE = "llmchain"
@@ -26,7 +28,7 @@ class DatabaseArgs:
     deletion_protection: bool
 
 
-class Database(pulumi.ComponentResource):
+class Database(Component):
     """The instance, its database and user, and the URL (a secret for Secret Manager)."""
 
     url: pulumi.Output[str]
@@ -35,8 +37,8 @@ class Database(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:gcp:Database", name, {}, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__(name, opts)
+        child = self.child
         password = random.RandomPassword(f"{name}-password", length=32, special=False, opts=child)
         secret_password: pulumi.Output[str] = pulumi.Output.secret(password.result)
         self.instance = gcp.sql.DatabaseInstance(

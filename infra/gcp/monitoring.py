@@ -10,6 +10,8 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_random as random
 
+from infra.component import Component
+
 
 @dataclass(frozen=True)
 class Alarm:
@@ -184,7 +186,7 @@ class MonitoringArgs:
     log_bucket: pulumi.Input[str] | None = None
 
 
-class Monitoring(pulumi.ComponentResource):
+class Monitoring(Component):
     """Channel, uptime check (+ its alert), one policy per Alarm, and a dashboard."""
 
     dashboard_url: pulumi.Output[str]
@@ -192,8 +194,8 @@ class Monitoring(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:gcp:Monitoring", name, {}, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__(name, opts)
+        child = self.child
         channels: list[pulumi.Input[str]] = []
         if args.email:
             channel = gcp.monitoring.NotificationChannel(
@@ -346,7 +348,7 @@ class LogStorageArgs:
     log_filter: pulumi.Input[str]  # the service's own log entries
 
 
-class LogStorage(pulumi.ComponentResource):
+class LogStorage(Component):
     """The service's logs in a bucket of their own, kept `llmchain:monitoring.logRetentionDays`.
 
     The project's _Default bucket is shared by everything in the project (30 days unless someone
@@ -368,10 +370,10 @@ class LogStorage(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: LogStorageArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:gcp:LogStorage", name, {}, opts)
+        super().__init__(name, opts)
         project, location, retention_days = args.project, args.location, args.retention_days
         log_filter = args.log_filter
-        child = pulumi.ResourceOptions(parent=self)
+        child = self.child
         suffix = random.RandomString(
             f"{name}-logs-suffix", length=6, special=False, upper=False, opts=child
         )

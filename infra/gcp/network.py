@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from infra.component import Component
+
 SUBNET_CIDR = "10.60.0.0/20"
 # The proxy-only subnet an internal Application Load Balancer's Envoy proxies take their
 # addresses from: one per region and VPC, /23 recommended.
@@ -26,7 +28,7 @@ class NetworkArgs:
     internal_lb: bool = False  # a private vm stack: its internal load balancer's proxies
 
 
-class Network(pulumi.ComponentResource):
+class Network(Component):
     """VPC, subnet (private Google access), peering range for Cloud SQL, router + NAT, firewall."""
 
     network: gcp.compute.Network
@@ -37,8 +39,8 @@ class Network(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:gcp:Network", name, {}, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__(name, opts)
+        child = self.child
         self.network = gcp.compute.Network(f"{name}-vpc", auto_create_subnetworks=False, opts=child)
         self.subnet = gcp.compute.Subnetwork(
             f"{name}-subnet",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from infra.component import Component
 from infra.image import RegistryLogin
 
 KEEP_IMAGES = 20
@@ -20,7 +21,7 @@ class RegistryArgs:
     project: str
 
 
-class Registry(pulumi.ComponentResource):
+class Registry(Component):
     """The repository; `login` pushes with the deployer's short-lived OAuth token."""
 
     repository: gcp.artifactregistry.Repository
@@ -30,9 +31,9 @@ class Registry(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:gcp:Registry", name, {}, opts)
+        super().__init__(name, opts)
         region, project = args.region, args.project
-        child = pulumi.ResourceOptions(parent=self)
+        child = self.child
         self.repository = gcp.artifactregistry.Repository(
             f"{name}-repo",
             repository_id=name,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from infra.component import Component
 from infra.gcp import roles
 
 
@@ -25,7 +26,7 @@ class SecretsArgs:
     member: pulumi.Input[str]  # `serviceAccount:<email>`
 
 
-class Secrets(pulumi.ComponentResource):
+class Secrets(Component):
     """Secrets, their current versions, and accessor bindings on each secret only."""
 
     ids: dict[str, pulumi.Output[str]]  # setting -> secret id (for references)
@@ -35,9 +36,9 @@ class Secrets(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:gcp:Secrets", name, {}, opts)
+        super().__init__(name, opts)
         values, member = args.values, args.member
-        child = pulumi.ResourceOptions(parent=self)
+        child = self.child
         self.ids = {}
         self.versions = {}
         self.ready = []

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from infra.component import Component
 from infra.spec import WorkloadSpec
-from infra.targets import renamed
 
 REQUEST_TIMEOUT = "900s"  # streams may run for minutes
 # Cloud Run sends SIGTERM, then SIGKILL 10 s later: the app's shutdown grace (30 s elsewhere)
@@ -59,10 +59,9 @@ class ServerlessArgs:
     deletion_protection: bool
 
 
-class Serverless(pulumi.ComponentResource):
+class Serverless(Component):
     """The Cloud Run service and, only when the stack is public, its `allUsers` invoker."""
 
-    TYPE = "llmchain:gcp:Serverless"
     FORMER_TYPES = ("llmchain:gcp:CloudRun",)
 
     service: gcp.cloudrunv2.Service
@@ -71,8 +70,8 @@ class Serverless(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ServerlessArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(self.TYPE, name, {}, renamed(opts, *self.FORMER_TYPES))
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__(name, opts)
+        child = self.child
         spec = args.spec
         cpu, memory = cloud_run_size(spec.cpu, spec.memory_mib)
         plain: dict[str, pulumi.Input[str]] = {**spec.env, **args.extra_env}

@@ -94,8 +94,6 @@ class Parts:
 class GcpTarget(Target[GcpConfig]):
     """The service on GCP, by `llmchain:compute`: Cloud Run, a managed instance group or GKE."""
 
-    TYPE = "llmchain:gcp:GcpTarget"
-
     def build(self, name: str, spec: WorkloadSpec, settings: GcpConfig) -> TargetOutputs:
         """The skeleton's steps, in order."""
         gcp_config = pulumi.Config("gcp")  # both checked with the stack's config

@@ -10,12 +10,12 @@ import pulumi_gcp as gcp
 
 from infra import image_contract as contract
 from infra import vm_boot
+from infra.component import Component
 from infra.gcp.cloud_init import cloud_init
 from infra.gcp.loadbalancer import KEEP_ALIVE_S, LoadBalancerArgs, load_balancer
 from infra.gcp.network import TARGET_TAG
 from infra.pulumi_outputs import all_dict
 from infra.spec import WorkloadSpec
-from infra.targets import renamed
 
 IMAGE = "ubuntu-os-cloud/ubuntu-2404-lts-amd64"
 
@@ -46,10 +46,9 @@ class VmArgs:
     proxy_subnet: Sequence[pulumi.Resource] = ()
 
 
-class Vm(pulumi.ComponentResource):
+class Vm(Component):
     """Template, group (autohealing on /healthz), autoscaler, and the load balancer (/readyz)."""
 
-    TYPE = "llmchain:gcp:Vm"
     FORMER_TYPES = ("llmchain:gcp:InstanceGroup",)
 
     url: pulumi.Output[str]
@@ -57,8 +56,8 @@ class Vm(pulumi.ComponentResource):
     forwarding_rule: gcp.compute.GlobalForwardingRule | gcp.compute.ForwardingRule
 
     def __init__(self, name: str, args: VmArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(self.TYPE, name, {}, renamed(opts, *self.FORMER_TYPES))
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__(name, opts)
+        child = self.child
         spec = args.spec
         user_data = pulumi.Output.all(
             args.image_ref,

@@ -59,6 +59,7 @@ from pulumi_kubernetes.networking.v1 import (
 from pulumi_kubernetes.policy.v1 import PodDisruptionBudgetSpecArgs
 
 from infra import image_contract as contract
+from infra.component import Component
 from infra.spec import WorkloadSpec
 
 APP_UID = contract.APP_UID
@@ -111,7 +112,7 @@ class KubernetesWorkloadArgs:
     internal_load_balancer: bool = False
 
 
-class KubernetesWorkload(pulumi.ComponentResource):
+class KubernetesWorkload(Component):
     """Namespace, identity, settings, Deployment, Service, HPA, PDB and NetworkPolicy."""
 
     namespace: pulumi.Output[str]
@@ -120,7 +121,7 @@ class KubernetesWorkload(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: KubernetesWorkloadArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:kubernetes:KubernetesWorkload", name, {}, opts)
+        super().__init__(name, opts)
         spec = args.spec
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
         labels = {

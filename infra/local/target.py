@@ -9,6 +9,7 @@ import pulumi_docker as docker
 import pulumi_docker_build as docker_build
 
 from infra import image_contract as contract
+from infra.component import Component
 from infra.image import AppImage, AppImageArgs
 from infra.spec import WorkloadSpec
 from infra.targets import TargetOutputs
@@ -31,7 +32,7 @@ class LocalTargetArgs:
     docker_host: str
 
 
-class LocalTarget(pulumi.ComponentResource):
+class LocalTarget(Component):
     """The service as one container on the user's Docker engine."""
 
     outputs: TargetOutputs
@@ -39,7 +40,7 @@ class LocalTarget(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: LocalTargetArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("llmchain:local:LocalTarget", name, {}, opts)
+        super().__init__(name, opts)
         spec = args.spec
         labels = sorted(spec.labels.items())
         # One engine for the build and the container, given explicitly to both providers.
