@@ -18,6 +18,18 @@ TMPFS = "/tmp"  # noqa: S108 - the only writable path besides DATA_DIR (read-onl
 # SIGTERM -> in-flight requests and streams finish within the app's shutdown grace -> exit.
 # The platform's kill comes this long after the grace, so a clean exit is never cut short.
 STOP_MARGIN_S = 10
+# The app's access log: one JSON line per request from this logger, with `route` the route
+# template (app/core/logging.py). The clouds' error-rate and p95 alarms read it.
+ACCESS_LOGGER = "llmchain.access"
+# Routes that answer with a server-sent event stream: a stream's duration is how long the answer
+# took to write, not how slow the service is, so the p95 latency alarms leave them out.
+# /v1/chat/completions streams only with `stream: true`, which the route cannot tell apart.
+STREAMING_ROUTES = (
+    "/v1/chains/{name}/stream",
+    "/v1/chains/{name}/stream_log",
+    "/v1/chains/{name}/stream_events",
+    "/v1/chat/completions",
+)
 
 
 def stop_timeout(grace_s: int, *, cap: int | None = None) -> int:

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_azure_native as azure
 
 from infra.component import Component
+from infra.image_contract import ACCESS_LOGGER, STREAMING_ROUTES
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,6 @@ class LogAlarm:
     measure: str
     threshold: float
     severity: int = 2
-
-
-# Routes whose responses are SSE streams: their duration is how long the answer took to write,
-# not how slow the service is, so the p95 leaves them out (as on GCP).
-STREAMING_ROUTES = ("/v1/chains/{name}/stream", "/v1/chat/completions")
-ACCESS_LOGGER = "llmchain.access"  # app/core/logging.py AccessLog: one JSON line per request
 
 
 # The requests, as KQL yielding `status`, `duration_ms` and `route` (the route template).

@@ -11,6 +11,7 @@ import pulumi_gcp as gcp
 import pulumi_random as random
 
 from infra.component import Component
+from infra.image_contract import ACCESS_LOGGER, STREAMING_ROUTES
 
 
 @dataclass(frozen=True)
@@ -28,12 +29,7 @@ class Alarm:
     access_log: AccessLog | None = None  # set: the metric is made from the app's access log
 
 
-# Routes whose responses are SSE streams: a stream's duration is how long the answer took to
-# write, not how slow the service is, so p95 latency leaves them out. /v1/chat/completions
-# streams only with `stream: true`, which the route label cannot tell apart: left out whole.
-STREAMING_ROUTES = ("/v1/chains/{name}/stream", "/v1/chat/completions")
 PROMETHEUS = "prometheus.googleapis.com/"
-ACCESS_LOGGER = "llmchain.access"  # app/core/logging.py AccessLog: one JSON line a request
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.gcp.monitoring import STREAMING_ROUTES
+from infra.image_contract import STREAMING_ROUTES
 from infra.plan import Plan, PlanConfigError, run_plan
 
 BASE = {"gcp:project": "demo-project", "llmchain:compute": "cluster"}
@@ -103,10 +103,3 @@ def test_latency_leaves_out_streams(public: Plan) -> None:
 
 def test_kubeconfig_is_a_secret_output(public: Plan) -> None:
     assert public.outputs["kubeconfig"] == "[secret]"
-
-
-def test_the_left_out_routes_are_the_apps_streaming_routes() -> None:
-    from app.api.routes import chains, openai_compat
-
-    paths = {r.path for r in [*chains.router.routes, *openai_compat.router.routes]}
-    assert set(STREAMING_ROUTES) <= paths

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from app.core import logging as app_logging
-from infra.gcp.monitoring import LINE_ACCESS_LOG, STREAMING_ROUTES, STRUCTURED_ACCESS_LOG, AccessLog
+from infra.gcp.monitoring import LINE_ACCESS_LOG, STRUCTURED_ACCESS_LOG, AccessLog
+from infra.image_contract import STREAMING_ROUTES
 from infra.plan import Plan, run_plan
 
 PROJECT = {"gcp:project": "demo-project"}

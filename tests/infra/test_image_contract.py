@@ -29,6 +29,32 @@ def test_the_dockerfile_builds_what_the_contract_says() -> None:
     assert contract.HEALTH_PATH in healthcheck.split("CMD", 1)[1].splitlines()[0]
 
 
+def test_the_streaming_routes_are_every_route_that_answers_a_stream(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The p95 alarms leave out exactly the app's SSE routes: a new stream route is not timed."""
+    monkeypatch.setenv("LLMCHAIN_PROVIDER", "fake")
+    from app.main import create_app
+
+    schema = create_app().openapi()
+    streams = {
+        path
+        for path, operations in schema["paths"].items()
+        for operation in operations.values()
+        if "text/event-stream" in operation["responses"].get("200", {}).get("content", {})
+    }
+    assert streams == set(contract.STREAMING_ROUTES)
+
+
+def test_the_access_logger_is_the_apps() -> None:
+    """The alarms find the access log by the logger name the app writes it under."""
+    from app.core import logging as app_logging
+
+    source = Path(app_logging.__file__).read_text()
+    assert f'getLogger("{contract.ACCESS_LOGGER}")' in source
+    assert f'"logger": "{contract.ACCESS_LOGGER}"' in source
+
+
 def test_one_stop_rule_with_the_platform_cap() -> None:
     """The kill comes STOP_MARGIN_S after the grace, never past a platform's maximum."""
     assert contract.stop_timeout(30) == 30 + contract.STOP_MARGIN_S
