@@ -4,16 +4,18 @@ import pulumi
 
 from infra import access
 from infra.config import ConfigError, load_stack_config
-from infra.spec import build_spec, read_secrets
+from infra.spec import build_spec
 from infra.targets import target_for
 
 try:
-    config = load_stack_config()  # a wrong key fails here, before any resource exists
+    # Every llmchain: key, secrets included, read once; a wrong key fails here, before any
+    # resource exists.
+    config, secrets = load_stack_config()
     deploy = target_for(config.cloud)
 except ConfigError as exc:
     raise pulumi.RunError(str(exc)) from None  # the message, without a Python traceback
 
-stack, secrets = pulumi.get_stack(), read_secrets()  # read once: the spec takes them
+stack = pulumi.get_stack()
 has_keys = "apiKeys" in secrets
 for warning in access.warnings(config, has_keys):
     pulumi.log.warn(warning)  # shown by `pulumi preview` and `pulumi up`

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import pulumi
 from pydantic import (
@@ -100,6 +100,13 @@ PROVIDER_BY_CLOUD = {
     Cloud.AWS: Provider.BEDROCK,
     Cloud.AZURE: Provider.AZURE_OPENAI,
     Cloud.GCP: Provider.VERTEXAI,
+}
+# Keys whose default depends on the cloud: StackConfig fills them in before validating, so the
+# validated config always holds them (docs/configuration.md shows the default "per cloud").
+FILLED_BY_CLOUD: dict[str, dict[Cloud, StrEnum]] = {
+    "compute": {cloud: computes[0] for cloud, computes in COMPUTE_BY_CLOUD.items()},
+    "llm.provider": dict(PROVIDER_BY_CLOUD),
+    "memory.backend": {cloud: backends[0] for cloud, backends in BACKENDS_BY_CLOUD.items()},
 }
 
 # The model each provider uses when `llmchain:llm.model` is unset (the app's defaults too;
@@ -234,8 +241,8 @@ class _Section(BaseModel):
 class LlmConfig(_Section):
     """`llmchain:llm`: which model answers."""
 
-    provider: Provider | None = Field(
-        default=None,
+    # Required here, filled by StackConfig from the cloud when unset (FILLED_BY_CLOUD).
+    provider: Provider = Field(
         description="the model provider (the clouds' own LLMs need no static key)",
         json_schema_extra=_shown(
             "per cloud: " + ", ".join(f"`{p.value}`" for p in PROVIDER_BY_CLOUD.values())
@@ -265,8 +272,8 @@ class LlmConfig(_Section):
 class MemoryConfig(_Section):
     """`llmchain:memory`: where chat memory is kept, and for how long."""
 
-    backend: Backend | None = Field(
-        default=None,
+    # Required here, filled by StackConfig from the cloud when unset (FILLED_BY_CLOUD).
+    backend: Backend = Field(
         description="what keeps chat memory (`memory` is lost on restart)",
         json_schema_extra=_shown(
             "`sqlite` locally, `postgres` in clouds",
@@ -646,14 +653,14 @@ class StackConfig(_Section):
     cloud: Cloud = Field(
         description="where the stack deploys", json_schema_extra=_shown("(required)")
     )
-    compute: Compute | None = Field(
-        default=None,
+    # Filled from the cloud when unset (FILLED_BY_CLOUD), like llm.provider and memory.backend.
+    compute: Compute = Field(
         description="how the service runs: local container / ECS Fargate, Container Apps, "
         "Cloud Run; VMs behind a load balancer; managed Kubernetes",
         json_schema_extra=_shown("`serverless`", "`serverless`; clouds also `vm`, `cluster`"),
     )
-    llm: LlmConfig = LlmConfig()
-    memory: MemoryConfig = MemoryConfig()
+    llm: LlmConfig  # always given: _fill_by_cloud puts its provider in
+    memory: MemoryConfig  # always given: _fill_by_cloud puts its backend in
     scaling: ScalingConfig = ScalingConfig()
     resources: ResourcesConfig = ResourcesConfig()
     ingress: IngressConfig = IngressConfig()
@@ -693,12 +700,36 @@ class StackConfig(_Section):
         ),
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_by_cloud(cls, data: Any) -> Any:
+        """Put the cloud's default of each unset FILLED_BY_CLOUD key into the raw config."""
+        if not isinstance(data, dict):
+            return data  # not a map: the model's own error says so
+        try:
+            cloud = Cloud(str(data.get("cloud")))
+        except ValueError:
+            # The cloud's own error is the one to report; any cloud's defaults keep the filled
+            # keys from adding a "Field required" of their own (the config is refused anyway).
+            cloud = Cloud.LOCAL
+        filled = dict(data)  # a copy: the caller's map stays as given
+        for key, by_cloud in FILLED_BY_CLOUD.items():
+            section, _, name = key.rpartition(".")  # one level at most: `llm.provider`
+            if not section:
+                if filled.get(name) is None:
+                    filled[name] = by_cloud[cloud]
+                continue
+            given = filled.get(section, {})
+            # A section that is not a map is left alone: its own error says so.
+            if isinstance(given, dict) and given.get(name) is None:
+                filled[section] = {**given, name: by_cloud[cloud]}
+        return filled
+
     @model_validator(mode="after")
     def _fits_the_cloud(self, info: ValidationInfo) -> StackConfig:
-        """Fill per-cloud defaults and refuse what the cloud does not offer."""
-        fill: dict[str, Any] = {}
+        """Refuse what the cloud does not offer (its defaults are filled in already)."""
         computes = COMPUTE_BY_CLOUD[self.cloud]
-        compute = self.compute or computes[0]
+        compute = self.compute
         if compute not in computes:
             raise _KeyError(
                 "compute",
@@ -706,9 +737,8 @@ class StackConfig(_Section):
                 f"not available for cloud '{self.cloud.value}'; allowed: "
                 + ", ".join(c.value for c in computes),
             )
-        fill["compute"] = compute
         backends = BACKENDS_BY_CLOUD[self.cloud]
-        backend = self.memory.backend or backends[0]
+        backend = self.memory.backend
         if backend not in backends:
             raise _KeyError(
                 "memory.backend",
@@ -716,9 +746,7 @@ class StackConfig(_Section):
                 f"not available for cloud '{self.cloud.value}'; allowed: "
                 + ", ".join(b.value for b in backends),
             )
-        fill["memory"] = self.memory.model_copy(update={"backend": backend})
-        provider = self.llm.provider or PROVIDER_BY_CLOUD[self.cloud]
-        fill["llm"] = self.llm.model_copy(update={"provider": provider})
+        provider = self.llm.provider
         secrets = set((info.context or {}).get("secrets", ()))
         if provider is Provider.OPENAI and "openaiApiKey" not in secrets:
             raise _KeyError(
@@ -785,12 +813,9 @@ class StackConfig(_Section):
         if self.scaling.min > self.scaling.max:
             limit = f"must not exceed llmchain:scaling.max ({self.scaling.max})"
             raise _KeyError("scaling.min", self.scaling.min, limit)
-        filled = self.model_copy(update=fill)  # support depends on the filled defaults
-        refusals = [*unsupported(filled), *_api_refusals(self, compute)]
+        refusals = [*unsupported(self), *_api_refusals(self, compute)]
         if refusals:
             raise ValueError("\n  ".join(refusals))  # each line names its key (infra/limits.py)
-        for key, value in fill.items():
-            object.__setattr__(self, key, value)  # frozen model: filling its own defaults
         return self
 
     @property
@@ -1049,8 +1074,7 @@ def _api_refusals(stack: StackConfig, compute: Compute) -> list[str]:
         "gcp.machineType": stack.gcp.machine_type,
     }
     default_instance = ""
-    backend = stack.memory.backend or BACKENDS_BY_CLOUD[stack.cloud][0]
-    ha_database = stack.ha and backend is Backend.POSTGRES
+    ha_database = stack.ha and stack.memory.backend is Backend.POSTGRES
     if stack.cloud is Cloud.AZURE and ha_database and not stack.database.instance:
         from infra.azure.database import DEFAULT_SKU  # the SKU the program would send
 
@@ -1105,8 +1129,20 @@ def _raw_keys() -> dict[str, Any]:
     return {k[len(prefix) :]: v for k, v in merged.items() if k.startswith(prefix)}
 
 
-def load_stack_config() -> StackConfig:
-    """Read `llmchain:*` from the stack and validate it; raise ConfigError naming each bad key."""
+class LoadedStack(NamedTuple):
+    """What the program reads from the stack, once: the validated config and the secrets."""
+
+    config: StackConfig
+    # The secret keys the stack sets (`apiKeys`, `openaiApiKey`...), each a secret output;
+    # unset ones are absent. build_spec turns them into the service's secret settings.
+    secrets: dict[str, pulumi.Output[str]]
+
+
+def load_stack_config() -> LoadedStack:
+    """Read `llmchain:*` from the stack, secrets included, each key once; validate the config.
+
+    Raises ConfigError naming each bad key.
+    """
     config = pulumi.Config(NAMESPACE)
     raw: dict[str, Any] = {}
     for key in _raw_keys():
@@ -1116,14 +1152,15 @@ def load_stack_config() -> StackConfig:
             raw[key] = config.get_object(key)  # objects, numbers, booleans
         except pulumi.ConfigTypeError:
             raw[key] = config.get(key)  # plain strings such as `aws`
-    secrets = [key for key in SECRET_KEYS if config.get_secret(key) is not None]
+    read = {key: config.get_secret(key) for key in SECRET_KEYS}
+    secrets = {key: value for key, value in read.items() if value is not None}
     if "cloud" not in raw:
         raise ConfigError(
             "invalid stack configuration:\n  llmchain:cloud: required; one of local, aws, "
             "azure, gcp (pulumi config set llmchain:cloud aws)"
         )
     try:
-        stack = StackConfig.model_validate(raw, context={"secrets": secrets})
+        stack = StackConfig.model_validate(raw, context={"secrets": list(secrets)})
     except ValidationError as exc:
         raise ConfigError(describe(exc)) from None
     # The stack name goes into physical names and labels; refuse those the clouds refuse.
@@ -1146,7 +1183,7 @@ def load_stack_config() -> StackConfig:
                 for key in missing
             )
         )
-    return stack
+    return LoadedStack(stack, secrets)
 
 
 def _provider_setting(key: str) -> str | None:

@@ -29,6 +29,7 @@ from pydantic.fields import FieldInfo
 from infra.config import (
     CLOUDS,
     COMPUTE_BY_CLOUD,
+    FILLED_BY_CLOUD,
     HONOURED_EVERYWHERE,
     KEY_SUPPORT,
     KNOWN_GAPS,
@@ -255,15 +256,13 @@ def project_config() -> dict[str, dict[str, Any]]:
             entry["description"] = _plain_text(field.description or "")
             if isinstance(kind, type) and issubclass(kind, Enum):
                 entry["description"] += "; one of " + ", ".join(m.value for m in kind)
-            if field.is_required():
-                entry["description"] += "; required"
-            if field.is_required():
-                pass  # required by the program too (llmchain:cloud)
-            elif name == "compute":
-                firsts = {computes[0] for computes in COMPUTE_BY_CLOUD.values()}
-                if len(firsts) != 1:  # the program's default differs by cloud: not expressible
+            if name in FILLED_BY_CLOUD:  # required by the model, filled from the cloud
+                defaults = set(FILLED_BY_CLOUD[name].values())
+                if len(defaults) != 1:  # the program's default differs by cloud: not expressible
                     continue
-                entry["default"] = firsts.pop().value
+                entry["default"] = defaults.pop().value
+            elif field.is_required():
+                entry["description"] += "; required"  # by the program too (llmchain:cloud)
             else:
                 default = field.get_default(call_default_factory=True)
                 entry["default"] = default

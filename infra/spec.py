@@ -3,7 +3,7 @@
 A target reads the spec and its own cloud's typed settings (`llmchain:aws|azure|gcp`), never
 the rest of the config: what the service is (image, size, settings, secrets, memory, ingress)
 and how the stack runs it (compute mode, HA, database, monitoring) are all here, with the
-defaults `load_stack_config` fills already in place (no Optional left to guess at).
+per-cloud defaults StackConfig fills in already in place (no Optional left to guess at).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 import pulumi
 
@@ -21,18 +20,14 @@ from infra import image_contract as contract
 from infra.base_image import dockerfile_default, pin
 from infra.config import (
     DEFAULT_MODELS,
-    NAMESPACE,
     SECRET_SETTINGS,
     Backend,
     Compute,
-    ConfigError,
     DatabaseConfig,
     MonitoringConfig,
     Provider,
     StackConfig,
 )
-
-T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_DIR = ROOT / "app"
@@ -178,35 +173,19 @@ def labels_for(config: StackConfig, stack: str) -> dict[str, str]:
     }
 
 
-def read_secrets(config: pulumi.Config | None = None) -> dict[str, pulumi.Output[str]]:
-    """The stack's secret keys that are set (`apiKeys`, `openaiApiKey`...), each read once."""
-    config = config or pulumi.Config(NAMESPACE)
-    found = {key: config.get_secret(key) for key in SECRET_SETTINGS}
-    return {key: value for key, value in found.items() if value is not None}
-
-
-def _filled(value: T | None, key: str) -> T:
-    """A default `load_stack_config` fills: None here means the config was not loaded by it."""
-    if value is None:
-        raise ConfigError(f"llmchain:{key}: not filled in; load the config with load_stack_config")
-    return value
-
-
 def build_spec(
     config: StackConfig,
     stack: str,
-    secrets: pulumi.Config | Mapping[str, pulumi.Output[str]],
+    secrets: Mapping[str, pulumi.Output[str]],
     api_key: pulumi.Output[str] | None = None,
 ) -> WorkloadSpec:
     """Turn the validated config into the workload description.
 
-    secrets: the stack's secret keys (`read_secrets`), or the config to read them from.
+    secrets: the stack's secret keys that are set, as `load_stack_config` read them.
     api_key: a generated key the service requires when `llmchain:apiKeys` is not set.
     """
-    if isinstance(secrets, pulumi.Config):
-        secrets = read_secrets(secrets)
-    provider = _filled(config.llm.provider, "llm.provider")
-    backend = _filled(config.memory.backend, "memory.backend")
+    provider = config.llm.provider
+    backend = config.memory.backend
     env = {
         "LLMCHAIN_HOST": "0.0.0.0",
         "PORT": str(PORT),
@@ -264,7 +243,7 @@ def build_spec(
         alert_email=config.alerts.email,
         provider=provider,
         shutdown_grace_s=SHUTDOWN_GRACE_S,
-        compute=_filled(config.compute, "compute"),
+        compute=config.compute,
         ha=config.ha,
         database=config.database,
         monitoring=config.monitoring,

@@ -39,7 +39,8 @@ def workload_plan(
                 "ingress": {"public": public},
             }
         )
-        spec = build_spec(config, "test", pulumi.Config("llmchain"))
+        secrets = {"apiKeys": pulumi.Output.secret("key-1")} if api_keys else {}
+        spec = build_spec(config, "test", secrets)
         provider = k8s.Provider("cluster", kubeconfig="{}")
         KubernetesWorkload(
             "llmchain-test",
@@ -58,8 +59,7 @@ def workload_plan(
             ),
         )
 
-    secrets = {"llmchain:apiKeys": "key-1"} if api_keys else {}
-    return plan_program(program, "test", secrets=secrets)
+    return plan_program(program, "test")
 
 
 @pytest.fixture(scope="module")

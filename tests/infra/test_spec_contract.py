@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from pathlib import Path
+from typing import get_args
 
 import pulumi
 import pytest
+from pydantic import BaseModel
 
 from infra.config import (
+    FILLED_BY_CLOUD,
+    SECRET_KEYS,
     Backend,
     Cloud,
     Compute,
-    ConfigError,
     DatabaseConfig,
+    LoadedStack,
     MonitoringConfig,
     Provider,
     StackConfig,
+    load_stack_config,
 )
-from infra.plan import plan_program
+from infra.plan import plan_program, run_plan
 from infra.spec import WorkloadSpec, build_spec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,10 +53,51 @@ def test_the_spec_carries_the_defaults_filled_at_load_time() -> None:
     assert spec.ha is False
 
 
-def test_a_config_not_filled_by_the_loader_is_refused_by_name() -> None:
-    unfilled = StackConfig.model_construct(cloud=Cloud.AWS)  # skips the loader's filling
-    with pytest.raises(ConfigError, match=r"llmchain:llm\.provider"):
-        build_spec(unfilled, "test", {})
+@pytest.mark.parametrize("key", list(FILLED_BY_CLOUD))
+def test_a_key_filled_from_the_cloud_is_never_none_once_validated(key: str) -> None:
+    section, _, name = key.rpartition(".")
+    model: type[BaseModel] = StackConfig
+    if section:
+        model = StackConfig.model_fields[section].annotation  # type: ignore[assignment]
+    annotation = model.model_fields[name].annotation
+    assert type(None) not in get_args(annotation), f"llmchain:{key} is still Optional"
+    for cloud in Cloud:
+        # 1 vCPU, 2 GiB: a size both Fargate and Cloud Run (at concurrency 50) take.
+        size = {"cpu": 1, "memory": 2048}
+        config = StackConfig.model_validate({"cloud": cloud.value, "resources": size})
+        holder = getattr(config, section) if section else config
+        assert getattr(holder, name) == FILLED_BY_CLOUD[key][cloud], (key, cloud)
+
+
+@pytest.fixture
+def secret_reads(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """How many times each `namespace:key` secret is read from the stack's config."""
+    reads: Counter[str] = Counter()
+    get_secret = pulumi.Config.get_secret
+
+    def counted(self: pulumi.Config, key: str) -> pulumi.Output[str] | None:
+        reads[f"{self.name}:{key}"] += 1
+        return get_secret(self, key)
+
+    monkeypatch.setattr(pulumi.Config, "get_secret", counted)
+    return reads
+
+
+def test_the_loader_returns_the_secrets_the_stack_sets(secret_reads: Counter[str]) -> None:
+    loaded: list[LoadedStack] = []
+    config = {"llmchain:cloud": "local"}
+    plan_program(
+        lambda: loaded.append(load_stack_config()), "dev", config, {"llmchain:apiKeys": "k"}
+    )
+    assert loaded[0].config.cloud is Cloud.LOCAL
+    assert list(loaded[0].secrets) == ["apiKeys"]  # unset secret keys are absent
+    assert secret_reads == {f"llmchain:{key}": 1 for key in SECRET_KEYS}
+
+
+def test_the_program_reads_each_secret_key_once(secret_reads: Counter[str]) -> None:
+    run_plan("dev", secrets={"llmchain:apiKeys": "k-1"})
+    reads = {key: n for key, n in secret_reads.items() if key.startswith("llmchain:")}
+    assert reads == {f"llmchain:{key}": 1 for key in SECRET_KEYS}
 
 
 def test_the_spec_takes_secrets_read_once() -> None:
