@@ -142,8 +142,10 @@ class MonitoringArgs:
     alarms: list[Alarm | LogAlarm] = field(default_factory=list)
 
 
-class Workspace(Component):
+class Logs(Component):
     """Log Analytics and Application Insights: created first, the compute logs into them."""
+
+    FORMER_TYPES = ("llmchain:azure:Workspace",)
 
     workspace: azure.operationalinsights.Workspace
     insights: azure.applicationinsights.Component

@@ -19,9 +19,9 @@ from infra.azure.monitoring import (
     CONTAINER_APPS_REQUESTS,
     Alarm,
     LogAlarm,
+    Logs,
     Monitoring,
     MonitoringArgs,
-    Workspace,
     access_log_alarms,
     container_insights_requests,
     portal_url,
@@ -71,7 +71,7 @@ class Parts:
     """What the steps before the compute made, for the compute branch."""
 
     network: Network
-    workspace: Workspace
+    workspace: Logs
     ident: Identity
     registry: Registry
     image: AppImage
@@ -112,9 +112,7 @@ class AzureTarget(Target[AzureConfig]):
         store = database_store("Flexible Server", database.server_name if database else None)
         return TargetOutputs.of(url, image.ref, spec, store, running.dashboard)
 
-    def _base(
-        self, name: str, spec: WorkloadSpec, settings: AzureConfig
-    ) -> tuple[Context, Workspace]:
+    def _base(self, name: str, spec: WorkloadSpec, settings: AzureConfig) -> tuple[Context, Logs]:
         """The resource group, a stable name suffix, and the workspace every part logs to."""
         location = pulumi.Config("azure-native").require("location")  # checked with the config
         child = pulumi.ResourceOptions(parent=self)
@@ -150,7 +148,7 @@ class AzureTarget(Target[AzureConfig]):
             email=spec.alert_email,
             tenant=ctx.tenant,
         )
-        return ctx, Workspace(name, ctx.monitoring, child)
+        return ctx, Logs(name, ctx.monitoring, child)
 
     @staticmethod
     def _network(ctx: Context) -> Network:
@@ -509,7 +507,7 @@ def _direct(ctx: Context) -> bool:
     return bool(ctx.spec.ingress.public and not ctx.spec.ingress.domain)
 
 
-def _access_alarms(ctx: Context, workspace: Workspace, requests: str) -> list[LogAlarm]:
+def _access_alarms(ctx: Context, workspace: Logs, requests: str) -> list[LogAlarm]:
     """llmchain:monitoring.errorRatePercent and latencyP95Ms, read from an access log."""
     monitoring = ctx.spec.monitoring
     return access_log_alarms(

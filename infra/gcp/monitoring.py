@@ -177,7 +177,7 @@ class MonitoringArgs:
     https: bool
     alarms: list[Alarm] = field(default_factory=list)
     # The stack's own log entries and the bucket (resource name) they are routed to: the
-    # access-log metrics read them there (LogStorage).
+    # access-log metrics read them there (Logs).
     log_filter: pulumi.Input[str] | None = None
     log_bucket: pulumi.Input[str] | None = None
 
@@ -335,7 +335,7 @@ class Monitoring(Component):
 
 
 @dataclass
-class LogStorageArgs:
+class LogsArgs:
     """Whose logs, where, and for how long."""
 
     project: str
@@ -344,7 +344,7 @@ class LogStorageArgs:
     log_filter: pulumi.Input[str]  # the service's own log entries
 
 
-class LogStorage(Component):
+class Logs(Component):
     """The service's logs in a bucket of their own, kept `llmchain:monitoring.logRetentionDays`.
 
     The project's _Default bucket is shared by everything in the project (30 days unless someone
@@ -360,11 +360,13 @@ class LogStorage(Component):
     (read 2026-11-29).
     """
 
+    FORMER_TYPES = ("llmchain:gcp:LogStorage",)
+
     bucket: gcp.logging.ProjectBucketConfig
     bucket_name: pulumi.Output[str]  # projects/<p>/locations/<l>/buckets/<id>
 
     def __init__(
-        self, name: str, args: LogStorageArgs, opts: pulumi.ResourceOptions | None = None
+        self, name: str, args: LogsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(name, opts)
         project, location, retention_days = args.project, args.location, args.retention_days

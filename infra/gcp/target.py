@@ -19,8 +19,8 @@ from infra.gcp.monitoring import (
     LINE_ACCESS_LOG,
     STRUCTURED_ACCESS_LOG,
     Alarm,
-    LogStorage,
-    LogStorageArgs,
+    Logs,
+    LogsArgs,
     Monitoring,
     MonitoringArgs,
     http_policies,
@@ -388,9 +388,9 @@ class GcpTarget(Target[GcpConfig]):
     def _monitoring(ctx: Context, running: Running) -> pulumi.Output[str]:
         """The service's log bucket, alert policies, uptime check and dashboard."""
         spec = ctx.spec
-        logs = LogStorage(
+        logs = Logs(
             ctx.name,
-            LogStorageArgs(
+            LogsArgs(
                 project=ctx.project,
                 location=ctx.region,
                 retention_days=spec.monitoring.log_retention_days,

@@ -13,11 +13,13 @@ import pytest
 
 from infra import plan as plan_module
 from infra.azure.cluster import Cluster as AzureCluster
+from infra.azure.monitoring import Logs as AzureLogs
 from infra.azure.monitoring import Monitoring as AzureMonitoring
 from infra.azure.secrets import Secrets as AzureSecrets
 from infra.azure.serverless import Serverless as AzureServerless
 from infra.azure.vm import Vm as AzureVm
 from infra.gcp.cluster import Cluster as GcpCluster
+from infra.gcp.monitoring import Logs as GcpLogs
 from infra.gcp.serverless import Serverless as GcpServerless
 from infra.gcp.vm import Vm as GcpVm
 from infra.plan import run_plan
@@ -27,9 +29,11 @@ RENAMED: list[tuple[Any, str, str, dict[str, Any]]] = [
     (AzureServerless, "llmchain:azure:ContainerApp", "azure", {"llmchain:compute": "serverless"}),
     (AzureSecrets, "llmchain:azure:Vault", "azure", {"llmchain:compute": "serverless"}),
     (AzureMonitoring, "llmchain:azure:Alerts", "azure", {"llmchain:compute": "serverless"}),
+    (AzureLogs, "llmchain:azure:Workspace", "azure", {"llmchain:compute": "serverless"}),
     (AzureVm, "llmchain:azure:ScaleSet", "azure", {"llmchain:compute": "vm"}),
     (AzureCluster, "llmchain:azure:Aks", "azure", {"llmchain:compute": "cluster"}),
     (GcpServerless, "llmchain:gcp:CloudRun", "gcp", {"llmchain:compute": "serverless"}),
+    (GcpLogs, "llmchain:gcp:LogStorage", "gcp", {"llmchain:compute": "serverless"}),
     (GcpVm, "llmchain:gcp:InstanceGroup", "gcp", {"llmchain:compute": "vm"}),
     (GcpCluster, "llmchain:gcp:Gke", "gcp", {"llmchain:compute": "cluster"}),
 ]
