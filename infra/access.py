@@ -65,6 +65,6 @@ def _how_to_https(config: StackConfig) -> str:
     if not https:
         return "this cloud has no HTTPS option yet; keep llmchain:ingress.public=false"
     return (
-        f"llmchain:compute={config.compute.value if config.compute else ''} has no HTTPS "
+        f"llmchain:compute={config.compute.value} has no HTTPS "
         f"option yet: use llmchain:compute={' or '.join(https)}, or keep it private"
     )
