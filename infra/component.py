@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from abc import ABCMeta, abstractmethod
+from typing import Any, ClassVar, Generic, TypeVar
 
 import pulumi
 
@@ -31,11 +32,15 @@ def renamed(opts: pulumi.ResourceOptions | None, *former_types: str) -> pulumi.R
     return pulumi.ResourceOptions.merge(opts, aliases)
 
 
-class Component(pulumi.ComponentResource):
-    """A component resource: type `llmchain:<package>:<Class>`, aliased to its former types.
+A = TypeVar("A")  # a component's typed arguments: NetworkArgs, DatabaseArgs...
 
-    Renaming a class changes its type token, hence the URN of the component and of every
-    child: name the old token in FORMER_TYPES, or a deployed stack replaces them all.
+
+class Component(pulumi.ComponentResource, Generic[A], metaclass=ABCMeta):
+    """A component resource: `build` makes its resources from its typed args, as children.
+
+    Its type is `llmchain:<package>:<Class>`. Renaming a class changes its type token, hence
+    the URN of the component and of every child: name the old token in FORMER_TYPES, or a
+    deployed stack replaces them all.
     """
 
     TYPE: ClassVar[str]
@@ -45,8 +50,14 @@ class Component(pulumi.ComponentResource):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls.TYPE = type_token(cls)
+        if "TYPE" not in vars(cls):  # set by hand only by tests' throwaway classes
+            cls.TYPE = type_token(cls)
 
-    def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: A, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(self.TYPE, name, {}, renamed(opts, *self.FORMER_TYPES))
         self.child = pulumi.ResourceOptions(parent=self)
+        self.build(name, args)
+
+    @abstractmethod
+    def build(self, name: str, args: A) -> None:
+        """Create the component's resources (options `self.child`) and register its outputs."""

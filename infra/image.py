@@ -33,7 +33,7 @@ class AppImageArgs:
     registry: RegistryLogin | None = None
 
 
-class AppImage(Component):
+class AppImage(Component[AppImageArgs]):
     """`pulumi_docker_build.Image` of the app, exposing `ref`: what a workload runs.
 
     Pushed: `<repository>@<digest>`. Loaded into the local engine: `<repository>:<tag>`, the
@@ -42,10 +42,7 @@ class AppImage(Component):
 
     ref: pulumi.Output[str]
 
-    def __init__(
-        self, name: str, args: AppImageArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: AppImageArgs) -> None:
         build = args.build
         if build.prebuilt is not None:
             # `llmchain:image.ref`: built once by CI and promoted by digest (docs/ci.md); the

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-from abc import ABCMeta, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
@@ -71,13 +70,21 @@ def warn_open_control_plane(endpoint: str, authenticator: str, key: str) -> None
 S = TypeVar("S")  # a cloud's own typed settings: AwsConfig, AzureConfig, GcpConfig
 
 
-class Target(Component, Generic[S], metaclass=ABCMeta):
+@dataclass
+class TargetArgs(Generic[S]):
+    """A target's input: the workload and its cloud's own settings (`llmchain:<cloud>`)."""
+
+    spec: WorkloadSpec
+    settings: S
+
+
+class Target(Component[TargetArgs[S]]):
     """A cloud's target component: `build` runs the steps, in the skeleton's order.
 
     (a cloud's preamble: provider, APIs or resource group), network, identity, registry and
     image, database, secrets, compute (serverless | vm | cluster), monitoring, outputs. The
     identity comes before the registry, which grants it pulls; the database before the
-    secrets, because its URL is one of them.
+    secrets, because its URL is one of them. `build` ends by setting `outputs`.
     """
 
     outputs: TargetOutputs
@@ -89,13 +96,8 @@ class Target(Component, Generic[S], metaclass=ABCMeta):
         settings: S,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(name, opts)
-        self.outputs = self.build(name, spec, settings)
+        super().__init__(name, TargetArgs(spec, settings), opts)
         self.register_outputs({"url": self.outputs.url, "image_ref": self.outputs.image_ref})
-
-    @abstractmethod
-    def build(self, name: str, spec: WorkloadSpec, settings: S) -> TargetOutputs:
-        """Create the target's resources from the spec and the cloud's settings alone."""
 
     # The compute step of each mode, by the name every cloud's target gives it.
     COMPUTE_STEPS: ClassVar[dict[Compute, str]] = {

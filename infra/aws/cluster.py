@@ -89,7 +89,7 @@ class ClusterArgs:
     app_policy: pulumi.Input[str] | None  # what the pods may do (Bedrock), via IRSA
 
 
-class Cluster(Component):
+class Cluster(Component[ClusterArgs]):
     """EKS (secrets encrypted with KMS, audit logs on), node group, OIDC, the pods' IRSA role.
 
     The workload goes on it afterwards (`workload()`): the database it needs admits the
@@ -99,10 +99,7 @@ class Cluster(Component):
     cluster: aws.eks.Cluster
     provider: k8s.Provider
 
-    def __init__(
-        self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: ClusterArgs) -> None:
         child = self.child
         spec = args.spec
         cluster_role = aws.iam.Role(

@@ -30,16 +30,13 @@ class DatabaseArgs:
     ha: bool
 
 
-class Database(Component):
+class Database(Component[DatabaseArgs]):
     """The instance, its subnet group and security group, and the connection URL (a secret)."""
 
     url: pulumi.Output[str]
     identifier: pulumi.Output[str]
 
-    def __init__(
-        self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: DatabaseArgs) -> None:
         child = self.child
         # Generated here, stored only in Secrets Manager (as part of the URL), never exported.
         password = random.RandomPassword(f"{name}-password", length=32, special=False, opts=child)

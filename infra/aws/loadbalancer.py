@@ -37,7 +37,7 @@ class LoadBalancerArgs:
     readiness_path: str
 
 
-class LoadBalancer(Component):
+class LoadBalancer(Component[LoadBalancerArgs]):
     """ALB, its security group, the target group, listeners; HTTPS when a domain is set."""
 
     url: pulumi.Output[str]
@@ -49,10 +49,7 @@ class LoadBalancer(Component):
     # waits minutes for ACM validation.
     listeners: list[aws.lb.Listener]
 
-    def __init__(
-        self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: LoadBalancerArgs) -> None:
         child = self.child
         https = args.domain is not None
         sources = (

@@ -169,16 +169,13 @@ class MonitoringArgs:
     alarms: list[Alarm] = field(default_factory=list)
 
 
-class Monitoring(Component):
+class Monitoring(Component[MonitoringArgs]):
     """SNS topic (own KMS key, + email), one CloudWatch alarm per Alarm, one dashboard."""
 
     topic: aws.sns.Topic
     dashboard_url: pulumi.Output[str]
 
-    def __init__(
-        self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: MonitoringArgs) -> None:
         child = self.child
         # Alarms are autonamed `<name>-<key>-<suffix>`: the key admits exactly those.
         key = aws.kms.Key(

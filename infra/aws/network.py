@@ -30,7 +30,7 @@ class NetworkArgs:
     log_retention_days: int
 
 
-class Network(Component):
+class Network(Component[NetworkArgs]):
     """VPC over two zones, internet and NAT gateways, routes, and flow logs."""
 
     vpc: aws.ec2.Vpc
@@ -40,10 +40,7 @@ class Network(Component):
     # instances wait for it, or their first image pull and secret fetch have no route.
     private_routes: list[aws.ec2.RouteTableAssociation]
 
-    def __init__(
-        self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: NetworkArgs) -> None:
         child = self.child
         zones = aws.get_availability_zones_output(
             state="available", opts=pulumi.InvokeOutputOptions(parent=self)

@@ -33,16 +33,13 @@ class RegistryArgs:
     keep_images: int = KEEP_IMAGES
 
 
-class Registry(Component):
+class Registry(Component[RegistryArgs]):
     """One ECR repository for the app image."""
 
     repository: aws.ecr.Repository
     login: RegistryLogin
 
-    def __init__(
-        self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: RegistryArgs) -> None:
         child = self.child
         self.repository = aws.ecr.Repository(
             f"{name}-repo",

@@ -24,7 +24,7 @@ class SecretsArgs:
     values: Mapping[str, pulumi.Input[str]]
 
 
-class Secrets(Component):
+class Secrets(Component[SecretsArgs]):
     """One secret (and its current value) per secret setting; `arns` maps setting -> ARN.
 
     Each ARN depends on the secret's version, not just the secret: a consumer waits for the value.
@@ -32,10 +32,7 @@ class Secrets(Component):
 
     arns: dict[str, pulumi.Output[str]]
 
-    def __init__(
-        self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: SecretsArgs) -> None:
         values = args.values
         child = self.child
         self.arns = {}

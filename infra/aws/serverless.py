@@ -129,16 +129,13 @@ class ServerlessArgs:
     spot_percent: int = 0  # llmchain:aws.fargateSpot
 
 
-class Serverless(Component):
+class Serverless(Component[ServerlessArgs]):
     """ECS cluster, roles, task definition, service and its autoscaling."""
 
     cluster: aws.ecs.Cluster
     service: aws.ecs.Service
 
-    def __init__(
-        self, name: str, args: ServerlessArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: ServerlessArgs) -> None:
         child = self.child
         spec = args.spec
         self.cluster = aws.ecs.Cluster(

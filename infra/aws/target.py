@@ -33,7 +33,7 @@ from infra.aws.vm import Vm, VmArgs
 from infra.config import AwsConfig, Compute
 from infra.image import AppImage, AppImageArgs
 from infra.spec import WorkloadSpec
-from infra.targets import Target, TargetOutputs, database_store
+from infra.targets import Target, TargetArgs, TargetOutputs, database_store
 
 
 @dataclass
@@ -85,8 +85,9 @@ class Running:
 class AwsTarget(Target[AwsConfig]):
     """The service on AWS, by `llmchain:compute`: ECS Fargate, EC2 or EKS."""
 
-    def build(self, name: str, spec: WorkloadSpec, settings: AwsConfig) -> TargetOutputs:
+    def build(self, name: str, args: TargetArgs[AwsConfig]) -> None:
         """The skeleton's steps, in order."""
+        spec, settings = args.spec, args.settings
         ctx = self._base(name, spec, settings)
         network = self._network(ctx)
         policy = self._identity(ctx)
@@ -115,7 +116,9 @@ class AwsTarget(Target[AwsConfig]):
             ctx.opts,
         )
         store = database_store("RDS instance", database.identifier if database else None)
-        return TargetOutputs.of(running.url, image.ref, spec, store, monitoring.dashboard_url)
+        self.outputs = TargetOutputs.of(
+            running.url, image.ref, spec, store, monitoring.dashboard_url
+        )
 
     def _base(self, name: str, spec: WorkloadSpec, settings: AwsConfig) -> Context:
         """The stack's provider, the account, and the log group every compute writes to."""

@@ -48,13 +48,12 @@ class VmArgs:
     routes: Sequence[pulumi.Resource] = ()
 
 
-class Vm(Component):
+class Vm(Component[VmArgs]):
     """Instance role and profile, launch template (IMDSv2, encrypted, no key pair), ASG."""
 
     group: aws.autoscaling.Group
 
-    def __init__(self, name: str, args: VmArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: VmArgs) -> None:
         child = self.child
         spec = args.spec
         role = aws.iam.Role(

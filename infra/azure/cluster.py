@@ -71,7 +71,7 @@ class ClusterArgs:
     deployer_object_id: pulumi.Input[str] = ""
 
 
-class Cluster(Component):
+class Cluster(Component[ClusterArgs]):
     """The cluster (OIDC issuer, workload identity, Container Insights), AcrPull for its nodes."""
 
     FORMER_TYPES = ("llmchain:azure:Aks",)
@@ -79,10 +79,7 @@ class Cluster(Component):
     cluster: azure.containerservice.ManagedCluster
     provider: k8s.Provider
 
-    def __init__(
-        self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: ClusterArgs) -> None:
         child = self.child
         spec = args.spec
         self.resource_group = args.resource_group

@@ -51,17 +51,14 @@ class DatabaseArgs:
     deletion_protection: bool = True  # llmchain:database.deletionProtection
 
 
-class Database(Component):
+class Database(Component[DatabaseArgs]):
     """The server, TLS enforced, the `llmchain` database, and its URL (a secret for Key Vault)."""
 
     url: pulumi.Output[str]
     server_name: pulumi.Output[str]
     database: azure.dbforpostgresql.Database  # the workload connects only after it exists
 
-    def __init__(
-        self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: DatabaseArgs) -> None:
         child = self.child
         # Azure wants three of upper, lower, digits, symbols; without minimums about 1 in 280
         # draws of 32 letters and digits lacks a class (https://learn.microsoft.com/en-us/azure/

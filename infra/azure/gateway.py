@@ -90,16 +90,13 @@ class GatewayArgs:
     depends_on: Sequence[pulumi.Resource] = ()
 
 
-class TlsGateway(Component):
+class TlsGateway(Component[GatewayArgs]):
     """Certificate, vault, identity, Application Gateway v2 and the domain's A record."""
 
     url: pulumi.Output[str]
     gateway: azure.network.ApplicationGateway
 
-    def __init__(
-        self, name: str, args: GatewayArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: GatewayArgs) -> None:
         child = self.child
         rg = args.resource_group
         zone_subscription, zone_group, zone = zone_parts(args.dns_zone_id)

@@ -142,7 +142,7 @@ class MonitoringArgs:
     alarms: list[Alarm | LogAlarm] = field(default_factory=list)
 
 
-class Logs(Component):
+class Logs(Component[MonitoringArgs]):
     """Log Analytics and Application Insights: created first, the compute logs into them."""
 
     FORMER_TYPES = ("llmchain:azure:Workspace",)
@@ -150,10 +150,7 @@ class Logs(Component):
     workspace: azure.operationalinsights.Workspace
     insights: azure.applicationinsights.Component
 
-    def __init__(
-        self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: MonitoringArgs) -> None:
         child = self.child
         self.workspace = azure.operationalinsights.Workspace(
             f"{name}-logs",
@@ -191,15 +188,12 @@ class Logs(Component):
         self.register_outputs({"workspace": self.workspace.name})
 
 
-class Monitoring(Component):
+class Monitoring(Component[MonitoringArgs]):
     """The action group (e-mail when set) and one metric or log alert per alarm, wired to it."""
 
     FORMER_TYPES = ("llmchain:azure:Alerts",)
 
-    def __init__(
-        self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: MonitoringArgs) -> None:
         child = self.child
         receivers = (
             [

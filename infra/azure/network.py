@@ -150,16 +150,13 @@ class NetworkArgs:
     gateway: bool = False
 
 
-class Network(Component):
+class Network(Component[NetworkArgs]):
     """VNet, subnets with their NSGs, a NAT gateway for the VMs (vm mode), the database's DNS."""
 
     subnet_ids: dict[str, pulumi.Output[str]]
     dns_zone_id: pulumi.Output[str]
 
-    def __init__(
-        self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: NetworkArgs) -> None:
         child = self.child
         common: dict[str, Any] = {
             "resource_group_name": args.resource_group,

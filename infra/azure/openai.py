@@ -28,7 +28,7 @@ class OpenAiArgs:
     subscription: pulumi.Input[str]
 
 
-class OpenAi(Component):
+class OpenAi(Component[OpenAiArgs]):
     """The account, the deployment, and "Cognitive Services OpenAI User" for the identity only."""
 
     endpoint: pulumi.Output[str]
@@ -36,10 +36,7 @@ class OpenAi(Component):
     user_grant: azure.authorization.RoleAssignment  # callers wait for it (and the deployment)
     deployment: azure.cognitiveservices.Deployment
 
-    def __init__(
-        self, name: str, args: OpenAiArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: OpenAiArgs) -> None:
         child = self.child
         account = azure.cognitiveservices.Account(
             f"{name}-openai",

@@ -58,17 +58,14 @@ class RegistryArgs:
     tenant: pulumi.Input[str]
 
 
-class Registry(Component):
+class Registry(Component[RegistryArgs]):
     """The registry, AcrPull for the workload's identity, and the push login."""
 
     registry: azure.containerregistry.Registry
     login: RegistryLogin
     pull_grant: azure.authorization.RoleAssignment  # the workload pulls only after it exists
 
-    def __init__(
-        self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: RegistryArgs) -> None:
         child = self.child
         self.registry = azure.containerregistry.Registry(
             f"{name}-acr",

@@ -33,7 +33,7 @@ class SecretsArgs:
     values: Mapping[str, pulumi.Input[str]]
 
 
-class Secrets(Component):
+class Secrets(Component[SecretsArgs]):
     """The vault (RBAC, soft delete), a secret per setting, and Secrets User for the identity."""
 
     FORMER_TYPES = ("llmchain:azure:Vault",)
@@ -44,10 +44,7 @@ class Secrets(Component):
     # What a workload reading the vault waits for: the read grant and every secret value.
     ready: list[pulumi.Resource]
 
-    def __init__(
-        self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: SecretsArgs) -> None:
         child = self.child
         properties = azure.keyvault.VaultPropertiesArgs(
             tenant_id=args.tenant,

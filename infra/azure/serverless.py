@@ -44,7 +44,7 @@ class ServerlessArgs:
     depends_on: Sequence[pulumi.Resource] = ()
 
 
-class Serverless(Component):
+class Serverless(Component[ServerlessArgs]):
     """The environment (logs to Log Analytics) and the Container App."""
 
     FORMER_TYPES = ("llmchain:azure:ContainerApp",)
@@ -52,10 +52,7 @@ class Serverless(Component):
     app: azure.app.ContainerApp
     url: pulumi.Output[str]
 
-    def __init__(
-        self, name: str, args: ServerlessArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: ServerlessArgs) -> None:
         child = self.child
         spec = args.spec
         environment = azure.app.ManagedEnvironment(

@@ -35,7 +35,7 @@ from infra.azure.vm import Vm, VmArgs
 from infra.config import AzureConfig, Compute, Provider
 from infra.image import AppImage, AppImageArgs
 from infra.spec import WorkloadSpec
-from infra.targets import Target, TargetOutputs, database_store, warn_open_control_plane
+from infra.targets import Target, TargetArgs, TargetOutputs, database_store, warn_open_control_plane
 
 
 @dataclass
@@ -92,8 +92,9 @@ class Running:
 class AzureTarget(Target[AzureConfig]):
     """The service on Azure, by `llmchain:compute`: Container Apps, a VM scale set or AKS."""
 
-    def build(self, name: str, spec: WorkloadSpec, settings: AzureConfig) -> TargetOutputs:
+    def build(self, name: str, args: TargetArgs[AzureConfig]) -> None:
         """The skeleton's steps, in order."""
+        spec, settings = args.spec, args.settings
         ctx, workspace = self._base(name, spec, settings)
         network = self._network(ctx)
         ident = self._identity(ctx)
@@ -110,7 +111,7 @@ class AzureTarget(Target[AzureConfig]):
         url = self._gateway(ctx, network, running)
         Monitoring(name, replace(ctx.monitoring, alarms=running.alarms), ctx.opts)
         store = database_store("Flexible Server", database.server_name if database else None)
-        return TargetOutputs.of(url, image.ref, spec, store, running.dashboard)
+        self.outputs = TargetOutputs.of(url, image.ref, spec, store, running.dashboard)
 
     def _base(self, name: str, spec: WorkloadSpec, settings: AzureConfig) -> tuple[Context, Logs]:
         """The resource group, a stable name suffix, and the workspace every part logs to."""

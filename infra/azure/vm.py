@@ -62,7 +62,7 @@ class VmArgs:
     depends_on: Sequence[pulumi.Resource] = ()
 
 
-class Vm(Component):
+class Vm(Component[VmArgs]):
     """Load balancer (probe on /readyz), scale set (cloud-init, managed identity), autoscale."""
 
     FORMER_TYPES = ("llmchain:azure:ScaleSet",)
@@ -71,8 +71,7 @@ class Vm(Component):
     lb: azure.network.LoadBalancer
     vmss: azure.compute.VirtualMachineScaleSet
 
-    def __init__(self, name: str, args: VmArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: VmArgs) -> None:
         child = self.child
         spec = args.spec
         rg = args.resource_group

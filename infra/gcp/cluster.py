@@ -86,7 +86,7 @@ class ClusterArgs:
     authorized_networks: Sequence[str] = ()
 
 
-class Cluster(Component):
+class Cluster(Component[ClusterArgs]):
     """An Autopilot cluster (private nodes, release channel, workload identity) and a provider."""
 
     FORMER_TYPES = ("llmchain:gcp:Gke",)
@@ -96,10 +96,7 @@ class Cluster(Component):
     kubeconfig: pulumi.Output[str]  # secret: for kubectl, through gke-gcloud-auth-plugin
     node_member: pulumi.Output[str]  # the nodes' own service account, as an IAM member
 
-    def __init__(
-        self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: ClusterArgs) -> None:
         child = self.child
         self.project = args.project
         # A dedicated node service account with only the node role, not the Compute default:

@@ -28,16 +28,13 @@ class DatabaseArgs:
     deletion_protection: bool
 
 
-class Database(Component):
+class Database(Component[DatabaseArgs]):
     """The instance, its database and user, and the URL (a secret for Secret Manager)."""
 
     url: pulumi.Output[str]
     instance: gcp.sql.DatabaseInstance
 
-    def __init__(
-        self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: DatabaseArgs) -> None:
         child = self.child
         password = random.RandomPassword(f"{name}-password", length=32, special=False, opts=child)
         secret_password: pulumi.Output[str] = pulumi.Output.secret(password.result)

@@ -182,15 +182,12 @@ class MonitoringArgs:
     log_bucket: pulumi.Input[str] | None = None
 
 
-class Monitoring(Component):
+class Monitoring(Component[MonitoringArgs]):
     """Channel, uptime check (+ its alert), one policy per Alarm, and a dashboard."""
 
     dashboard_url: pulumi.Output[str]
 
-    def __init__(
-        self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: MonitoringArgs) -> None:
         child = self.child
         channels: list[pulumi.Input[str]] = []
         if args.email:
@@ -344,7 +341,7 @@ class LogsArgs:
     log_filter: pulumi.Input[str]  # the service's own log entries
 
 
-class Logs(Component):
+class Logs(Component[LogsArgs]):
     """The service's logs in a bucket of their own, kept `llmchain:monitoring.logRetentionDays`.
 
     The project's _Default bucket is shared by everything in the project (30 days unless someone
@@ -365,10 +362,7 @@ class Logs(Component):
     bucket: gcp.logging.ProjectBucketConfig
     bucket_name: pulumi.Output[str]  # projects/<p>/locations/<l>/buckets/<id>
 
-    def __init__(
-        self, name: str, args: LogsArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: LogsArgs) -> None:
         project, location, retention_days = args.project, args.location, args.retention_days
         log_filter = args.log_filter
         child = self.child

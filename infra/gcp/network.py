@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pulumi
 import pulumi_gcp as gcp
 
 from infra.component import Component
@@ -28,7 +27,7 @@ class NetworkArgs:
     internal_lb: bool = False  # a private vm stack: its internal load balancer's proxies
 
 
-class Network(Component):
+class Network(Component[NetworkArgs]):
     """VPC, subnet (private Google access), peering range for Cloud SQL, router + NAT, firewall."""
 
     network: gcp.compute.Network
@@ -36,10 +35,7 @@ class Network(Component):
     peering: gcp.servicenetworking.Connection
     proxy_subnet: gcp.compute.Subnetwork | None = None
 
-    def __init__(
-        self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: NetworkArgs) -> None:
         child = self.child
         self.network = gcp.compute.Network(f"{name}-vpc", auto_create_subnetworks=False, opts=child)
         self.subnet = gcp.compute.Subnetwork(

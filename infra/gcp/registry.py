@@ -21,17 +21,14 @@ class RegistryArgs:
     project: str
 
 
-class Registry(Component):
+class Registry(Component[RegistryArgs]):
     """The repository; `login` pushes with the deployer's short-lived OAuth token."""
 
     repository: gcp.artifactregistry.Repository
     url: pulumi.Output[str]
     login: RegistryLogin
 
-    def __init__(
-        self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: RegistryArgs) -> None:
         region, project = args.region, args.project
         child = self.child
         self.repository = gcp.artifactregistry.Repository(

@@ -26,17 +26,14 @@ class SecretsArgs:
     member: pulumi.Input[str]  # `serviceAccount:<email>`
 
 
-class Secrets(Component):
+class Secrets(Component[SecretsArgs]):
     """Secrets, their current versions, and accessor bindings on each secret only."""
 
     ids: dict[str, pulumi.Output[str]]  # setting -> secret id (for references)
     versions: dict[str, pulumi.Output[str]]  # setting -> the version this stack created
     ready: list[pulumi.Resource]  # versions and accessor bindings: a reader waits for them
 
-    def __init__(
-        self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: SecretsArgs) -> None:
         values, member = args.values, args.member
         child = self.child
         self.ids = {}

@@ -59,7 +59,7 @@ class ServerlessArgs:
     deletion_protection: bool
 
 
-class Serverless(Component):
+class Serverless(Component[ServerlessArgs]):
     """The Cloud Run service and, only when the stack is public, its `allUsers` invoker."""
 
     FORMER_TYPES = ("llmchain:gcp:CloudRun",)
@@ -67,10 +67,7 @@ class Serverless(Component):
     service: gcp.cloudrunv2.Service
     url: pulumi.Output[str]
 
-    def __init__(
-        self, name: str, args: ServerlessArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: ServerlessArgs) -> None:
         child = self.child
         spec = args.spec
         cpu, memory = cloud_run_size(spec.cpu, spec.memory_mib)

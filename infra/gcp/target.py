@@ -33,7 +33,7 @@ from infra.gcp.serverless import Serverless, ServerlessArgs
 from infra.gcp.vm import Vm, VmArgs
 from infra.image import AppImage, AppImageArgs
 from infra.spec import WorkloadSpec
-from infra.targets import Target, TargetOutputs, database_store, warn_open_control_plane
+from infra.targets import Target, TargetArgs, TargetOutputs, database_store, warn_open_control_plane
 
 # Cloud Resource Manager first: project IAM members read and set the project's policy through
 # it, and a service-account or workload-identity-federation credential (CI) does not bring it
@@ -94,8 +94,9 @@ class Parts:
 class GcpTarget(Target[GcpConfig]):
     """The service on GCP, by `llmchain:compute`: Cloud Run, a managed instance group or GKE."""
 
-    def build(self, name: str, spec: WorkloadSpec, settings: GcpConfig) -> TargetOutputs:
+    def build(self, name: str, args: TargetArgs[GcpConfig]) -> None:
         """The skeleton's steps, in order."""
+        spec, settings = args.spec, args.settings
         gcp_config = pulumi.Config("gcp")  # both checked with the stack's config
         project, region = gcp_config.require("project"), gcp_config.require("region")
         opts = self._apis(name, project, region, spec.labels)
@@ -122,7 +123,7 @@ class GcpTarget(Target[GcpConfig]):
         running: Running = self.compute(spec, ctx, parts)
         dashboard = self._monitoring(ctx, running)
         store = database_store("Cloud SQL", database.instance.name if database else None)
-        return TargetOutputs.of(running.url, image.ref, spec, store, dashboard)
+        self.outputs = TargetOutputs.of(running.url, image.ref, spec, store, dashboard)
 
     def _apis(
         self, name: str, project: str, region: str, labels: dict[str, str]

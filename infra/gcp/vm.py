@@ -46,7 +46,7 @@ class VmArgs:
     proxy_subnet: Sequence[pulumi.Resource] = ()
 
 
-class Vm(Component):
+class Vm(Component[VmArgs]):
     """Template, group (autohealing on /healthz), autoscaler, and the load balancer (/readyz)."""
 
     FORMER_TYPES = ("llmchain:gcp:InstanceGroup",)
@@ -55,8 +55,7 @@ class Vm(Component):
     group: gcp.compute.RegionInstanceGroupManager
     forwarding_rule: gcp.compute.GlobalForwardingRule | gcp.compute.ForwardingRule
 
-    def __init__(self, name: str, args: VmArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: VmArgs) -> None:
         child = self.child
         spec = args.spec
         user_data = pulumi.Output.all(

@@ -112,16 +112,13 @@ class KubernetesWorkloadArgs:
     internal_load_balancer: bool = False
 
 
-class KubernetesWorkload(Component):
+class KubernetesWorkload(Component[KubernetesWorkloadArgs]):
     """Namespace, identity, settings, Deployment, Service, HPA, PDB and NetworkPolicy."""
 
     namespace: pulumi.Output[str]
     address: pulumi.Output[str]
 
-    def __init__(
-        self, name: str, args: KubernetesWorkloadArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: KubernetesWorkloadArgs) -> None:
         spec = args.spec
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
         labels = {

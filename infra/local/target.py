@@ -32,15 +32,12 @@ class LocalTargetArgs:
     docker_host: str
 
 
-class LocalTarget(Component):
+class LocalTarget(Component[LocalTargetArgs]):
     """The service as one container on the user's Docker engine."""
 
     outputs: TargetOutputs
 
-    def __init__(
-        self, name: str, args: LocalTargetArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(name, opts)
+    def build(self, name: str, args: LocalTargetArgs) -> None:
         spec = args.spec
         labels = sorted(spec.labels.items())
         # One engine for the build and the container, given explicitly to both providers.
