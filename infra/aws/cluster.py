@@ -13,8 +13,8 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from infra.aws import iam
-from infra.component import Component
-from infra.kubernetes import KubernetesWorkload, KubernetesWorkloadArgs
+from infra.kubernetes import KubernetesWorkload
+from infra.kubernetes.cluster import CloudBinding, KubernetesCluster
 from infra.kubernetes.version import KUBERNETES_VERSION
 from infra.spec import WorkloadSpec
 
@@ -89,7 +89,7 @@ class ClusterArgs:
     app_policy: pulumi.Input[str] | None  # what the pods may do (Bedrock), via IRSA
 
 
-class Cluster(Component[ClusterArgs]):
+class Cluster(KubernetesCluster[ClusterArgs]):
     """EKS (secrets encrypted with KMS, audit logs on), node group, OIDC, the pods' IRSA role.
 
     The workload goes on it afterwards (`workload()`): the database it needs admits the
@@ -279,17 +279,9 @@ class Cluster(Component[ClusterArgs]):
         annotations = {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}
         if not spec.ingress.public:
             annotations["service.beta.kubernetes.io/aws-load-balancer-internal"] = "true"
-        return KubernetesWorkload(
-            spec.name,
-            KubernetesWorkloadArgs(
-                spec=spec,
-                image_ref=image_ref,
-                provider=self.provider,
-                service_account_annotations={"eks.amazonaws.com/role-arn": self.app_role_arn},
-                service_annotations=annotations,
-                automount_token=False,  # the IRSA webhook projects its own token
-                extra_env={"AWS_REGION": region},
-                extra_secret_env=dict(secret_env),
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
+        binding = CloudBinding(
+            service_account_annotations={"eks.amazonaws.com/role-arn": self.app_role_arn},
+            service_annotations=annotations,
+            extra_env={"AWS_REGION": region},
         )
+        return self.run(spec, image_ref, secret_env, binding)

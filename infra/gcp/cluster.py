@@ -11,8 +11,8 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from infra.component import Component
-from infra.kubernetes import KubernetesWorkload, KubernetesWorkloadArgs
+from infra.kubernetes import KubernetesWorkload
+from infra.kubernetes.cluster import CloudBinding, KubernetesCluster
 from infra.spec import WorkloadSpec
 
 # Workload Identity: pods get their tokens from the GKE metadata server. With network policy
@@ -86,7 +86,7 @@ class ClusterArgs:
     authorized_networks: Sequence[str] = ()
 
 
-class Cluster(Component[ClusterArgs]):
+class Cluster(KubernetesCluster[ClusterArgs]):
     """An Autopilot cluster (private nodes, release channel, workload identity) and a provider."""
 
     FORMER_TYPES = ("llmchain:gcp:Gke",)
@@ -181,26 +181,16 @@ class Cluster(Component[ClusterArgs]):
         annotations = {}
         if not spec.ingress.public:
             annotations["networking.gke.io/load-balancer-type"] = "Internal"
-        return KubernetesWorkload(
-            spec.name,
-            KubernetesWorkloadArgs(
-                spec=spec,
-                image_ref=image_ref,
-                provider=self.provider,
-                service_account_annotations={
-                    "iam.gke.io/gcp-service-account": service_account.email
-                },
-                service_annotations=annotations,
-                internal_load_balancer=not spec.ingress.public,
-                automount_token=False,  # GKE's metadata server speaks for the pod
-                extra_env=dict(extra_env),
-                extra_secret_env=dict(secret_env),
-                identity_egress=METADATA_EGRESS,
-                # Pods started before their grants get 403s from Vertex AI and the registry.
-                depends_on=[*needs, binding],
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
+        cloud = CloudBinding(
+            service_account_annotations={"iam.gke.io/gcp-service-account": service_account.email},
+            service_annotations=annotations,
+            internal_load_balancer=not spec.ingress.public,
+            extra_env=dict(extra_env),
+            identity_egress=METADATA_EGRESS,
+            # Pods started before their grants get 403s from Vertex AI and the registry.
+            depends_on=[*needs, binding],
         )
+        return self.run(spec, image_ref, secret_env, cloud)
 
     def scrape(self, spec: WorkloadSpec, workload: KubernetesWorkload) -> None:
         """Managed Service for Prometheus collects the pods' /metrics (on by default on Autopilot).
