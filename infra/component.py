@@ -61,3 +61,13 @@ class Component(pulumi.ComponentResource, Generic[A], metaclass=ABCMeta):
     @abstractmethod
     def build(self, name: str, args: A) -> None:
         """Create the component's resources (options `self.child`) and register its outputs."""
+
+
+T = TypeVar("T")
+
+
+def extended(cls: type[T], base: object, **more: Any) -> T:
+    """`cls`, a dataclass subclassing `base`'s class, from `base`'s fields and its own (`more`)."""
+    if not isinstance(base, cls.__mro__[1:]):
+        raise TypeError(f"{cls.__name__} does not extend {type(base).__name__}")
+    return cls(**vars(base), **more)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,9 +14,9 @@ from infra import image_contract as contract
 from infra.aws import iam
 from infra.aws.loadbalancer import BACKEND_ENV
 from infra.aws.roles import runtime_policy
+from infra.aws.runtime import RuntimeArgs
 from infra.component import Component
 from infra.pulumi_outputs import all_dict
-from infra.spec import WorkloadSpec
 
 # Fargate kills a container at most 120 s after SIGTERM: the container definition's
 # stopTimeout (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html,
@@ -107,25 +107,10 @@ def container_definitions(
     ]
 
 
-@dataclass
-class ServerlessArgs:
+@dataclass(kw_only=True)
+class ServerlessArgs(RuntimeArgs):
     """What the service needs from the rest of the target."""
 
-    spec: WorkloadSpec
-    image_ref: pulumi.Input[str]
-    region: str
-    repository_arn: pulumi.Input[str]
-    log_group_arn: pulumi.Input[str]
-    log_group_name: pulumi.Input[str]
-    secret_arns: Mapping[str, pulumi.Input[str]]
-    task_policy: pulumi.Input[str] | None  # what the app itself may do (Bedrock), or nothing
-    subnet_ids: Sequence[pulumi.Input[str]]
-    security_group_id: pulumi.Input[str]
-    target_group_arn: pulumi.Input[str]
-    # Created before the service: the listener(s) in front of the target group, and the
-    # private subnets' routes to the NAT gateway (image pull, secrets, logs, the model).
-    listeners: Sequence[pulumi.Resource] = ()
-    routes: Sequence[pulumi.Resource] = ()
     spot_percent: int = 0  # llmchain:aws.fargateSpot
 
 

@@ -27,9 +27,11 @@ from infra.aws.monitoring import (
 from infra.aws.network import VPC_CIDR, Network, NetworkArgs
 from infra.aws.registry import Registry, RegistryArgs
 from infra.aws.roles import app_policy
+from infra.aws.runtime import RuntimeArgs
 from infra.aws.secrets import Secrets, SecretsArgs
 from infra.aws.serverless import Serverless, ServerlessArgs
 from infra.aws.vm import Vm, VmArgs
+from infra.component import extended
 from infra.config import AwsConfig, Compute
 from infra.image import AppImage, AppImageArgs
 from infra.spec import WorkloadSpec
@@ -238,68 +240,55 @@ class AwsTarget(Target[AwsConfig]):
         )
 
     @staticmethod
-    def _serverless(ctx: Context, parts: Parts) -> Running:
-        """ECS Fargate behind the load balancer; alarms on the service's CPU and memory."""
+    def _runtime(ctx: Context, parts: Parts) -> tuple[RuntimeArgs, pulumi.Output[str]]:
+        """What ECS and EC2 alike run with (image, the role's reads, the load balancer); its URL."""
         secrets, lb, workload_sg = parts.secrets, parts.front.lb, parts.front.workload_sg
         assert secrets is not None and lb is not None and workload_sg is not None
-        ecs = Serverless(
-            ctx.name,
-            ServerlessArgs(
-                spec=ctx.spec,
-                image_ref=parts.image.ref,
-                region=ctx.region,
-                repository_arn=parts.registry.repository.arn,
-                log_group_arn=ctx.logs.arn,
-                log_group_name=ctx.logs.name,
-                secret_arns=secrets.arns,
-                task_policy=parts.policy,
-                subnet_ids=parts.network.private_subnet_ids,
-                security_group_id=workload_sg.id,
-                target_group_arn=lb.target_group.arn,
-                listeners=lb.listeners,
-                routes=parts.network.private_routes,
-                spot_percent=ctx.settings.fargate_spot,
-            ),
-            ctx.opts,
+        runtime = RuntimeArgs(
+            spec=ctx.spec,
+            image_ref=parts.image.ref,
+            region=ctx.region,
+            repository_arn=parts.registry.repository.arn,
+            log_group_arn=ctx.logs.arn,
+            log_group_name=ctx.logs.name,
+            secret_arns=secrets.arns,
+            task_policy=parts.policy,
+            subnet_ids=parts.network.private_subnet_ids,
+            security_group_id=workload_sg.id,
+            target_group_arn=lb.target_group.arn,
+            listeners=lb.listeners,
+            routes=parts.network.private_routes,
         )
+        return runtime, lb.url
+
+    @classmethod
+    def _serverless(cls, ctx: Context, parts: Parts) -> Running:
+        """ECS Fargate behind the load balancer; alarms on the service's CPU and memory."""
+        runtime, url = cls._runtime(ctx, parts)
+        args = extended(ServerlessArgs, runtime, spot_percent=ctx.settings.fargate_spot)
+        ecs = Serverless(ctx.name, args, ctx.opts)
         dims = {"ClusterName": ecs.cluster.name, "ServiceName": ecs.service.name}
         alarms = utilisation_alarms("AWS/ECS", dims, "CPUUtilization", "MemoryUtilization")
-        return Running(lb.url, [*parts.front.alarms, *alarms])
+        return Running(url, [*parts.front.alarms, *alarms])
 
-    @staticmethod
-    def _vm(ctx: Context, parts: Parts) -> Running:
+    @classmethod
+    def _vm(cls, ctx: Context, parts: Parts) -> Running:
         """An EC2 Auto Scaling group behind the load balancer; alarms on CPU and memory."""
-        secrets, lb, workload_sg = parts.secrets, parts.front.lb, parts.front.workload_sg
-        assert secrets is not None and lb is not None and workload_sg is not None
-        spec = ctx.spec
-        vm = Vm(
-            ctx.name,
-            VmArgs(
-                spec=spec,
-                image_ref=parts.image.ref,
-                registry=parts.registry.login.address,
-                region=ctx.region,
-                instance_type=ctx.settings.instance_type,
-                labels=spec.labels,
-                repository_arn=parts.registry.repository.arn,
-                log_group_arn=ctx.logs.arn,
-                log_group_name=ctx.logs.name,
-                secret_arns=secrets.arns,
-                task_policy=parts.policy,
-                subnet_ids=parts.network.private_subnet_ids,
-                security_group_id=workload_sg.id,
-                target_group_arn=lb.target_group.arn,
-                listeners=lb.listeners,
-                routes=parts.network.private_routes,
-            ),
-            ctx.opts,
+        runtime, url = cls._runtime(ctx, parts)
+        args = extended(
+            VmArgs,
+            runtime,
+            registry=parts.registry.login.address,
+            instance_type=ctx.settings.instance_type,
+            labels=ctx.spec.labels,
         )
+        vm = Vm(ctx.name, args, ctx.opts)
         group = {"AutoScalingGroupName": vm.group.name}
         alarms = [
             Alarm("cpu", "CPU above 85%", "AWS/EC2", "CPUUtilization", group, 85),
             Alarm("memory", "memory above 85%", "CWAgent", "mem_used_percent", group, 85),
         ]
-        return Running(lb.url, [*parts.front.alarms, *alarms])
+        return Running(url, [*parts.front.alarms, *alarms])
 
     @staticmethod
     def _cluster(ctx: Context, parts: Parts) -> Running:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -16,36 +16,21 @@ from infra.aws import iam
 from infra.aws.cloud_init import cloud_init
 from infra.aws.loadbalancer import BACKEND_ENV
 from infra.aws.roles import runtime_policy
+from infra.aws.runtime import RuntimeArgs
 from infra.component import Component
 from infra.pulumi_outputs import all_dict
-from infra.spec import WorkloadSpec
 
 AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
 SSM_CORE = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 
 
-@dataclass
-class VmArgs:
+@dataclass(kw_only=True)
+class VmArgs(RuntimeArgs):
     """What the instances need from the rest of the target."""
 
-    spec: WorkloadSpec
-    image_ref: pulumi.Input[str]
     registry: pulumi.Input[str]
-    region: str
     instance_type: str
     labels: Mapping[str, str]
-    repository_arn: pulumi.Input[str]
-    log_group_arn: pulumi.Input[str]
-    log_group_name: pulumi.Input[str]
-    secret_arns: Mapping[str, pulumi.Input[str]]
-    task_policy: pulumi.Input[str] | None
-    subnet_ids: Sequence[pulumi.Input[str]]
-    security_group_id: pulumi.Input[str]
-    target_group_arn: pulumi.Input[str]
-    # Created before the group: the listener(s) in front of the target group, and the private
-    # subnets' routes to the NAT gateway (the first boot installs packages and pulls the image).
-    listeners: Sequence[pulumi.Resource] = ()
-    routes: Sequence[pulumi.Resource] = ()
 
 
 class Vm(Component[VmArgs]):

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp as gcp
 
 from infra.component import Component
-from infra.spec import WorkloadSpec
+from infra.gcp.runtime import RuntimeArgs
 
 REQUEST_TIMEOUT = "900s"  # streams may run for minutes
 # Cloud Run sends SIGTERM, then SIGKILL 10 s later: the app's shutdown grace (30 s elsewhere)
@@ -39,23 +38,10 @@ def cloud_run_size(cpu: float, memory_mib: int) -> tuple[str, str]:
     return str(cores), f"{memory}Mi"
 
 
-@dataclass
-class ServerlessArgs:
+@dataclass(kw_only=True)
+class ServerlessArgs(RuntimeArgs):
     """What the service needs from the rest of the target."""
 
-    spec: WorkloadSpec
-    image_ref: pulumi.Input[str]
-    region: str
-    service_account: pulumi.Input[str]
-    network_id: pulumi.Input[str]
-    subnet_id: pulumi.Input[str]
-    secret_ids: Mapping[str, pulumi.Input[str]]
-    # The version this stack created for each secret: pinned, so a new value is a new revision.
-    secret_versions: Mapping[str, pulumi.Input[str]]
-    # Grants to the service account, secret versions and their accessors: a revision started
-    # before them fails ("secret ... versions/latest not found", permission denied).
-    needs: Sequence[pulumi.Resource]
-    extra_env: Mapping[str, pulumi.Input[str]]
     deletion_protection: bool
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from infra.component import extended
 from infra.config import Compute, GcpConfig, Provider
 from infra.gcp import roles
 from infra.gcp.cluster import Cluster, ClusterArgs
@@ -28,6 +29,7 @@ from infra.gcp.monitoring import (
 )
 from infra.gcp.network import Network, NetworkArgs
 from infra.gcp.registry import Registry, RegistryArgs
+from infra.gcp.runtime import RuntimeArgs
 from infra.gcp.secrets import Secrets, SecretsArgs
 from infra.gcp.serverless import Serverless, ServerlessArgs
 from infra.gcp.vm import Vm, VmArgs
@@ -221,28 +223,33 @@ class GcpTarget(Target[GcpConfig]):
         )
 
     @staticmethod
-    def _serverless(ctx: Context, parts: Parts) -> Running:
-        """Cloud Run; alarms on its request metrics and the app's access log."""
+    def _runtime(ctx: Context, parts: Parts) -> RuntimeArgs:
+        """What Cloud Run and the instances alike run with: image, identity, network, secrets."""
         secrets = parts.secrets
         assert secrets is not None  # serverless and vm read Secret Manager
-        name, spec, settings = ctx.name, ctx.spec, ctx.settings
-        run = Serverless(
-            name,
-            ServerlessArgs(
-                spec=spec,
-                image_ref=parts.image.ref,
-                region=ctx.region,
-                service_account=parts.account.email,
-                network_id=parts.network.network.id,
-                subnet_id=parts.network.subnet.id,
-                secret_ids=secrets.ids,
-                secret_versions=secrets.versions,
-                needs=[*parts.grants, *secrets.ready],
-                extra_env=parts.extra_env,
-                deletion_protection=settings.deletion_protection,
-            ),
-            ctx.opts,
+        return RuntimeArgs(
+            spec=ctx.spec,
+            image_ref=parts.image.ref,
+            region=ctx.region,
+            service_account=parts.account.email,
+            network_id=parts.network.network.id,
+            subnet_id=parts.network.subnet.id,
+            secret_ids=secrets.ids,
+            secret_versions=secrets.versions,
+            needs=[*parts.grants, *secrets.ready],
+            extra_env=parts.extra_env,
         )
+
+    @classmethod
+    def _serverless(cls, ctx: Context, parts: Parts) -> Running:
+        """Cloud Run; alarms on its request metrics and the app's access log."""
+        name, spec, settings = ctx.name, ctx.spec, ctx.settings
+        args = extended(
+            ServerlessArgs,
+            cls._runtime(ctx, parts),
+            deletion_protection=settings.deletion_protection,
+        )
+        run = Serverless(name, args, ctx.opts)
         service = (
             f'resource.type = "cloud_run_revision" AND resource.labels.service_name = "{name}"'
         )
@@ -258,39 +265,20 @@ class GcpTarget(Target[GcpConfig]):
         )
         return Running(run.url, alarms, service, uptime)
 
-    @staticmethod
-    def _vm(ctx: Context, parts: Parts) -> Running:
+    @classmethod
+    def _vm(cls, ctx: Context, parts: Parts) -> Running:
         """A managed instance group behind a load balancer; alarms on the balancer's metrics."""
-        secrets = parts.secrets
-        assert secrets is not None  # serverless and vm read Secret Manager
-        name, spec, settings, project, region = (
-            ctx.name,
-            ctx.spec,
-            ctx.settings,
-            ctx.project,
-            ctx.region,
+        name, spec, project = ctx.name, ctx.spec, ctx.project
+        args = extended(
+            VmArgs,
+            cls._runtime(ctx, parts),
+            project=project,
+            registry_host=f"{ctx.region}-docker.pkg.dev",
+            machine_type=ctx.settings.machine_type,
+            domain=spec.ingress.domain,
+            proxy_subnet=[parts.network.proxy_subnet] if parts.network.proxy_subnet else [],
         )
-        group = Vm(
-            name,
-            VmArgs(
-                spec=spec,
-                image_ref=parts.image.ref,
-                project=project,
-                region=region,
-                registry_host=f"{region}-docker.pkg.dev",
-                machine_type=settings.machine_type,
-                service_account=parts.account.email,
-                network_id=parts.network.network.id,
-                subnet_id=parts.network.subnet.id,
-                secret_ids=secrets.ids,
-                secret_versions=secrets.versions,
-                needs=[*parts.grants, *secrets.ready],
-                extra_env=parts.extra_env,
-                domain=spec.ingress.domain,
-                proxy_subnet=[parts.network.proxy_subnet] if parts.network.proxy_subnet else [],
-            ),
-            ctx.opts,
-        )
+        group = Vm(name, args, ctx.opts)
         # The containers' logs, from Docker's gcplogs driver, on this group's instances
         # (base name + 4 characters). https://docs.docker.com/engine/logging/drivers/gcplogs/
         # (read 2026-11-29)

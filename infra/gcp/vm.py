@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -14,33 +14,19 @@ from infra.component import Component
 from infra.gcp.cloud_init import cloud_init
 from infra.gcp.loadbalancer import KEEP_ALIVE_S, LoadBalancerArgs, load_balancer
 from infra.gcp.network import TARGET_TAG
+from infra.gcp.runtime import RuntimeArgs
 from infra.pulumi_outputs import all_dict
-from infra.spec import WorkloadSpec
 
 IMAGE = "ubuntu-os-cloud/ubuntu-2404-lts-amd64"
 
 
-@dataclass
-class VmArgs:
+@dataclass(kw_only=True)
+class VmArgs(RuntimeArgs):
     """What the instances need from the rest of the target."""
 
-    spec: WorkloadSpec
-    image_ref: pulumi.Input[str]
     project: str
-    region: str
     registry_host: str
     machine_type: str
-    service_account: pulumi.Input[str]
-    network_id: pulumi.Input[str]
-    subnet_id: pulumi.Input[str]
-    secret_ids: Mapping[str, pulumi.Input[str]]
-    # The version this stack created for each secret: pinned in the template, so a new value
-    # is a new template and the group replaces its instances.
-    secret_versions: Mapping[str, pulumi.Input[str]]
-    # Grants to the service account, secret versions and their accessors: instances booted
-    # before them cannot pull the image or read the secrets.
-    needs: Sequence[pulumi.Resource]
-    extra_env: Mapping[str, pulumi.Input[str]]
     domain: str | None
     # A private stack's internal load balancer needs the network's proxy-only subnet.
     proxy_subnet: Sequence[pulumi.Resource] = ()
