@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_azure_native as azure
 
 from infra import image_contract as contract
+from infra.azure.runtime import RuntimeArgs
 from infra.component import Component
-from infra.spec import WorkloadSpec
 
 
 def container_app_size(cpu: float, memory_mib: int) -> tuple[float, str]:
@@ -21,27 +21,15 @@ def container_app_size(cpu: float, memory_mib: int) -> tuple[float, str]:
     return quarters / 4, f"{quarters / 2:g}Gi"
 
 
-@dataclass
-class ServerlessArgs:
+@dataclass(kw_only=True)
+class ServerlessArgs(RuntimeArgs):
     """What the app needs from the rest of the target."""
 
-    spec: WorkloadSpec
-    image_ref: pulumi.Input[str]
-    resource_group: pulumi.Input[str]
-    location: pulumi.Input[str]
-    tags: dict[str, str]
-    subnet_id: pulumi.Input[str]
     workspace_customer_id: pulumi.Input[str]
     workspace_shared_key: pulumi.Input[str]
-    identity_id: pulumi.Input[str]
-    registry_server: pulumi.Input[str]
     secret_uris: Mapping[str, pulumi.Input[str]]  # setting -> Key Vault secret URI
-    extra_env: Mapping[str, pulumi.Input[str]]
     ha: bool
     vnet_id: pulumi.Input[str] | None = None  # private stacks: where the app's name resolves
-    # Container Apps checks its AcrPull and Key Vault grants while it provisions ("Unable to get
-    # value using Managed identity"), and the first revision connects to the database and model.
-    depends_on: Sequence[pulumi.Resource] = ()
 
 
 class Serverless(Component[ServerlessArgs]):

@@ -29,9 +29,11 @@ from infra.azure.monitoring import (
 from infra.azure.network import Network, NetworkArgs, internal_address
 from infra.azure.openai import OpenAi, OpenAiArgs
 from infra.azure.registry import Registry, RegistryArgs
+from infra.azure.runtime import RuntimeArgs
 from infra.azure.secrets import Secrets, SecretsArgs
 from infra.azure.serverless import Serverless, ServerlessArgs
 from infra.azure.vm import Vm, VmArgs
+from infra.component import extended
 from infra.config import AzureConfig, Compute, Provider
 from infra.image import AppImage, AppImageArgs
 from infra.spec import WorkloadSpec
@@ -282,32 +284,38 @@ class AzureTarget(Target[AzureConfig]):
         )
 
     @staticmethod
-    def _serverless(ctx: Context, parts: Parts) -> Running:
-        """Container Apps; alarms on its platform metrics."""
+    def _runtime(ctx: Context, parts: Parts, subnet: str) -> tuple[RuntimeArgs, Secrets]:
+        """What Container Apps and the VMs alike run with (in `subnet`), and the Key Vault."""
         vault = parts.vault
         assert vault is not None  # serverless and vm read Key Vault
-        spec = ctx.spec
-        app = Serverless(
-            ctx.name,
-            ServerlessArgs(
-                spec=ctx.spec,
-                image_ref=parts.image.ref,
-                resource_group=ctx.rg,
-                location=ctx.location,
-                tags=ctx.tags,
-                subnet_id=parts.network.subnet_ids["apps"],
-                workspace_customer_id=parts.workspace.workspace.customer_id,
-                workspace_shared_key=parts.workspace.shared_key,
-                identity_id=parts.ident.identity.id,
-                registry_server=parts.registry.registry.login_server,
-                secret_uris=vault.uris,
-                extra_env=parts.ident.extra_env,
-                ha=spec.ha,
-                vnet_id=parts.network.vnet_id,
-                depends_on=[*parts.ident.ready, *vault.ready],
-            ),
-            ctx.opts,
+        runtime = RuntimeArgs(
+            spec=ctx.spec,
+            image_ref=parts.image.ref,
+            resource_group=ctx.rg,
+            location=ctx.location,
+            tags=ctx.tags,
+            subnet_id=parts.network.subnet_ids[subnet],
+            identity_id=parts.ident.identity.id,
+            registry_server=parts.registry.registry.login_server,
+            extra_env=parts.ident.extra_env,
+            depends_on=[*parts.ident.ready, *vault.ready],
         )
+        return runtime, vault
+
+    @classmethod
+    def _serverless(cls, ctx: Context, parts: Parts) -> Running:
+        """Container Apps; alarms on its platform metrics."""
+        runtime, vault = cls._runtime(ctx, parts, "apps")
+        args = extended(
+            ServerlessArgs,
+            runtime,
+            workspace_customer_id=parts.workspace.workspace.customer_id,
+            workspace_shared_key=parts.workspace.shared_key,
+            secret_uris=vault.uris,
+            ha=ctx.spec.ha,
+            vnet_id=parts.network.vnet_id,
+        )
+        app = Serverless(ctx.name, args, ctx.opts)
         namespace = "Microsoft.App/containerApps"
         # The 5xx share and p95 latency come from the app's access log in the workspace (a
         # metric alert has no ratio or percentile); restarts from the platform's own metric
@@ -330,34 +338,21 @@ class AzureTarget(Target[AzureConfig]):
         ]
         return Running(app.url, portal_url(ctx.tenant, app.app.id), alarms)
 
-    @staticmethod
-    def _vm(ctx: Context, parts: Parts) -> Running:
+    @classmethod
+    def _vm(cls, ctx: Context, parts: Parts) -> Running:
         """A VM scale set behind a load balancer; alarms on its probe and CPU."""
-        vault = parts.vault
-        assert vault is not None  # serverless and vm read Key Vault
-        settings = ctx.settings
-        vms = Vm(
-            ctx.name,
-            VmArgs(
-                spec=ctx.spec,
-                image_ref=parts.image.ref,
-                resource_group=ctx.rg,
-                location=ctx.location,
-                tags=ctx.tags,
-                subnet_id=parts.network.subnet_ids["vms"],
-                vm_size=settings.vm_size,
-                identity_id=parts.ident.identity.id,
-                identity_client_id=parts.ident.identity.client_id,
-                tenant=ctx.tenant,
-                registry_server=parts.registry.registry.login_server,
-                vault_name=vault.vault.name,
-                secret_names=vault.names,
-                extra_env=parts.ident.extra_env,
-                private_ip=None if _direct(ctx) else internal_address("vms"),
-                depends_on=[*parts.ident.ready, *vault.ready],
-            ),
-            ctx.opts,
+        runtime, vault = cls._runtime(ctx, parts, "vms")
+        args = extended(
+            VmArgs,
+            runtime,
+            vm_size=ctx.settings.vm_size,
+            identity_client_id=parts.ident.identity.client_id,
+            tenant=ctx.tenant,
+            vault_name=vault.vault.name,
+            secret_names=vault.names,
+            private_ip=None if _direct(ctx) else internal_address("vms"),
         )
+        vms = Vm(ctx.name, args, ctx.opts)
         alarms: list[Alarm | LogAlarm] = [
             Alarm(
                 "unhealthy",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -16,9 +16,9 @@ from infra import image_contract as contract
 from infra import vm_boot
 from infra.azure.cloud_init import cloud_init, release_script
 from infra.azure.loadbalancer import LoadBalancerArgs, load_balancer
+from infra.azure.runtime import RuntimeArgs
 from infra.component import Component
 from infra.pulumi_outputs import all_dict
-from infra.spec import WorkloadSpec
 
 ADMIN = "llmchain"
 
@@ -36,30 +36,18 @@ def unusable_ssh_key(seed_b64: str) -> str:
     return public.decode()
 
 
-@dataclass
-class VmArgs:
+@dataclass(kw_only=True)
+class VmArgs(RuntimeArgs):
     """What the instances need from the rest of the target."""
 
-    spec: WorkloadSpec
-    image_ref: pulumi.Input[str]
-    resource_group: pulumi.Input[str]
-    location: pulumi.Input[str]
-    tags: dict[str, str]
-    subnet_id: pulumi.Input[str]
     vm_size: str
-    identity_id: pulumi.Input[str]
     identity_client_id: pulumi.Input[str]
     tenant: pulumi.Input[str]
-    registry_server: pulumi.Input[str]
     vault_name: pulumi.Input[str]
     secret_names: Mapping[str, str]  # setting -> Key Vault secret name
-    extra_env: Mapping[str, pulumi.Input[str]]
     # Private stacks (the url) and stacks with a domain (Application Gateway's backend): the
     # internal load balancer's fixed address in the VMs' subnet; None: a public load balancer.
     private_ip: str | None = None
-    # Cloud-init pulls with AcrPull and reads Key Vault on first boot: the grants, the secret
-    # values, the database and the model deployment exist before any instance does.
-    depends_on: Sequence[pulumi.Resource] = ()
 
 
 class Vm(Component[VmArgs]):
