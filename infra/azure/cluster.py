@@ -26,6 +26,29 @@ TOKEN_AUDIENCE = "api://AzureADTokenExchange"  # noqa: S105 - an audience name
 # kubelogin-authentication, read 2026-11-29).
 AKS_SERVER_APP = "6dae42f8-4368-4678-94ff-3960e28e3630"
 
+# Container Insights, managed-identity authentication. Legacy (workspace-key) authentication
+# "has been retired": after 2026-09-30 ingestion from clusters still on it stops, and support
+# for the ContainerLog table was retired the same day (https://learn.microsoft.com/en-us/azure/
+# azure-monitor/containers/container-insights-authentication and .../containers/
+# container-insights-logs-schema, read 2026-11-30). With managed identity the add-on carries
+# `useAADAuth: "true"` and collects what a data collection rule associated with the cluster
+# names: the ContainerInsights extension data source, its streams sent to the workspace
+# (Microsoft's onboarding templates, github.com/microsoft/Docker-Provider scripts/onboarding/
+# aks/onboarding-using-msi-auth/existingClusterOnboarding.json and onboarding-msi-terraform/
+# main.tf; stream names: https://learn.microsoft.com/en-us/azure/azure-monitor/containers/
+# kubernetes-monitoring-enable-arm#stream-values; read 2026-11-30).
+CONTAINER_INSIGHTS_ADDON = "omsagent"
+CONTAINER_INSIGHTS_EXTENSION = "ContainerInsights"
+# The association's name, as Microsoft's templates give it.
+CONTAINER_INSIGHTS_ASSOCIATION = "ContainerInsightsExtension"
+# stdout/stderr (the access log the alarms read), and the pods' state and events an operator
+# reads when the restart alarm fires; nothing else is ingested (and billed).
+CONTAINER_INSIGHTS_STREAMS = (
+    "Microsoft-ContainerLogV2",
+    "Microsoft-KubePodInventory",
+    "Microsoft-KubeEvents",
+)
+
 
 def token_kubeconfig(user_kubeconfig: str, token: str) -> str:
     """The cluster's address and CA from AKS's user kubeconfig, with a bearer token as the user.
@@ -69,6 +92,70 @@ class ClusterArgs:
     authorized_ip_ranges: Sequence[str] = ()
     # The deployer's object id: granted AKS RBAC Cluster Admin so Pulumi can deploy the workload.
     deployer_object_id: pulumi.Input[str] = ""
+
+
+def container_insights(
+    name: str,
+    cluster: azure.containerservice.ManagedCluster,
+    workspace_id: pulumi.Input[str],
+    resource_group: pulumi.Input[str],
+    location: pulumi.Input[str],
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
+) -> azure.monitor.DataCollectionRuleAssociation:
+    """The rule sending the cluster's container logs to the workspace, associated with it.
+
+    The rule lives in the workspace's region (the stack's one location) and the cluster's
+    resource group, as Microsoft's templates create it. The association needs the cluster and
+    the rule; both reach it as inputs, so Pulumi orders it after them.
+    """
+    destination = "ciworkspace"
+    rule = azure.monitor.DataCollectionRule(
+        f"{name}-ci-dcr",
+        resource_group_name=resource_group,
+        location=location,
+        kind="Linux",
+        description="Container Insights (managed-identity auth): container logs to the workspace",
+        data_sources=azure.monitor.DataCollectionRuleDataSourcesArgs(
+            extensions=[
+                azure.monitor.ExtensionDataSourceArgs(
+                    name=CONTAINER_INSIGHTS_ASSOCIATION,
+                    extension_name=CONTAINER_INSIGHTS_EXTENSION,
+                    streams=list(CONTAINER_INSIGHTS_STREAMS),
+                    extension_settings={
+                        "dataCollectionSettings": {
+                            "interval": "1m",
+                            "namespaceFilteringMode": "Off",
+                            "enableContainerLogV2": True,
+                        }
+                    },
+                )
+            ]
+        ),
+        destinations=azure.monitor.DataCollectionRuleDestinationsArgs(
+            log_analytics=[
+                azure.monitor.LogAnalyticsDestinationArgs(
+                    name=destination, workspace_resource_id=workspace_id
+                )
+            ]
+        ),
+        data_flows=[
+            azure.monitor.DataFlowArgs(
+                streams=list(CONTAINER_INSIGHTS_STREAMS), destinations=[destination]
+            )
+        ],
+        tags=tags,
+        opts=opts,
+    )
+    # An extension resource of the cluster: it takes no tags (azure-native 3.29.0 schema).
+    return azure.monitor.DataCollectionRuleAssociation(
+        f"{name}-ci-dcra",
+        resource_uri=cluster.id,
+        association_name=CONTAINER_INSIGHTS_ASSOCIATION,
+        data_collection_rule_id=rule.id,
+        description="Container Insights: deleting it stops the cluster's log collection",
+        opts=opts,
+    )
 
 
 class Cluster(Component[ClusterArgs]):
@@ -163,8 +250,12 @@ class Cluster(Component[ClusterArgs]):
             if args.authorized_ip_ranges
             else None,
             addon_profiles={
-                "omsagent": azure.containerservice.ManagedClusterAddonProfileArgs(
-                    enabled=True, config={"logAnalyticsWorkspaceResourceID": args.workspace_id}
+                CONTAINER_INSIGHTS_ADDON: azure.containerservice.ManagedClusterAddonProfileArgs(
+                    enabled=True,
+                    config={
+                        "logAnalyticsWorkspaceResourceID": args.workspace_id,
+                        "useAADAuth": "true",  # managed identity; legacy auth is retired
+                    },
                 )
             },
             auto_upgrade_profile=azure.containerservice.ManagedClusterAutoUpgradeProfileArgs(
@@ -176,6 +267,15 @@ class Cluster(Component[ClusterArgs]):
                 depends_on=[subnet_grant],
                 ignore_changes=["agentPoolProfiles[0].count"],
             ),
+        )
+        self.container_insights = container_insights(
+            name,
+            self.cluster,
+            args.workspace_id,
+            args.resource_group,
+            args.location,
+            args.tags,
+            child,
         )
         kubelet: pulumi.Output[str] = self.cluster.identity_profile.apply(
             lambda p: (p["kubeletidentity"].object_id or "") if p and "kubeletidentity" in p else ""

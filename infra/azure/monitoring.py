@@ -76,19 +76,18 @@ CONTAINER_APPS_REQUESTS = _json_lines(
 
 
 def container_insights_requests(namespace: str) -> str:
-    """AKS Container Insights: ContainerLogV2 (LogMessage, dynamic) or the legacy ContainerLog.
+    """AKS Container Insights: the service's namespace in ContainerLogV2 (LogMessage, dynamic).
 
-    Which table gets stdout depends on how the add-on was onboarded (ContainerLogV2 is the
-    default with managed-identity auth; LogEntry in ContainerLog otherwise):
-    https://learn.microsoft.com/en-us/azure/azure-monitor/containers/container-insights-logs-schema
-    and https://learn.microsoft.com/en-us/azure/azure-monitor/reference/tables/containerlogv2
-    (read 2026-11-29). `isfuzzy` keeps the query valid while one of them does not exist yet.
+    ContainerLogV2 only: support for the legacy ContainerLog table was retired on 2026-09-30
+    (https://learn.microsoft.com/en-us/azure/azure-monitor/containers/container-insights-logs-schema,
+    read 2026-11-30), and the cluster's data collection rule sends Microsoft-ContainerLogV2 alone
+    (infra/azure/cluster.py), so ContainerLog receives nothing from it. Columns:
+    https://learn.microsoft.com/en-us/azure/azure-monitor/reference/tables/containerlogv2
+    (read 2026-11-29).
     """
     return _json_lines(
-        "union isfuzzy=true "
-        f'(ContainerLogV2 | where PodNamespace == "{namespace}" '
-        "| project TimeGenerated, text = tostring(LogMessage)), "
-        "(ContainerLog | project TimeGenerated, text = LogEntry)"
+        f'ContainerLogV2 | where PodNamespace == "{namespace}" '
+        "| project TimeGenerated, text = tostring(LogMessage)"
     )
 
 

@@ -81,6 +81,9 @@ FREE: dict[str, str] = {
     "azure-native:managedidentity:UserAssignedIdentity": _IAM,
     "azure-native:managedidentity:FederatedIdentityCredential": _IAM,
     "azure-native:monitor:AutoscaleSetting": "configuration; its minimum sets the scale set line",
+    "azure-native:monitor:DataCollectionRule": "configuration; what it sends is billed as "
+    "ingestion on the Log Analytics workspace line (not re-read)",
+    "azure-native:monitor:DataCollectionRuleAssociation": _CONFIG,
     "azure-native:network:NetworkSecurityGroup": _NETWORK,
     "azure-native:network:Subnet": _NETWORK,
     "azure-native:network:VirtualNetwork": _NETWORK,

@@ -40,6 +40,7 @@ Rule = Callable[["Plan"], list[Finding]]
 
 def rules() -> dict[str, Rule]:
     """Every readiness rule by name (imported here so each module stays independent)."""
+    from infra.readiness.container_insights import container_insights
     from infra.readiness.facts import dated_facts
     from infra.readiness.images import image_tags
     from infra.readiness.names import unique_names
@@ -58,6 +59,7 @@ def rules() -> dict[str, Rule]:
         "network-kubernetes": kubernetes_network_paths,
         "dated-facts": dated_facts,
         "image-tags": image_tags,
+        "container-insights": container_insights,
     }
     return found
 
