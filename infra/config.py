@@ -1129,13 +1129,31 @@ def _raw_keys() -> dict[str, Any]:
     return {k[len(prefix) :]: v for k, v in merged.items() if k.startswith(prefix)}
 
 
+@dataclass(frozen=True)
+class Location:
+    """Where a cloud stack deploys, from its provider's own keys (checked at load)."""
+
+    region: str = ""  # aws:region, azure-native:location, gcp:region; "" for local
+    project: str = ""  # gcp:project; "" elsewhere
+
+
+# Each cloud's provider keys for Location's fields.
+LOCATION_KEYS: dict[Cloud, dict[str, str]] = {
+    Cloud.LOCAL: {},
+    Cloud.AWS: {"region": "aws:region"},
+    Cloud.AZURE: {"region": "azure-native:location"},
+    Cloud.GCP: {"project": "gcp:project", "region": "gcp:region"},
+}
+
+
 class LoadedStack(NamedTuple):
-    """What the program reads from the stack, once: the validated config and the secrets."""
+    """What the program reads from the stack, once: the config, the secrets, the location."""
 
     config: StackConfig
     # The secret keys the stack sets (`apiKeys`, `openaiApiKey`...), each a secret output;
     # unset ones are absent. build_spec turns them into the service's secret settings.
     secrets: dict[str, pulumi.Output[str]]
+    location: Location
 
 
 def load_stack_config() -> LoadedStack:
@@ -1174,7 +1192,8 @@ def load_stack_config() -> LoadedStack:
             + f"\n  allowed on {stack.cloud.value} {stack.compute}: stack names of lowercase "
             f"letters, digits and single hyphens, at most {longest} characters"
         )
-    missing = [key for key in PROVIDER_KEYS[stack.cloud] if not _provider_setting(key)]
+    provider = {key: _provider_setting(key) for key in PROVIDER_KEYS[stack.cloud]}
+    missing = [key for key, value in provider.items() if not value]
     if missing:
         raise ConfigError(
             "invalid stack configuration:\n  "
@@ -1183,7 +1202,8 @@ def load_stack_config() -> LoadedStack:
                 for key in missing
             )
         )
-    return LoadedStack(stack, secrets)
+    fields = {field: provider[key] or "" for field, key in LOCATION_KEYS[stack.cloud].items()}
+    return LoadedStack(stack, secrets, Location(**fields))
 
 
 def _provider_setting(key: str) -> str | None:

@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 import pulumi
 
 from infra.component import Component
-from infra.config import Cloud, Compute, ConfigError, StackConfig
+from infra.config import Cloud, Compute, ConfigError, Location, StackConfig
 from infra.spec import WorkloadSpec
 
 
@@ -76,6 +76,7 @@ class TargetArgs(Generic[S]):
 
     spec: WorkloadSpec
     settings: S
+    location: Location  # region (and GCP project), from the provider's keys
 
 
 class Target(Component[TargetArgs[S]]):
@@ -94,9 +95,10 @@ class Target(Component[TargetArgs[S]]):
         name: str,
         spec: WorkloadSpec,
         settings: S,
+        location: Location,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(name, TargetArgs(spec, settings), opts)
+        super().__init__(name, TargetArgs(spec, settings, location), opts)
         self.register_outputs({"url": self.outputs.url, "image_ref": self.outputs.image_ref})
 
     # The compute step of each mode, by the name every cloud's target gives it.
@@ -112,10 +114,10 @@ class Target(Component[TargetArgs[S]]):
         return getattr(self, self.COMPUTE_STEPS[spec.compute])(ctx, parts)
 
 
-Deploy = Callable[[StackConfig, WorkloadSpec], TargetOutputs]
+Deploy = Callable[[StackConfig, WorkloadSpec, Location], TargetOutputs]
 
-# cloud -> the module whose `deploy(config, spec)` builds that cloud's target. Imported only
-# when chosen: a local stack should not load three cloud SDKs.
+# cloud -> the module whose `deploy(config, spec, location)` builds that cloud's target.
+# Imported only when chosen: a local stack should not load three cloud SDKs.
 TARGET_MODULES: dict[Cloud, str] = {
     Cloud.LOCAL: "infra.local",
     Cloud.AWS: "infra.aws",

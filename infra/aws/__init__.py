@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from infra.aws.target import AwsTarget
-from infra.config import StackConfig
+from infra.config import Location, StackConfig
 from infra.spec import WorkloadSpec
 from infra.targets import TargetOutputs
 
 
-def deploy(config: StackConfig, spec: WorkloadSpec) -> TargetOutputs:
+def deploy(config: StackConfig, spec: WorkloadSpec, location: Location) -> TargetOutputs:
     """Build the AWS target and return the output contract."""
-    return AwsTarget(spec.name, spec, config.aws).outputs
+    return AwsTarget(spec.name, spec, config.aws, location).outputs

@@ -90,7 +90,7 @@ class AwsTarget(Target[AwsConfig]):
     def build(self, name: str, args: TargetArgs[AwsConfig]) -> None:
         """The skeleton's steps, in order."""
         spec, settings = args.spec, args.settings
-        ctx = self._base(name, spec, settings)
+        ctx = self._base(name, spec, settings, args.location.region)
         network = self._network(ctx)
         policy = self._identity(ctx)
         registry, image = self._registry(ctx)
@@ -122,9 +122,8 @@ class AwsTarget(Target[AwsConfig]):
             running.url, image.ref, spec, store, monitoring.dashboard_url
         )
 
-    def _base(self, name: str, spec: WorkloadSpec, settings: AwsConfig) -> Context:
+    def _base(self, name: str, spec: WorkloadSpec, settings: AwsConfig, region: str) -> Context:
         """The stack's provider, the account, and the log group every compute writes to."""
-        region = pulumi.Config("aws").require("region")  # checked with the stack's config
         # One explicit provider: every resource gets the stack's tags through default_tags.
         provider = aws.Provider(
             f"{name}-aws",

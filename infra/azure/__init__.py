@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from infra.azure.target import AzureTarget
-from infra.config import StackConfig
+from infra.config import Location, StackConfig
 from infra.spec import WorkloadSpec
 from infra.targets import TargetOutputs
 
 
-def deploy(config: StackConfig, spec: WorkloadSpec) -> TargetOutputs:
+def deploy(config: StackConfig, spec: WorkloadSpec, location: Location) -> TargetOutputs:
     """Build the Azure target and return the output contract."""
-    return AzureTarget(spec.name, spec, config.azure).outputs
+    return AzureTarget(spec.name, spec, config.azure, location).outputs

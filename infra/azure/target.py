@@ -97,7 +97,7 @@ class AzureTarget(Target[AzureConfig]):
     def build(self, name: str, args: TargetArgs[AzureConfig]) -> None:
         """The skeleton's steps, in order."""
         spec, settings = args.spec, args.settings
-        ctx, workspace = self._base(name, spec, settings)
+        ctx, workspace = self._base(name, spec, settings, args.location.region)
         network = self._network(ctx)
         ident = self._identity(ctx)
         registry, image = self._registry(ctx, ident)
@@ -115,9 +115,10 @@ class AzureTarget(Target[AzureConfig]):
         store = database_store("Flexible Server", database.server_name if database else None)
         self.outputs = TargetOutputs.of(url, image.ref, spec, store, running.dashboard)
 
-    def _base(self, name: str, spec: WorkloadSpec, settings: AzureConfig) -> tuple[Context, Logs]:
+    def _base(
+        self, name: str, spec: WorkloadSpec, settings: AzureConfig, location: str
+    ) -> tuple[Context, Logs]:
         """The resource group, a stable name suffix, and the workspace every part logs to."""
-        location = pulumi.Config("azure-native").require("location")  # checked with the config
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(spec.labels)
         client = azure.authorization.get_client_config_output(

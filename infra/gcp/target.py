@@ -99,8 +99,7 @@ class GcpTarget(Target[GcpConfig]):
     def build(self, name: str, args: TargetArgs[GcpConfig]) -> None:
         """The skeleton's steps, in order."""
         spec, settings = args.spec, args.settings
-        gcp_config = pulumi.Config("gcp")  # both checked with the stack's config
-        project, region = gcp_config.require("project"), gcp_config.require("region")
+        project, region = args.location.project, args.location.region
         opts = self._apis(name, project, region, spec.labels)
         ctx = Context(name, settings, spec, project, region, opts)
         network = self._network(ctx)

@@ -13,12 +13,15 @@ from pydantic import BaseModel
 
 from infra.config import (
     FILLED_BY_CLOUD,
+    LOCATION_KEYS,
+    PROVIDER_KEYS,
     SECRET_KEYS,
     Backend,
     Cloud,
     Compute,
     DatabaseConfig,
     LoadedStack,
+    Location,
     MonitoringConfig,
     Provider,
     StackConfig,
@@ -26,6 +29,7 @@ from infra.config import (
 )
 from infra.plan import plan_program, run_plan
 from infra.spec import WorkloadSpec, build_spec
+from infra.targets import Target
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -112,3 +116,46 @@ def test_a_cloud_target_reads_the_spec_and_its_settings_not_the_stack_config(clo
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     assert "StackConfig" not in names
     assert "load_stack_config" not in names
+
+
+@pytest.mark.parametrize("cloud", [Cloud.AWS, Cloud.AZURE, Cloud.GCP])
+def test_the_provider_keys_are_read_once_and_reach_the_target_as_its_location(
+    cloud: Cloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Region (and GCP project) come to the target from the loader, not read again by it."""
+    reads: Counter[str] = Counter()
+    get = pulumi.Config.get
+
+    def counted(self: pulumi.Config, key: str, *args: object, **kwargs: object) -> str | None:
+        reads[f"{self.name}:{key}"] += 1
+        return get(self, key, *args, **kwargs)
+
+    monkeypatch.setattr(pulumi.Config, "get", counted)
+    seen: list[Location] = []
+    original = Target.__init__
+
+    def spy(
+        self: Target[object],
+        name: str,
+        spec: WorkloadSpec,
+        settings: object,
+        location: Location,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        seen.append(location)
+        original(self, name, spec, settings, location, opts)
+
+    monkeypatch.setattr(Target, "__init__", spy)
+    extra = {"gcp:project": "demo-project"} if cloud is Cloud.GCP else {}
+    plan = run_plan(cloud.value, extra)
+    assert {key: reads[key] for key in PROVIDER_KEYS[cloud]} == dict.fromkeys(
+        PROVIDER_KEYS[cloud], 1
+    )
+    fields = {f: plan.config[key] for f, key in LOCATION_KEYS[cloud].items()}
+    assert seen == [Location(**fields)]
+
+
+def test_the_location_keys_are_the_required_provider_keys() -> None:
+    """Every provider key a stack must set is one the target receives, and no other."""
+    for cloud in Cloud:
+        assert set(LOCATION_KEYS[cloud].values()) == set(PROVIDER_KEYS[cloud])
