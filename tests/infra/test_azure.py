@@ -29,6 +29,8 @@ UNTAGGABLE = {
     "azure-native:managedidentity:FederatedIdentityCredential",
     "azure-native:cognitiveservices:Deployment",
     "azure-native:authorization:ManagementLockByScope",
+    # an extension resource of the cluster: no tags property (azure-native 3.29.0)
+    "azure-native:monitor:DataCollectionRuleAssociation",
 }
 
 
