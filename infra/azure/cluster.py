@@ -12,8 +12,8 @@ import pulumi_kubernetes as k8s
 import yaml
 
 from infra.azure.roles import ACR_PULL, AKS_RBAC_CLUSTER_ADMIN, NETWORK_CONTRIBUTOR, grant
-from infra.component import Component
-from infra.kubernetes import KubernetesWorkload, KubernetesWorkloadArgs
+from infra.kubernetes import KubernetesWorkload
+from infra.kubernetes.cluster import CloudBinding, KubernetesCluster
 from infra.kubernetes.version import KUBERNETES_VERSION
 from infra.spec import WorkloadSpec
 
@@ -158,7 +158,7 @@ def container_insights(
     )
 
 
-class Cluster(Component[ClusterArgs]):
+class Cluster(KubernetesCluster[ClusterArgs]):
     """The cluster (OIDC issuer, workload identity, Container Insights), AcrPull for its nodes."""
 
     FORMER_TYPES = ("llmchain:azure:Aks",)
@@ -354,22 +354,12 @@ class Cluster(Component[ClusterArgs]):
             # (the annotation replaces the deprecated spec.loadBalancerIP;
             # https://learn.microsoft.com/en-us/azure/aks/internal-lb, read 2026-11-29).
             annotations["service.beta.kubernetes.io/azure-load-balancer-ipv4"] = internal_ip
-        return KubernetesWorkload(
-            spec.name,
-            KubernetesWorkloadArgs(
-                spec=spec,
-                image_ref=image_ref,
-                provider=self.provider,
-                service_account_annotations={
-                    "azure.workload.identity/client-id": identity_client_id
-                },
-                service_annotations=annotations,
-                internal_load_balancer=True,  # private: an internal LB in the VNet (item 14)
-                pod_labels={"azure.workload.identity/use": "true"},
-                automount_token=False,  # the workload-identity webhook projects its own token
-                extra_env={**extra_env, "AZURE_CLIENT_ID": identity_client_id},
-                extra_secret_env=dict(secret_env),
-                depends_on=[self.nodes_pull, federation, self.deployer_admin, *depends_on],
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
+        cloud = CloudBinding(
+            service_account_annotations={"azure.workload.identity/client-id": identity_client_id},
+            service_annotations=annotations,
+            internal_load_balancer=True,  # private: an internal LB in the VNet (item 14)
+            pod_labels={"azure.workload.identity/use": "true"},
+            extra_env={**extra_env, "AZURE_CLIENT_ID": identity_client_id},
+            depends_on=[self.nodes_pull, federation, self.deployer_admin, *depends_on],
         )
+        return self.run(spec, image_ref, secret_env, cloud)
