@@ -51,6 +51,17 @@ class TargetOutputs:
         pulumi.export("memory_store", self.memory_store)
 
 
+def secret_settings(
+    spec: WorkloadSpec, memory_url: pulumi.Input[str] | None, **extra: pulumi.Input[str]
+) -> dict[str, pulumi.Input[str]]:
+    """The service's secret settings: the stack's secret keys, the database URL, a cloud's own."""
+    values: dict[str, pulumi.Input[str]] = dict(spec.secret_env)
+    values.update(extra)
+    if memory_url is not None:
+        values["LLMCHAIN_MEMORY_URL"] = memory_url
+    return values
+
+
 def database_store(product: str, name: pulumi.Input[str] | None) -> pulumi.Output[str]:
     """`postgresql: <product> <name>`, or in-memory when the target made no database."""
     if name is None:

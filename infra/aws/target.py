@@ -35,7 +35,7 @@ from infra.component import extended
 from infra.config import AwsConfig, Compute
 from infra.image import AppImage, AppImageArgs
 from infra.spec import WorkloadSpec
-from infra.targets import Target, TargetArgs, TargetOutputs, database_store
+from infra.targets import Target, TargetArgs, TargetOutputs, database_store, secret_settings
 
 
 @dataclass
@@ -96,15 +96,8 @@ class AwsTarget(Target[AwsConfig]):
         registry, image = self._registry(ctx)
         front = self._front(ctx, network, registry, image, policy)
         database = self._database(ctx, network, front.client_sg)
-        secret_values: dict[str, pulumi.Input[str]] = dict(spec.secret_env)
-        if database is not None:
-            secret_values["LLMCHAIN_MEMORY_URL"] = database.url
-        # The cluster keeps its secrets in Kubernetes; the others read them from Secrets Manager.
-        secrets = (
-            Secrets(name, SecretsArgs(values=secret_values), ctx.opts)
-            if spec.compute is not Compute.CLUSTER
-            else None
-        )
+        secret_values = secret_settings(spec, database.url if database else None)
+        secrets = self._secrets(ctx, secret_values)
         parts = Parts(network, policy, registry, image, front, secret_values, secrets)
         running: Running = self.compute(spec, ctx, parts)
         monitoring = Monitoring(
@@ -237,6 +230,13 @@ class AwsTarget(Target[AwsConfig]):
             ),
             ctx.opts,
         )
+
+    @staticmethod
+    def _secrets(ctx: Context, values: dict[str, pulumi.Input[str]]) -> Secrets | None:
+        """Secrets Manager with each secret setting (not the cluster: Kubernetes keeps them)."""
+        if ctx.spec.compute is Compute.CLUSTER:
+            return None
+        return Secrets(ctx.name, SecretsArgs(values=values), ctx.opts)
 
     @staticmethod
     def _runtime(ctx: Context, parts: Parts) -> tuple[RuntimeArgs, pulumi.Output[str]]:

@@ -35,7 +35,14 @@ from infra.gcp.serverless import Serverless, ServerlessArgs
 from infra.gcp.vm import Vm, VmArgs
 from infra.image import AppImage, AppImageArgs
 from infra.spec import WorkloadSpec
-from infra.targets import Target, TargetArgs, TargetOutputs, database_store, warn_open_control_plane
+from infra.targets import (
+    Target,
+    TargetArgs,
+    TargetOutputs,
+    database_store,
+    secret_settings,
+    warn_open_control_plane,
+)
 
 # Cloud Resource Manager first: project IAM members read and set the project's policy through
 # it, and a service-account or workload-identity-federation credential (CI) does not bring it
@@ -107,14 +114,8 @@ class GcpTarget(Target[GcpConfig]):
         member = pulumi.Output.concat("serviceAccount:", account.email)
         registry, image = self._registry(ctx, member, grants)
         database = self._database(ctx, network)
-        secret_values: dict[str, pulumi.Input[str]] = dict(spec.secret_env)
-        if database is not None:
-            secret_values["LLMCHAIN_MEMORY_URL"] = database.url
-        secrets = (
-            Secrets(name, SecretsArgs(values=secret_values, member=member), ctx.opts)
-            if spec.compute is not Compute.CLUSTER  # the cluster keeps them in Kubernetes
-            else None
-        )
+        secret_values = secret_settings(spec, database.url if database else None)
+        secrets = self._secrets(ctx, member, secret_values)
         extra_env: dict[str, pulumi.Input[str]] = {}
         if spec.provider is Provider.VERTEXAI:
             extra_env.update(
@@ -220,6 +221,15 @@ class GcpTarget(Target[GcpConfig]):
             ),
             ctx.opts,
         )
+
+    @staticmethod
+    def _secrets(
+        ctx: Context, member: pulumi.Input[str], values: dict[str, pulumi.Input[str]]
+    ) -> Secrets | None:
+        """Secret Manager with every secret setting (not for the cluster: Kubernetes keeps them)."""
+        if ctx.spec.compute is Compute.CLUSTER:
+            return None
+        return Secrets(ctx.name, SecretsArgs(values=values, member=member), ctx.opts)
 
     @staticmethod
     def _runtime(ctx: Context, parts: Parts) -> RuntimeArgs:
