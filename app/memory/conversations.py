@@ -9,6 +9,7 @@ The sessions table records when each session was last used, for retention.
 from __future__ import annotations
 
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -162,7 +163,31 @@ class MemoryConversations:
         return [key for key, used in self.used.items() if used < before][:limit]
 
 
-class SqliteConversations:
+class SqlConversations(ABC):
+    """The SQL stores' reads, the same queries on SQLite and PostgreSQL."""
+
+    @abstractmethod
+    async def _read(self, query: str, params: Sequence[Any]) -> list[Any]:
+        """Rows of a query written with `?` placeholders."""
+
+    async def page(
+        self, namespace: str, session: str, limit: int, before: int | None = None
+    ) -> list[StoredMessage] | None:
+        """A page of messages, oldest first; None when there is no such session."""
+        if not await self._read(EXISTS, (namespace, session)):
+            return None
+        return _rows(await self._read(PAGE, (namespace, session, before or LATEST, limit)))
+
+    async def exists(self, namespace: str, session: str) -> bool:
+        """Whether the session exists."""
+        return bool(await self._read(EXISTS, (namespace, session)))
+
+    async def idle(self, before: float, limit: int) -> list[tuple[str, str]]:
+        """Sessions not used since `before`."""
+        return [(str(r[0]), str(r[1])) for r in await self._read(IDLE, (before, limit))]
+
+
+class SqliteConversations(SqlConversations):
     """In the checkpointer's own SQLite connection, under its lock (one writer at a time)."""
 
     def __init__(self, saver: Any, clock: Callable[[], float] = time.time) -> None:
@@ -224,18 +249,6 @@ class SqliteConversations:
         now = self.clock()
         await self._write([(TOUCH, (namespace, session, now, now))])
 
-    async def page(
-        self, namespace: str, session: str, limit: int, before: int | None = None
-    ) -> list[StoredMessage] | None:
-        """A page of messages, oldest first; None when there is no such session."""
-        if not await self._read(EXISTS, (namespace, session)):
-            return None
-        return _rows(await self._read(PAGE, (namespace, session, before or LATEST, limit)))
-
-    async def exists(self, namespace: str, session: str) -> bool:
-        """Whether the session exists."""
-        return bool(await self._read(EXISTS, (namespace, session)))
-
     async def forget(self, namespace: str, session: str, idle_before: float | None = None) -> bool:
         """Delete the session (if idle, when asked) and its messages."""
         first = (
@@ -256,16 +269,12 @@ class SqliteConversations:
                 await conn.rollback()
                 raise
 
-    async def idle(self, before: float, limit: int) -> list[tuple[str, str]]:
-        """Sessions not used since `before`."""
-        return [(str(r[0]), str(r[1])) for r in await self._read(IDLE, (before, limit))]
-
 
 def _pg(query: str) -> str:
     return query.replace("?", "%s")
 
 
-class PostgresConversations:
+class PostgresConversations(SqlConversations):
     """In the checkpointer's PostgreSQL, through its pool (autocommit connections)."""
 
     def __init__(self, pool: Any, clock: Callable[[], float] = time.time) -> None:
@@ -310,18 +319,6 @@ class PostgresConversations:
         async with self.pool.connection() as conn:
             await conn.execute(_pg(TOUCH), (namespace, session, now, now))
 
-    async def page(
-        self, namespace: str, session: str, limit: int, before: int | None = None
-    ) -> list[StoredMessage] | None:
-        """A page of messages, oldest first; None when there is no such session."""
-        if not await self._read(EXISTS, (namespace, session)):
-            return None
-        return _rows(await self._read(PAGE, (namespace, session, before or LATEST, limit)))
-
-    async def exists(self, namespace: str, session: str) -> bool:
-        """Whether the session exists."""
-        return bool(await self._read(EXISTS, (namespace, session)))
-
     async def forget(self, namespace: str, session: str, idle_before: float | None = None) -> bool:
         """Delete the session (if idle, when asked) and its messages."""
         async with self.pool.connection() as conn, conn.transaction():
@@ -335,7 +332,3 @@ class PostgresConversations:
             if deleted or idle_before is None:
                 await conn.execute(_pg(FORGET_MESSAGES), (namespace, session))
             return deleted
-
-    async def idle(self, before: float, limit: int) -> list[tuple[str, str]]:
-        """Sessions not used since `before`."""
-        return [(str(r[0]), str(r[1])) for r in await self._read(IDLE, (before, limit))]
