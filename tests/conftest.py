@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import openai
 import pytest
 
 from tests.postgres import PostgresServer, find_postgres_bin
@@ -150,6 +151,19 @@ def module_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerF
 def service(module_servers: ServerFactory) -> Server:
     """One service on its defaults (fake model, SQLite memory), shared by a module."""
     return module_servers.start()
+
+
+@pytest.fixture(scope="module")
+def client(service: Server) -> Iterator[httpx.Client]:
+    """An HTTP client of the module's service."""
+    with httpx.Client(base_url=service.url, timeout=30) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def oai(service: Server) -> openai.OpenAI:
+    """The OpenAI SDK pointed at the module's service (no retries: a test sees each answer)."""
+    return openai.OpenAI(base_url=f"{service.url}/v1", api_key="unused", max_retries=0)
 
 
 @pytest.fixture(scope="session")

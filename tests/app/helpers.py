@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 PRODUCT = "/v1/chains/product-description"
@@ -42,3 +44,12 @@ def metric(client: httpx.Client, name: str, **labels: str) -> float:
         if all(f'{k}="{v}"' in line for k, v in labels.items()):
             return float(line.rsplit(" ", 1)[1])
     return 0.0
+
+
+# A one-message conversation for the OpenAI-compatible route.
+USER: list[Any] = [{"role": "user", "content": "a garden hose"}]
+
+
+def complete(client: httpx.Client, **body: Any) -> httpx.Response:
+    """POST /v1/chat/completions with USER and `body`'s other fields."""
+    return client.post("/v1/chat/completions", json={"messages": USER, **body})

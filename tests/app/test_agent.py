@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.app.helpers import assert_error, sse_events
-from tests.conftest import Server, ServerFactory
+from tests.conftest import ServerFactory
 
 
 def ask(client: httpx.Client, session: str, message: str) -> dict[str, Any]:
@@ -21,12 +21,6 @@ def ask(client: httpx.Client, session: str, message: str) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
-
-
-@pytest.fixture(scope="module")
-def client(service: Server) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=service.url, timeout=30) as http:
-        yield http
 
 
 def test_calculator_answers_84(client: httpx.Client) -> None:

@@ -8,13 +8,6 @@ import httpx
 import pytest
 
 from tests.app.helpers import PRODUCT, assert_error, sse_events
-from tests.conftest import Server
-
-
-@pytest.fixture(scope="module")
-def client(service: Server):
-    with httpx.Client(base_url=service.url, timeout=30) as c:
-        yield c
 
 
 def test_health_and_readiness(client: httpx.Client) -> None:

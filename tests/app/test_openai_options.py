@@ -13,26 +13,9 @@ import httpx
 import openai
 import pytest
 
-from tests.app.helpers import sse_events
+from tests.app.helpers import USER, complete, sse_events
 from tests.app.openai_schemas import ERROR, check
-from tests.conftest import Server, ServerFactory
-
-USER: list[Any] = [{"role": "user", "content": "a garden hose"}]
-
-
-@pytest.fixture(scope="module")
-def client(service: Server) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=service.url, timeout=30) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def oai(service: Server) -> openai.OpenAI:
-    return openai.OpenAI(base_url=f"{service.url}/v1", api_key="unused", max_retries=0)
-
-
-def complete(client: httpx.Client, **body: Any) -> httpx.Response:
-    return client.post("/v1/chat/completions", json={"messages": USER, **body})
+from tests.conftest import ServerFactory
 
 
 def refused(response: httpx.Response, param: str) -> None:

@@ -3,33 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import openai
 import pytest
 
-from tests.app.helpers import sse_events
+from tests.app.helpers import USER, complete, sse_events
 from tests.app.openai_schemas import CHUNK, COMPLETION, ERROR, MODEL, MODEL_LIST, check
-from tests.conftest import Server, ServerFactory
-
-USER: list[Any] = [{"role": "user", "content": "a garden hose"}]
-
-
-@pytest.fixture(scope="module")
-def client(service: Server) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=service.url, timeout=30) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def oai(service: Server) -> openai.OpenAI:
-    return openai.OpenAI(base_url=f"{service.url}/v1", api_key="unused", max_retries=0)
-
-
-def complete(client: httpx.Client, **body: Any) -> httpx.Response:
-    return client.post("/v1/chat/completions", json={"messages": USER, **body})
+from tests.conftest import ServerFactory
 
 
 def chunks_of(response: httpx.Response) -> list[dict[str, Any]]:

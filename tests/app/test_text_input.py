@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
 from tests.app.helpers import PRODUCT, assert_error
-from tests.conftest import Server
 
 # JSON may escape a lone surrogate ("\ud800"); it decodes to a str that no UTF-8 encoder,
 # and so no provider SDK, accepts. Sent raw, since httpx's json= cannot encode it.
 BAD = '"bad \\ud800 text"'
-
-
-@pytest.fixture(scope="module")
-def client(service: Server) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=service.url, timeout=30) as c:
-        yield c
 
 
 def post(client: httpx.Client, path: str, raw_json: str) -> httpx.Response:
