@@ -82,6 +82,23 @@ class Plans:
 
 SHARED = Plans()
 
+# What the per-cloud tests (test_aws.py, test_azure.py, test_gcp.py) deploy on top of the stack
+# file: two to seven replicas, an alert e-mail, a tag and an API key (that no plan may show).
+API_KEY = "api-key-never-plain-0002"
+OPTIONS: dict[str, Any] = {
+    "llmchain:scaling.min": 2,
+    "llmchain:scaling.max": 7,
+    "llmchain:alerts.email": "ops@example.com",
+    "llmchain:tags": {"team": "ml"},
+}
+PROVIDER_SETTINGS: dict[str, dict[str, Any]] = {"gcp": {"gcp:project": "demo-project"}}
+
+
+def cloud_plan(stack: str, mode: str, **overrides: Any) -> Plan:
+    """The stack in `mode` with OPTIONS and `overrides`, built once per session (read only)."""
+    config = {**PROVIDER_SETTINGS.get(stack, {}), "llmchain:compute": mode, **OPTIONS, **overrides}
+    return SHARED.get(stack, config, {"llmchain:apiKeys": API_KEY})
+
 
 def session_plans() -> Iterator[Plans]:
     """The shared cache for a session fixture; fails the session when a test changed a plan."""

@@ -11,28 +11,17 @@ import yaml
 
 from infra.aws import iam
 from infra.plan import Plan, run_plan
+from tests.infra.plan_cache import API_KEY, cloud_plan
 
 PINNED = re.compile(r"python:3\.11-slim@sha256:[0-9a-f]{64}$")  # the base, by digest
 
 MODES = ["serverless", "vm", "cluster"]
 OPENAI_KEY = "sk-never-plain-0001"
-API_KEY = "api-key-never-plain-0002"
 DB_PASSWORD = "mock-Password-0123456789abcdef"  # what the mocks make the generated password
 
 
 def plan_for(mode: str, **overrides: object) -> Plan:
-    return run_plan(
-        "aws",
-        {
-            "llmchain:compute": mode,
-            "llmchain:scaling.min": 2,
-            "llmchain:scaling.max": 7,
-            "llmchain:alerts.email": "ops@example.com",
-            "llmchain:tags": {"team": "ml"},
-            **overrides,
-        },
-        {"llmchain:apiKeys": API_KEY},
-    )
+    return cloud_plan("aws", mode, **overrides)
 
 
 @pytest.fixture(scope="module", params=MODES)

@@ -15,9 +15,9 @@ from infra.azure.serverless import container_app_size
 from infra.azure.vm import unusable_ssh_key
 from infra.plan import Plan, PlanConfigError, run_plan
 from infra.vm_boot import Limits
+from tests.infra.plan_cache import API_KEY, cloud_plan
 
 MODES = ["serverless", "vm", "cluster"]
-API_KEY = "azure-api-key-never-plain"
 OPENAI_KEY = "sk-azure-never-plain"
 DB_PASSWORD = "mock-Password-0123456789abcdef"
 # Resource types Azure does not let you tag.
@@ -35,18 +35,7 @@ UNTAGGABLE = {
 
 
 def plan_for(mode: str, **overrides: object) -> Plan:
-    return run_plan(
-        "azure",
-        {
-            "llmchain:compute": mode,
-            "llmchain:scaling.min": 2,
-            "llmchain:scaling.max": 7,
-            "llmchain:alerts.email": "ops@example.com",
-            "llmchain:tags": {"team": "ml"},
-            **overrides,
-        },
-        {"llmchain:apiKeys": API_KEY},
-    )
+    return cloud_plan("azure", mode, **overrides)
 
 
 @pytest.fixture(scope="module")

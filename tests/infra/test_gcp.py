@@ -14,28 +14,16 @@ from infra.gcp.serverless import cloud_run_size
 from infra.gcp.target import APIS
 from infra.plan import Plan, PlanConfigError, run_plan
 from infra.vm_boot import Limits
+from tests.infra.plan_cache import API_KEY, cloud_plan
 
 MODES = ["serverless", "vm", "cluster"]
-API_KEY = "gcp-api-key-never-plain"
 OPENAI_KEY = "sk-gcp-never-plain"
 DB_PASSWORD = "mock-Password-0123456789abcdef"
 PROJECT = {"gcp:project": "demo-project"}
 
 
 def plan_for(mode: str, **overrides: object) -> Plan:
-    return run_plan(
-        "gcp",
-        {
-            **PROJECT,
-            "llmchain:compute": mode,
-            "llmchain:scaling.min": 2,
-            "llmchain:scaling.max": 7,
-            "llmchain:alerts.email": "ops@example.com",
-            "llmchain:tags": {"team": "ml"},
-            **overrides,
-        },
-        {"llmchain:apiKeys": API_KEY},
-    )
+    return cloud_plan("gcp", mode, **overrides)
 
 
 @pytest.fixture(scope="module")
