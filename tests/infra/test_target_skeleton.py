@@ -30,3 +30,14 @@ def test_a_target_without_its_build_step_cannot_be_made() -> None:
 
     with pytest.raises(TypeError, match="build"):
         Incomplete("x", None, object())  # type: ignore[abstract, arg-type]
+
+
+SKELETON = ("_network", "_identity", "_registry", "_database", "_secrets", "_runtime")
+
+
+@pytest.mark.parametrize("cloud", list(TARGETS))
+def test_each_cloud_writes_the_skeletons_steps_under_the_same_names(cloud: Cloud) -> None:
+    """docs/program.md's steps: a newcomer finds each one, by name, in every cloud's target."""
+    target = getattr(importlib.import_module(f"infra.{cloud.value}.target"), TARGETS[cloud])
+    missing = [step for step in SKELETON if not callable(getattr(target, step, None))]
+    assert missing == []
