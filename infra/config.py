@@ -866,18 +866,17 @@ class Support:
 
 _NO_ALARMS = "local has no alarms (the clouds' monitoring sends them)"
 # The 5xx share and p95 latency need a view of every HTTP answer: the ALB (AWS serverless, vm),
-# the app's access log in the workspace (Azure serverless, cluster) or Cloud Logging / Managed
-# Prometheus (GCP). Azure vm logs to journald on each instance behind a layer-4 load balancer;
-# the EKS Service's NLB is layer 4 too (no HTTP status, no latency).
+# the app's access log in the workspace (Azure serverless, cluster), in CloudWatch Logs through
+# Container Insights (AWS cluster: the EKS Service's NLB is layer 4) or Cloud Logging / Managed
+# Prometheus (GCP). Azure vm logs to journald on each instance behind a layer-4 load balancer.
 _HTTP_ALARMS: Places = {
-    Cloud.AWS: (Compute.SERVERLESS, Compute.VM),
+    Cloud.AWS: (Compute.SERVERLESS, Compute.VM, Compute.CLUSTER),
     Cloud.AZURE: (Compute.SERVERLESS, Compute.CLUSTER),
     Cloud.GCP: tuple(COMPUTE_BY_CLOUD[Cloud.GCP]),
 }
 _NO_HTTP_VIEW = (
     "no alarm sees every HTTP answer there: local has no alarms; on azure vm the app's logs stay "
-    "in journald on each instance and the load balancer is layer 4; on aws cluster the Service's "
-    "NLB is layer 4 (no status, no latency)"
+    "in journald on each instance and the load balancer is layer 4"
 )
 KEY_SUPPORT: dict[str, Support] = {
     "llm.baseUrl": Support(

@@ -73,6 +73,18 @@ def kubeconfig(cluster: str, endpoint: str, ca_data: str, region: str) -> dict[s
     }
 
 
+def container_log_group(cluster: str) -> str:
+    """Where Container Insights' Fluent Bit writes the containers' logs (the add-on's name).
+
+    The add-on's application-log.conf sends them to `/aws/containerinsights/${CLUSTER_NAME}/
+    application` with `auto_create_group true` (https://github.com/aws-observability/
+    helm-charts/blob/main/charts/amazon-cloudwatch-observability/values.yaml; the same names in
+    https://repost.aws/knowledge-center/cloudwatch-stream-container-logs-eks, "creates these log
+    groups, if they don't already exist"; read 2026-11-30).
+    """
+    return f"/aws/containerinsights/{cluster}/application"
+
+
 @dataclass
 class ClusterArgs:
     """The network, the image and what the pods need."""
@@ -229,11 +241,23 @@ class Cluster(KubernetesCluster[ClusterArgs]):
                 depends_on=[*node_grants, node_pull, *app_grants, cni],
             ),
         )
+        # The add-on's Fluent Bit ships every container's stdout to this group, creating it
+        # when missing (auto_create_group) with no retention and outside the stack. Made here
+        # first, the group keeps llmchain:monitoring.logRetentionDays and the stack's tags, the
+        # access-log metric filters have their target, and `destroy` removes the add-on before
+        # the group. Standard class: metric filters work on no other.
+        self.container_logs = aws.cloudwatch.LogGroup(
+            f"{name}-container-logs",
+            name=self.cluster.name.apply(container_log_group),
+            retention_in_days=spec.monitoring.log_retention_days,
+            log_group_class="STANDARD",
+            opts=child,
+        )
         aws.eks.Addon(
             f"{name}-insights",
             cluster_name=self.cluster.name,
             addon_name="amazon-cloudwatch-observability",
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[nodes]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[nodes, self.container_logs]),
         )
         # The HPA scales on the Metrics API, which EKS does not serve until metrics-server
         # runs; EKS offers it as a community add-on (kube-system, no IAM). It is a Deployment,

@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.component import Component
+from infra.image_contract import ACCESS_LOGGER, STREAMING_ROUTES
 from infra.pulumi_outputs import all_dict
 
 PERIOD_S = 60
@@ -119,6 +120,123 @@ def app_log_group(
     return aws.cloudwatch.LogGroup(
         f"{name}-logs", name=f"/llmchain/{name}/app", retention_in_days=retention_days, opts=opts
     )
+
+
+# EKS (Container Insights): the access line's fields, once Fluent Bit has parsed it. The
+# amazon-cloudwatch-observability add-on's Fluent Bit reads every container's stdout and runs the
+# kubernetes filter with `Merge_Log On` and `Merge_Log_Key log_processed` (chart values.yaml,
+# application-log.conf: https://github.com/aws-observability/helm-charts/blob/main/charts/
+# amazon-cloudwatch-observability/values.yaml, read 2026-11-30). Merge_Log: when the `log` field
+# is a JSON map, its fields are added to the record; with Merge_Log_Key they go under that key
+# (https://docs.fluentbit.io/manual/pipeline/filters/kubernetes, read 2026-11-30). So the app's
+# line `{"logger": "llmchain.access", "status": 503, ...}` arrives as
+# `{"log": "<the line>", "log_processed": {"logger": ..., "status": 503, ...}, "kubernetes": ...}`.
+ACCESS_FIELDS = "$.log_processed"
+
+
+@dataclass(frozen=True)
+class LogMetric:
+    """One CloudWatch metric made from the app's access log by a metric filter."""
+
+    key: str  # resource-name suffix
+    metric: str  # CloudWatch metric name
+    pattern: str  # CloudWatch Logs filter pattern
+    value: str  # "1" (count) or a selector whose number is published
+    unit: str
+
+
+def _json_pattern(conditions: Sequence[str]) -> str:
+    """A JSON filter pattern: every condition must hold (`&&`)."""
+    return "{ " + " && ".join(conditions) + " }"
+
+
+def access_log_metrics() -> list[LogMetric]:
+    """Requests, 5xx answers, and the duration of non-streaming /v1/ requests.
+
+    JSON filter patterns (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/
+    FilterAndPatternSyntax.html, read 2026-11-30 in its GitHub copy awsdocs/amazon-cloudwatch-
+    logs-user-guide doc_source/FilterAndPatternSyntax.md): `{ SELECTOR = STRING }` with nested
+    selectors such as `$.a.b`, a string in double quotes when it holds characters other than
+    letters and digits, `*` matching any text at, before or after a term; numeric `>=`; `&&`.
+    A pattern is at most 1024 characters (https://docs.aws.amazon.com/AmazonCloudWatchLogs/
+    latest/APIReference/API_MetricFilter.html, read 2026-11-30). The cluster runs this stack's
+    workload only, so the access logger's name picks its lines out of every pod's. Streams are
+    left out of the duration by their route templates, which is what `route` holds.
+    """
+    access = [f'{ACCESS_FIELDS}.logger = "{ACCESS_LOGGER}"']
+    steady = [
+        *access,
+        f'{ACCESS_FIELDS}.route = "/v1/*"',
+        *(f'{ACCESS_FIELDS}.route != "{route}"' for route in STREAMING_ROUTES),
+    ]
+    return [
+        LogMetric("requests", "Requests", _json_pattern(access), "1", "Count"),
+        LogMetric(
+            "errors",
+            "Errors5xx",
+            _json_pattern([*access, f"{ACCESS_FIELDS}.status >= 500"]),
+            "1",
+            "Count",
+        ),
+        LogMetric(
+            "latency",
+            "DurationMs",
+            _json_pattern(steady),
+            f"{ACCESS_FIELDS}.duration_ms",
+            "Milliseconds",
+        ),
+    ]
+
+
+def access_log_filters(
+    name: str, log_group: pulumi.Input[str], namespace: str, opts: pulumi.ResourceOptions
+) -> list[aws.cloudwatch.LogMetricFilter]:
+    """One metric filter per access-log metric, on the log group the container logs go to.
+
+    Metrics from metric filters take any statistic, percentiles included, as long as no value is
+    negative (a duration never is); metric filters work on Standard-class log groups only
+    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/MonitoringLogData.html, read
+    2026-11-30). No default value: a minute without requests reports nothing rather than zeros,
+    which would drag the p95 down; the error-rate alarm fills the gaps itself.
+    """
+    return [
+        aws.cloudwatch.LogMetricFilter(
+            f"{name}-access-{m.key}",
+            name=f"{name}-access-{m.key}",
+            log_group_name=log_group,
+            pattern=m.pattern,
+            metric_transformation=aws.cloudwatch.LogMetricFilterMetricTransformationArgs(
+                name=m.metric, namespace=namespace, value=m.value, unit=m.unit
+            ),
+            opts=opts,
+        )
+        for m in access_log_metrics()
+    ]
+
+
+def access_log_alarms(namespace: str, error_pct: float, p95_ms: int) -> list[Alarm]:
+    """The 5xx share of requests and the p95 of /v1/ durations, from the access-log metrics."""
+    return [
+        Alarm(
+            "errors",
+            f"5xx above {error_pct:g}% of requests",
+            namespace,
+            "Errors5xx",
+            {},
+            error_pct,
+            "Sum",
+            ratio_of=(["Errors5xx"], "Requests"),
+        ),
+        Alarm(
+            "latency",
+            f"p95 latency above {p95_ms} ms (/v1/ routes, streams left out)",
+            namespace,
+            "DurationMs",
+            {},
+            p95_ms,
+            "p95",
+        ),
+    ]
 
 
 def alarm_topic_key_policy(account: str, region: str, alarm_prefix: str) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from infra.aws.monitoring import (
     Alarm,
     Monitoring,
     MonitoringArgs,
+    access_log_alarms,
+    access_log_filters,
     alb_alarms,
     app_log_group,
     utilisation_alarms,
@@ -291,11 +293,19 @@ class AwsTarget(Target[AwsConfig]):
 
     @staticmethod
     def _cluster(ctx: Context, parts: Parts) -> Running:
-        """The Kubernetes workload on EKS; alarms on its pods (Container Insights)."""
+        """The Kubernetes workload on EKS; alarms on its pods (Container Insights) and on HTTP.
+
+        The Service's NLB is layer 4 (no status, no latency): the 5xx share and the p95 come
+        from the app's access log, which Container Insights ships to the cluster's container
+        log group, through metric filters.
+        """
         eks = parts.front.eks
         assert eks is not None
         spec = ctx.spec
         workload = eks.workload(spec, parts.image.ref, ctx.region, parts.secret_values)
+        http_metrics = f"llmchain/{ctx.name}"  # the metric filters' namespace, one per stack
+        access_log_filters(ctx.name, eks.container_logs.name, http_metrics, ctx.opts)
+        thresholds = (spec.monitoring.error_rate_percent, spec.monitoring.latency_p95_ms)
         pods: dict[str, pulumi.Input[str]] = {
             "ClusterName": eks.cluster.name,
             "Namespace": workload.namespace,
@@ -315,7 +325,7 @@ class AwsTarget(Target[AwsConfig]):
                 "Sum",
             )
         )
-        return Running(workload.address, alarms)
+        return Running(workload.address, [*access_log_alarms(http_metrics, *thresholds), *alarms])
 
     @staticmethod
     def _workload_sg(

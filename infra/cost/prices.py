@@ -229,6 +229,16 @@ _ROWS = [
         "(https://aws.amazon.com/cloudwatch/pricing/), not subtracted",
     ),
     Price(
+        "aws.cloudwatch.metric_month",
+        0.30,
+        "custom metric-month",
+        "not stated",
+        "https://cal53.calculator.city/cloudwatch-custom-metrics-calculator/",
+        read=date(2026, 11, 30),
+        note="first 10,000 metrics (third-party page); 10 custom metrics free per account "
+        "(https://aws.amazon.com/cloudwatch/pricing/), not subtracted",
+    ),
+    Price(
         "aws.container_insights",
         None,
         "month",

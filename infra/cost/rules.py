@@ -254,6 +254,15 @@ def cw_alarm(r: Resource, plan: Plan, a: Assumptions) -> list[Line]:
     return [Line(r.name, "alarm", "aws.cloudwatch.alarm_month", 1.0)]
 
 
+def log_metric_filter(r: Resource, plan: Plan, a: Assumptions) -> list[Line]:
+    """The custom metric a metric filter publishes (the filter itself is free).
+
+    Metrics extracted from log events are charged as custom metrics
+    (https://docs.aws.amazon.com/cli/v1/reference/logs/put-metric-filter.html, read 2026-11-30).
+    """
+    return [Line(r.name, "custom metric from logs", "aws.cloudwatch.metric_month", 1.0)]
+
+
 def ecs_cluster(r: Resource, plan: Plan, a: Assumptions) -> list[Line]:
     """Container Insights, when the cluster enables it (the cluster itself is free)."""
     settings = r.inputs.get("settings") or []
@@ -756,6 +765,7 @@ RULES: dict[str, Rule] = {
     "aws:cloudwatch/logGroup:LogGroup": log_group,
     "aws:cloudwatch/dashboard:Dashboard": cw_dashboard,
     "aws:cloudwatch/metricAlarm:MetricAlarm": cw_alarm,
+    "aws:cloudwatch/logMetricFilter:LogMetricFilter": log_metric_filter,
     "azure-native:app:ContainerApp": container_app,
     "azure-native:compute:VirtualMachineScaleSet": vmss,
     "azure-native:containerservice:ManagedCluster": aks,

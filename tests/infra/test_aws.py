@@ -150,7 +150,7 @@ def test_alarms_exist_and_notify_the_topic(plan: Plan) -> None:
         for a in plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
     }
     expected = (
-        {"cpu", "memory", "restarts"}
+        {"errors", "latency", "cpu", "memory", "restarts"}  # HTTP ones from the access log
         if mode_of(plan) == "cluster"
         else {"errors", "latency", "unhealthy", "cpu", "memory"}
     )
