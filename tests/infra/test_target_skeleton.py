@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-from infra.config import COMPUTE_BY_CLOUD, Cloud
+from infra.config import COMPUTE_BY_CLOUD, Cloud, Location
 from infra.targets import Target
 
 TARGETS = {Cloud.AWS: "AwsTarget", Cloud.AZURE: "AzureTarget", Cloud.GCP: "GcpTarget"}
@@ -29,7 +29,7 @@ def test_a_target_without_its_build_step_cannot_be_made() -> None:
         TYPE = "llmchain:test:Incomplete"
 
     with pytest.raises(TypeError, match="build"):
-        Incomplete("x", None, object())  # type: ignore[abstract, arg-type]
+        Incomplete("x", None, object(), Location())  # type: ignore[abstract, arg-type]
 
 
 SKELETON = ("_network", "_identity", "_registry", "_database", "_secrets", "_runtime")
