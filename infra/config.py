@@ -5,7 +5,7 @@ from __future__ import annotations
 import platform
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any, NamedTuple
 
@@ -849,6 +849,16 @@ def _fallbacks(stack: StackConfig) -> str:
 
 
 @dataclass(frozen=True)
+class PlaceCondition:
+    """What a key needs on one cloud and mode only, where its other places need nothing."""
+
+    when: Callable[[StackConfig], bool]
+    condition: str  # in words, for docs/configuration.md ("with `ingress.domain`")
+    reason: str  # why it has no effect there without it, in the refusal's words
+    remedy: str  # what to set there instead of unsetting the key
+
+
+@dataclass(frozen=True)
 class Support:
     """Where a key takes effect; elsewhere a value other than its default is refused."""
 
@@ -856,28 +866,49 @@ class Support:
     reason: str  # why it has no effect elsewhere, in the refusal's words
     when: Callable[[StackConfig], bool] | None = None  # a further condition (filled config)
     condition: str = ""  # that condition in words, for docs/configuration.md
+    # Places (among `places`) that need a condition of their own on top of `when`.
+    only_if: dict[tuple[Cloud, Compute], PlaceCondition] = field(default_factory=dict)
 
     def honoured(self, stack: StackConfig) -> bool:
         """True when the key takes effect on this (filled) stack."""
+        return self.refusal(stack) is None
+
+    def refusal(self, stack: StackConfig) -> tuple[str, str] | None:
+        """Why the key has no effect on this (filled) stack and the fix; None when it does."""
         if stack.compute not in self.places.get(stack.cloud, ()):
-            return False
-        return self.when is None or self.when(stack)
+            return self.reason, "unset it"
+        place = self.only_if.get((stack.cloud, stack.compute))
+        if place is not None and not place.when(stack):
+            return place.reason, f"{place.remedy} or unset it"
+        if self.when is None or self.when(stack):
+            return None
+        return self.reason, "unset it"
 
 
 _NO_ALARMS = "local has no alarms (the clouds' monitoring sends them)"
 # The 5xx share and p95 latency need a view of every HTTP answer: the ALB (AWS serverless, vm),
 # the app's access log in the workspace (Azure serverless, cluster), in CloudWatch Logs through
 # Container Insights (AWS cluster: the EKS Service's NLB is layer 4) or Cloud Logging / Managed
-# Prometheus (GCP). Azure vm logs to journald on each instance behind a layer-4 load balancer.
+# Prometheus (GCP). Azure vm logs to journald on each instance behind a layer-4 load balancer:
+# there only Application Gateway's access log sees them, with a domain (_GATEWAY_VIEW).
 _HTTP_ALARMS: Places = {
     Cloud.AWS: (Compute.SERVERLESS, Compute.VM, Compute.CLUSTER),
-    Cloud.AZURE: (Compute.SERVERLESS, Compute.CLUSTER),
+    Cloud.AZURE: tuple(COMPUTE_BY_CLOUD[Cloud.AZURE]),  # vm only with a domain: _GATEWAY_VIEW
     Cloud.GCP: tuple(COMPUTE_BY_CLOUD[Cloud.GCP]),
 }
-_NO_HTTP_VIEW = (
-    "no alarm sees every HTTP answer there: local has no alarms; on azure vm the app's logs stay "
-    "in journald on each instance and the load balancer is layer 4"
-)
+_NO_HTTP_VIEW = "no alarm sees every HTTP answer there: local has no alarms"
+# Azure vm logs to journald on each instance behind a layer-4 load balancer: only Application
+# Gateway, which a domain puts in front, sees every HTTP answer (its access log feeds the alerts).
+_GATEWAY_VIEW = {
+    (Cloud.AZURE, Compute.VM): PlaceCondition(
+        lambda s: s.ingress.domain is not None,
+        "with `ingress.domain`",
+        "azure vm without llmchain:ingress.domain has no view of every HTTP answer: the app "
+        "logs to journald on each instance and the load balancer is layer 4; the Application "
+        "Gateway a domain brings logs each answer to the workspace, which the alerts read",
+        "set llmchain:ingress.domain (with llmchain:azure.dnsZoneId)",
+    )
+}
 KEY_SUPPORT: dict[str, Support] = {
     "llm.baseUrl": Support(
         _on(*Cloud),
@@ -908,8 +939,8 @@ KEY_SUPPORT: dict[str, Support] = {
     "monitoring.logRetentionDays": Support(
         _on(*CLOUDS), "local logs stay with the Docker engine (`docker logs`, its log driver)"
     ),
-    "monitoring.errorRatePercent": Support(_HTTP_ALARMS, _NO_HTTP_VIEW),
-    "monitoring.latencyP95Ms": Support(_HTTP_ALARMS, _NO_HTTP_VIEW),
+    "monitoring.errorRatePercent": Support(_HTTP_ALARMS, _NO_HTTP_VIEW, only_if=_GATEWAY_VIEW),
+    "monitoring.latencyP95Ms": Support(_HTTP_ALARMS, _NO_HTTP_VIEW, only_if=_GATEWAY_VIEW),
     "ha": Support(_on(*CLOUDS), "local is one container on one machine"),
     "database.deletionProtection": Support(
         _on(*CLOUDS),
@@ -1031,31 +1062,36 @@ def unsupported(stack: StackConfig) -> list[str]:
     lines = []
     for key, support in KEY_SUPPORT.items():
         value, default = _value(stack, key)
-        if value == default or support.honoured(stack):
+        refused = support.refusal(stack)
+        if value == default or refused is None:
             continue
+        reason, fix = refused
         where = f"{stack.cloud.value} {stack.compute}"
         lines.append(
-            f"{NAMESPACE}:{key}={value!r}: has no effect on {where}: {support.reason} "
-            f"(honoured on: {describe_places(support)}); unset it"
+            f"{NAMESPACE}:{key}={value!r}: has no effect on {where}: {reason} "
+            f"(honoured on: {describe_places(support)}); {fix}"
         )
     return lines
 
 
 def describe_places(support: Support) -> str:
     """`aws serverless, vm; gcp vm` (and the condition), as users read it."""
-    if support.places == _on(*Cloud):
+    if support.places == _on(*Cloud) and not support.only_if:
         where = "every cloud"
-    elif support.places == _on(*CLOUDS):
+    elif support.places == _on(*CLOUDS) and not support.only_if:
         where = "the clouds (aws, azure, gcp)"
     else:
         parts = []
         for cloud, modes in support.places.items():
             if not modes:
                 continue
-            if modes == tuple(COMPUTE_BY_CLOUD[cloud]):
+            conditioned = {m: c for (at, m), c in support.only_if.items() if at is cloud}
+            if modes == tuple(COMPUTE_BY_CLOUD[cloud]) and not conditioned:
                 parts.append(cloud.value)
             else:
-                parts.append(f"{cloud.value} " + ", ".join(m.value for m in modes))
+                named = [f"{m.value} {conditioned[m].condition}" if m in conditioned else m.value
+                         for m in modes]  # fmt: skip
+                parts.append(f"{cloud.value} " + ", ".join(named))
         where = "; ".join(parts) or "nowhere yet"
     return f"{where}, {support.condition}" if support.condition else where
 

@@ -153,11 +153,18 @@ def allowed_text(field: FieldInfo) -> str:
     raise ValueError(f"llmchain:{field.alias}: say its allowed values (json_schema_extra)")
 
 
-def _modes(cloud: Cloud, modes: tuple[Any, ...]) -> str:
+def _modes(cloud: Cloud, modes: tuple[Any, ...], support: Support | None = None) -> str:
+    """`AWS`, `AWS `serverless`/`vm`` or `Azure `serverless`/`cluster` and `vm` with ...`."""
     name = _CLOUD_NAMES[cloud]
-    if modes == tuple(COMPUTE_BY_CLOUD[cloud]):
+    only_if = support.only_if if support else {}
+    conditioned = [m for m in modes if (cloud, m) in only_if]
+    plain = tuple(m for m in modes if m not in conditioned)
+    if plain == tuple(COMPUTE_BY_CLOUD[cloud]):
         return name
-    return f"{name} " + "/".join(f"`{m.value}`" for m in modes)
+    text = f"{name} " + "/".join(f"`{m.value}`" for m in plain)
+    for mode in conditioned:
+        text += f" and `{mode.value}` {only_if[(cloud, mode)].condition}"
+    return text
 
 
 def where_text(key: str) -> str:
@@ -167,12 +174,12 @@ def where_text(key: str) -> str:
     else:
         support: Support = KEY_SUPPORT[key]
         places = {c: m for c, m in support.places.items() if m}
-        if places == {c: tuple(m) for c, m in COMPUTE_BY_CLOUD.items()}:
+        if places == {c: tuple(m) for c, m in COMPUTE_BY_CLOUD.items()} and not support.only_if:
             where = "everywhere"
-        elif places == {c: tuple(COMPUTE_BY_CLOUD[c]) for c in CLOUDS}:
+        elif places == {c: tuple(COMPUTE_BY_CLOUD[c]) for c in CLOUDS} and not support.only_if:
             where = "clouds"
         else:
-            where = ", ".join(_modes(c, m) for c, m in places.items())
+            where = ", ".join(_modes(c, m, support) for c, m in places.items())
         if support.condition:
             where += f", {support.condition}"
         where += "; refused elsewhere"

@@ -18,6 +18,8 @@ The chain, each link from Microsoft's or the CA's documentation (read 2026-11-29
   configuration-infrastructure, .../configuration-frontend-ip,
   .../application-gateway-private-deployment).
 - An A record for the domain in the same zone, an alias of the gateway's public IP.
+- On vm, a diagnostic setting sends the access log to the stack's workspace, where the 5xx-share
+  and p95 alerts read it (infra/azure/monitoring.py gateway_requests).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import pulumi
 import pulumi_azure_native as azure
 import pulumiverse_acme as acme
 
+from infra.azure.monitoring import GATEWAY_ACCESS_LOG, GATEWAY_LOG_DESTINATION
 from infra.azure.network import subresource_id
 from infra.azure.roles import KEY_VAULT_SECRETS_USER, grant
 from infra.component import Component
@@ -47,6 +50,7 @@ SSL_POLICY = "AppGwSslPolicy20220101"
 # (read 2026-11-29)
 REQUEST_TIMEOUT_S = 3630
 CERT_SECRET = "tls-certificate"  # noqa: S105 - a secret's name, not its value
+REDIRECT_RULE = "http-to-https"  # port 80's routing rule: the gateway answers it itself
 
 
 def zone_parts(zone_id: str) -> tuple[str, str, str]:
@@ -88,6 +92,8 @@ class GatewayArgs:
     max_capacity: int = 10
     email: str | None = None
     depends_on: Sequence[pulumi.Resource] = ()
+    # The Log Analytics workspace that gets the access log (alerts read it), or none.
+    access_log_workspace_id: pulumi.Input[str] | None = None
 
 
 class TlsGateway(Component[GatewayArgs]):
@@ -297,7 +303,7 @@ class TlsGateway(Component[GatewayArgs]):
                     backend_http_settings=part("backendHttpSettingsCollection", "service"),
                 ),
                 azure.network.ApplicationGatewayRequestRoutingRuleArgs(
-                    name="http-to-https",
+                    name=REDIRECT_RULE,
                     rule_type="Basic",
                     priority=110,
                     http_listener=part("httpListeners", "http"),
@@ -309,6 +315,22 @@ class TlsGateway(Component[GatewayArgs]):
             # secret first, and the backend it forwards to.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[read, secret, *args.depends_on]),
         )
+        if args.access_log_workspace_id is not None:
+            # Every HTTP answer the gateway gives, one row each, in the workspace's
+            # resource-specific table AGWAccessLogs (infra/azure/monitoring.py).
+            azure.monitor.DiagnosticSetting(
+                f"{name}-agw-access-log",
+                name="access-log",
+                resource_uri=self.gateway.id,
+                workspace_id=args.access_log_workspace_id,
+                log_analytics_destination_type=GATEWAY_LOG_DESTINATION,
+                logs=[
+                    azure.monitor.DiagnosticsLogSettingsArgs(
+                        category=GATEWAY_ACCESS_LOG, enabled=True
+                    )
+                ],
+                opts=child,
+            )
         azure.dns.RecordSet(
             f"{name}-domain",
             resource_group_name=zone_group,

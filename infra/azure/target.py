@@ -14,7 +14,7 @@ import pulumi_random as random
 
 from infra.azure.cluster import Cluster, ClusterArgs
 from infra.azure.database import Database, DatabaseArgs
-from infra.azure.gateway import GatewayArgs, TlsGateway
+from infra.azure.gateway import REDIRECT_RULE, GatewayArgs, TlsGateway
 from infra.azure.monitoring import (
     CONTAINER_APPS_REQUESTS,
     Alarm,
@@ -24,6 +24,7 @@ from infra.azure.monitoring import (
     MonitoringArgs,
     access_log_alarms,
     container_insights_requests,
+    gateway_requests,
     portal_url,
 )
 from infra.azure.network import Network, NetworkArgs, internal_address
@@ -110,7 +111,7 @@ class AzureTarget(Target[AzureConfig]):
         vault = self._secrets(ctx, ident, secret_values)
         parts = Parts(network, workspace, ident, registry, image, secret_values, vault)
         running: Running = self.compute(spec, ctx, parts)
-        url = self._gateway(ctx, network, running)
+        url = self._gateway(ctx, network, running, workspace)
         Monitoring(name, replace(ctx.monitoring, alarms=running.alarms), ctx.opts)
         store = database_store("Flexible Server", database.server_name if database else None)
         self.outputs = TargetOutputs.of(url, image.ref, spec, store, running.dashboard)
@@ -444,12 +445,19 @@ class AzureTarget(Target[AzureConfig]):
         return Running(workload.address, portal_url(ctx.tenant, aks.cluster.id), alarms, [workload])
 
     @staticmethod
-    def _gateway(ctx: Context, network: Network, running: Running) -> pulumi.Input[str]:
+    def _gateway(
+        ctx: Context, network: Network, running: Running, workspace: Logs
+    ) -> pulumi.Input[str]:
         """With a domain and its DNS zone: Application Gateway on HTTPS before vm or cluster."""
         settings, spec = ctx.settings, ctx.spec
         domain = spec.ingress.domain
         if not (domain and settings.dns_zone_id):
             return running.url
+        # The vm's container logs stay in journald on each instance behind a layer-4 load
+        # balancer: the gateway's access log is what sees every HTTP answer, so it goes to the
+        # workspace for the 5xx-share and p95 alerts. The cluster's come from Container
+        # Insights already (the app's own log), so its gateway sends nothing more to pay for.
+        vm = spec.compute is Compute.VM
         gateway = TlsGateway(
             ctx.name,
             GatewayArgs(
@@ -469,9 +477,12 @@ class AzureTarget(Target[AzureConfig]):
                 ha=spec.ha,
                 email=spec.alert_email,
                 depends_on=running.entry,
+                access_log_workspace_id=workspace.workspace.id if vm else None,
             ),
             ctx.opts,
         )
+        if vm:
+            running.alarms += _access_alarms(ctx, workspace, gateway_requests(REDIRECT_RULE))
         # The gateway sees HTTP: 5xx answers and unhealthy backends (names
         # and dimensions: https://learn.microsoft.com/en-us/azure/azure-monitor/reference/
         # supported-metrics/microsoft-network-applicationgateways-metrics, read 2026-11-29).

@@ -84,6 +84,10 @@ FREE: dict[str, str] = {
     "azure-native:monitor:DataCollectionRule": "configuration; what it sends is billed as "
     "ingestion on the Log Analytics workspace line (not re-read)",
     "azure-native:monitor:DataCollectionRuleAssociation": _CONFIG,
+    "azure-native:monitor:DiagnosticSetting": "routing configuration: Application Gateway's "
+    "access log has no export cost (https://learn.microsoft.com/en-us/azure/azure-monitor/"
+    "reference/supported-logs/microsoft-network-applicationgateways-logs, read 2026-11-30); "
+    "its rows bill as ingestion on the Log Analytics workspace line",
     "azure-native:network:NetworkSecurityGroup": _NETWORK,
     "azure-native:network:Subnet": _NETWORK,
     "azure-native:network:VirtualNetwork": _NETWORK,

@@ -22,6 +22,12 @@ KEYS = {
     "llmchain:alerts.email": "ops@example.com",  # GCP wires a channel only with an address
 }
 EXTRA = {"gcp": {"gcp:project": "demo-project"}}
+ZONE_ID = (
+    "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/dns/providers/"
+    "Microsoft.Network/dnszones/example.com"
+)
+# Azure vm sees every HTTP answer only through Application Gateway, which a domain brings.
+DOMAIN = {"llmchain:ingress.domain": "api.example.com", "llmchain:azure.dnsZoneId": ZONE_ID}
 SUPPORT = KEY_SUPPORT["monitoring.errorRatePercent"]
 HONOURED = [
     (cloud.value, mode.value)
@@ -33,11 +39,16 @@ REFUSED = [
     for cloud in (Cloud.AWS, Cloud.AZURE, Cloud.GCP)
     for mode in Compute
     if mode not in SUPPORT.places.get(cloud, ())
-]
+] + [("azure", "vm-without-domain")]
 
 
 def _plan(cloud: str, mode: str) -> Plan:
-    return run_plan(cloud, {**EXTRA.get(cloud, {}), "llmchain:compute": mode, **KEYS})
+    extra = dict(EXTRA.get(cloud, {}))
+    if mode.endswith("-without-domain"):
+        mode = mode.removesuffix("-without-domain")
+    elif (Cloud(cloud), Compute(mode)) in SUPPORT.only_if:
+        extra |= DOMAIN  # azure vm: with its domain
+    return run_plan(cloud, {**extra, "llmchain:compute": mode, **KEYS})
 
 
 @pytest.fixture(scope="module", params=HONOURED, ids=lambda p: f"{p[0]}-{p[1]}")
@@ -126,7 +137,7 @@ def test_an_alarm_on_p95_latency_at_the_configured_ms(plan: tuple[str, Plan]) ->
 
 def test_no_azure_alarm_compares_the_p95_key_with_a_mean() -> None:
     """The metric alerts have no percentile: none may carry latencyP95Ms as its threshold."""
-    for mode in ("serverless", "cluster"):
+    for mode in ("serverless", "vm", "cluster"):
         built = _plan("azure", mode)
         for rule in built.of_type("azure-native:monitor:MetricAlert"):
             for criterion in rule.inputs["criteria"]["allOf"]:

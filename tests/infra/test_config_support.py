@@ -71,6 +71,14 @@ COMPANIONS: dict[str, dict[str, Any]] = {
     "azure.openaiCapacity": {"llm.provider": "azure-openai"},
     "gcp.modelLocation": {"llm.provider": "vertexai"},
 }
+# What a key needs beside it on a place with a condition of its own (Support.only_if).
+PLACE_COMPANIONS: dict[tuple[str, Cloud, Compute], dict[str, Any]] = {
+    (key, Cloud.AZURE, Compute.VM): {
+        "ingress.domain": "api.example.com",
+        "azure.dnsZoneId": ZONE_ID,
+    }
+    for key in ("monitoring.errorRatePercent", "monitoring.latencyP95Ms")
+}
 # Keys that cannot be unset where they are honoured (a domain needs its zone...): another value.
 ALTERNATES: dict[str, Any] = {
     "llm.baseUrl": "http://other.internal:8000/v1",
@@ -158,6 +166,49 @@ CONDITIONAL = [
     for cloud, computes in support.places.items()
     for compute in computes[:1]
 ]
+# Conditions of one place only (azure vm needs a domain for the HTTP alarms, say).
+PLACE_CONDITIONAL = [
+    pytest.param(key, cloud, compute, id=f"{key}-{cloud.value}-{compute.value}")
+    for key, support in KEY_SUPPORT.items()
+    for cloud, compute in support.only_if
+]
+
+
+def test_every_place_condition_is_walked() -> None:
+    """A place condition added to the table must say what satisfies it, here."""
+    assert {(p.values[0], p.values[1], p.values[2]) for p in PLACE_CONDITIONAL} == set(
+        PLACE_COMPANIONS
+    )
+    for key, cloud, compute in PLACE_COMPANIONS:
+        assert compute in KEY_SUPPORT[key].places[cloud]  # a condition on a place it is honoured
+
+
+@pytest.mark.parametrize(("key", "cloud", "compute"), PLACE_CONDITIONAL)
+def test_a_place_condition_is_needed_there_only(key: str, cloud: Cloud, compute: Compute) -> None:
+    """monitoring.* on azure vm: accepted with a domain, refused without one naming it."""
+    support = KEY_SUPPORT[key]
+    with_condition = stack_raw(cloud, compute)
+    for companion, value in PLACE_COMPANIONS[(key, cloud, compute)].items():
+        set_key(with_condition, companion, value)
+    set_key(with_condition, key, SAMPLES[key])
+    assert validate(with_condition) == ""
+    without = stack_raw(cloud, compute)
+    set_key(without, key, SAMPLES[key])
+    message = validate(without)
+    place = support.only_if[(cloud, compute)]
+    assert f"{NAMESPACE}:{key}=" in message, message
+    assert f"has no effect on {cloud.value} {compute.value}: {place.reason}" in message, message
+    assert f"{place.remedy} or unset it" in message, message
+    # Every other place of the key takes it without that condition's companions.
+    for other_cloud, computes in support.places.items():
+        for other in computes:
+            if (other_cloud, other) in support.only_if:
+                continue
+            raw = stack_raw(other_cloud, other)
+            for companion, value in COMPANIONS.get(key, {}).items():
+                set_key(raw, companion, value)
+            set_key(raw, key, SAMPLES[key])
+            assert f"{NAMESPACE}:{key}=" not in validate(raw), (other_cloud, other)
 
 
 @pytest.mark.parametrize(("key", "cloud", "compute"), CONDITIONAL)
@@ -199,7 +250,7 @@ def test_a_key_is_accepted_where_the_table_says_it_is_honoured(
     key: str, cloud: Cloud, compute: Compute
 ) -> None:
     raw = stack_raw(cloud, compute)
-    companions = {**COMPANIONS.get(key, {})}
+    companions = {**COMPANIONS.get(key, {}), **PLACE_COMPANIONS.get((key, cloud, compute), {})}
     if key == "azure.purgeProtection" and compute is Compute.CLUSTER:
         companions["ingress.domain"] = SAMPLES["ingress.domain"]  # AKS: the gateway's vault
     if key == "ingress.domain" or "ingress.domain" in companions:
