@@ -49,7 +49,8 @@ class Context:
     spec: WorkloadSpec
     region: str
     account: pulumi.Output[str]
-    logs: aws.cloudwatch.LogGroup
+    # The app's log group (ECS, EC2); None on EKS, where Container Insights keeps the logs.
+    logs: aws.cloudwatch.LogGroup | None
     opts: pulumi.ResourceOptions  # parent and the stack's provider
 
 
@@ -118,7 +119,7 @@ class AwsTarget(Target[AwsConfig]):
         )
 
     def _base(self, name: str, spec: WorkloadSpec, settings: AwsConfig, region: str) -> Context:
-        """The stack's provider, the account, and the log group every compute writes to."""
+        """The stack's provider, the account, and the log group ECS or EC2 writes to."""
         # One explicit provider: every resource gets the stack's tags through default_tags.
         provider = aws.Provider(
             f"{name}-aws",
@@ -130,7 +131,11 @@ class AwsTarget(Target[AwsConfig]):
         account = aws.get_caller_identity_output(
             opts=pulumi.InvokeOutputOptions(parent=self, provider=provider)
         ).account_id
-        logs = app_log_group(name, spec.monitoring.log_retention_days, child)
+        logs = (
+            app_log_group(name, spec.monitoring.log_retention_days, child)
+            if spec.compute is not Compute.CLUSTER  # EKS: the add-on's application log group
+            else None
+        )
         # A model the region's Bedrock does not serve fails here, at preview, naming its key.
         check_models(bedrock_models(spec), region, provider, self)
         return Context(name, settings, spec, region, account, logs, child)
@@ -245,6 +250,7 @@ class AwsTarget(Target[AwsConfig]):
         """What ECS and EC2 alike run with (image, the role's reads, the load balancer); its URL."""
         secrets, lb, workload_sg = parts.secrets, parts.front.lb, parts.front.workload_sg
         assert secrets is not None and lb is not None and workload_sg is not None
+        assert ctx.logs is not None  # made for serverless and vm
         runtime = RuntimeArgs(
             spec=ctx.spec,
             image_ref=parts.image.ref,

@@ -398,3 +398,11 @@ def test_domain_with_cluster_or_without_a_zone_is_refused_before_anything() -> N
     with pytest.raises(PlanConfigError, match="a custom domain is set up for serverless, vm yet"):
         run_plan("aws", {"llmchain:compute": "cluster", "llmchain:ingress.domain": "a.example.com",
                          "llmchain:aws.hostedZoneId": "Z0123456789ABC"})  # fmt: skip
+
+
+def test_the_app_log_group_is_made_only_where_the_app_writes_to_it(plans: dict[str, Plan]) -> None:
+    """ECS and EC2 write to /llmchain/<name>/app; on EKS the add-on's group has the logs (and
+    an empty group would only be billed and searched in vain)."""
+    for mode, plan in plans.items():
+        groups = {r.inputs.get("name") for r in plan.of_type("aws:cloudwatch/logGroup:LogGroup")}
+        assert ("/llmchain/llmchain-aws/app" in groups) == (mode != "cluster"), mode
