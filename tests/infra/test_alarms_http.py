@@ -67,8 +67,13 @@ def _aws(plan: Plan) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         if a["threshold"] == ERROR_PCT
         and any("/" in (q.get("expression") or "") for q in a.get("metricQueries", []))
     ]
+    # The ALB's TargetResponseTime is in seconds; EKS's DurationMs (from the access log) in ms.
+    in_unit = {"TargetResponseTime": P95_MS / 1000, "DurationMs": P95_MS}
     p95 = [
-        a for a in alarms if a["threshold"] == P95_MS / 1000 and a.get("extendedStatistic") == "p95"
+        a
+        for a in alarms
+        if a.get("extendedStatistic") == "p95"
+        and a["threshold"] == in_unit.get(a.get("metricName", ""))
     ]
     return ratio, p95
 
