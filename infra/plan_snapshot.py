@@ -25,6 +25,8 @@ from infra.spec import TAG_LENGTH
 
 URN_PREFIX = "urn:pulumi:"
 IMAGE_TAG = "<image-tag>"
+CHECKOUT = "<checkout>"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def short_urn(urn: str) -> str:
@@ -35,7 +37,8 @@ def short_urn(urn: str) -> str:
 
 
 def _normalise(value: Any, tags: frozenset[str] = frozenset()) -> Any:
-    """Every URN in a value reduced to `type::name`, every image tag to `<image-tag>`.
+    """Every URN in a value reduced to `type::name`, every image tag to `<image-tag>`, the
+    checkout's path to `<checkout>`.
 
     The tag is a digest of app/ (infra.spec.image_tag): an edit there is not a plan change.
     """
@@ -48,6 +51,9 @@ def _normalise(value: Any, tags: frozenset[str] = frozenset()) -> Any:
     if isinstance(value, str):
         for tag in tags:
             value = value.replace(tag, IMAGE_TAG)
+        # The checkout's own path (the image's build context): a snapshot written in another
+        # checkout, such as a worktree of the commit before a change, compares equal.
+        value = value.replace(str(ROOT), CHECKOUT)
     return value
 
 

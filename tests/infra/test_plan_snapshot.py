@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import copy
+import json
 
 from infra.plan import run_plan
-from infra.plan_snapshot import component_changes, diff, short_urn, snapshot
+from infra.plan_snapshot import CHECKOUT, ROOT, component_changes, diff, short_urn, snapshot
 
 
 def test_short_urn_drops_the_parents() -> None:
@@ -35,3 +36,14 @@ def test_a_moved_resource_is_the_same_and_a_changed_input_is_not() -> None:
         "component gone: llmchain:local:LocalTarget::llmchain-dev",
         "component new: llmchain:local:Local::llmchain-dev",
     ]
+
+
+def test_the_checkouts_path_is_left_out() -> None:
+    """A snapshot written in a worktree of the commit before a change (its own path in the
+    image's build context) compares equal with one written here."""
+    plan = run_plan("dev")
+    text = json.dumps(plan.to_json())
+    assert str(ROOT) in text  # the build context names this checkout
+    written = json.dumps(snapshot(plan))
+    assert str(ROOT) not in written
+    assert f"{CHECKOUT}/app" in written
