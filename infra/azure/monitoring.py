@@ -14,7 +14,7 @@ from infra.image_contract import ACCESS_LOGGER, STREAMING_ROUTES
 
 
 @dataclass(frozen=True)
-class Alarm:
+class MetricAlarm:
     """One metric alert as data."""
 
     key: str
@@ -50,6 +50,10 @@ class LogAlarm:
     measure: str
     threshold: float
     severity: int = 2
+
+
+# The alarms a compute step hands to Monitoring: metric alerts and log search alerts alike.
+Alarm = MetricAlarm | LogAlarm
 
 
 # The requests, as KQL yielding `status`, `duration_ms` and `route` (the route template).
@@ -186,7 +190,7 @@ class MonitoringArgs:
     retention_days: int
     email: str | None
     tenant: pulumi.Input[str]
-    alarms: list[Alarm | LogAlarm] = field(default_factory=list)
+    alarms: list[Alarm] = field(default_factory=list)
 
 
 class Logs(Component[MonitoringArgs]):

@@ -20,6 +20,7 @@ from infra.azure.monitoring import (
     Alarm,
     LogAlarm,
     Logs,
+    MetricAlarm,
     Monitoring,
     MonitoringArgs,
     access_log_alarms,
@@ -38,7 +39,14 @@ from infra.component import extended
 from infra.config import AzureConfig, Compute, Provider
 from infra.image import AppImage, AppImageArgs
 from infra.spec import WorkloadSpec
-from infra.targets import Target, TargetArgs, TargetOutputs, database_store, warn_open_control_plane
+from infra.targets import (
+    Target,
+    TargetArgs,
+    TargetOutputs,
+    database_store,
+    secret_settings,
+    warn_open_control_plane,
+)
 
 
 @dataclass
@@ -88,7 +96,7 @@ class Running:
 
     url: pulumi.Input[str]
     dashboard: pulumi.Input[str]
-    alarms: list[Alarm | LogAlarm]
+    alarms: list[Alarm]
     entry: list[pulumi.Resource] = field(default_factory=list)  # the gateway's backend
 
 
@@ -103,10 +111,11 @@ class AzureTarget(Target[AzureConfig]):
         ident = self._identity(ctx)
         registry, image = self._registry(ctx, ident)
         database = self._database(ctx, network, ident)
-        secret_values: dict[str, pulumi.Input[str]] = dict(spec.secret_env)
-        secret_values["APPLICATIONINSIGHTS_CONNECTION_STRING"] = workspace.connection_string
-        if database is not None:
-            secret_values["LLMCHAIN_MEMORY_URL"] = database.url
+        secret_values = secret_settings(
+            spec,
+            database.url if database else None,
+            APPLICATIONINSIGHTS_CONNECTION_STRING=workspace.connection_string,
+        )
         # The cluster keeps its secrets in Kubernetes; the others read them from Key Vault.
         vault = self._secrets(ctx, ident, secret_values)
         parts = Parts(network, workspace, ident, registry, image, secret_values, vault)
@@ -323,12 +332,12 @@ class AzureTarget(Target[AzureConfig]):
         # metric alert has no ratio or percentile); restarts from the platform's own metric
         # (https://learn.microsoft.com/en-us/azure/azure-monitor/reference/supported-metrics/
         # microsoft-app-containerapps-metrics, read 2026-11-29).
-        alarms: list[Alarm | LogAlarm] = [
+        alarms: list[Alarm] = [
             *_access_alarms(ctx, parts.workspace, CONTAINER_APPS_REQUESTS),
             # RestartCount is cumulative per replica: a replica that restarted more
             # than twice keeps the alert on until it is replaced (a new revision or
             # a scale-in).
-            Alarm(
+            MetricAlarm(
                 "restarts",
                 "a replica restarted more than twice",
                 app.app.id,
@@ -355,8 +364,8 @@ class AzureTarget(Target[AzureConfig]):
             private_ip=None if _direct(ctx) else internal_address("vms"),
         )
         vms = Vm(ctx.name, args, ctx.opts)
-        alarms: list[Alarm | LogAlarm] = [
-            Alarm(
+        alarms: list[Alarm] = [
+            MetricAlarm(
                 "unhealthy",
                 "instances failing the /readyz probe",
                 vms.lb.id,
@@ -366,7 +375,7 @@ class AzureTarget(Target[AzureConfig]):
                 "Average",
                 "LessThan",
             ),
-            Alarm(
+            MetricAlarm(
                 "cpu",
                 "CPU above 85%",
                 vms.vmss.id,
@@ -419,10 +428,10 @@ class AzureTarget(Target[AzureConfig]):
             internal_ip=internal_address("aks") if spec.ingress.domain else None,
         )
         managed = "Microsoft.ContainerService/managedClusters"
-        alarms: list[Alarm | LogAlarm] = [
+        alarms: list[Alarm] = [
             # Container Insights ships the pods' stdout to the workspace: the access log.
             *_access_alarms(ctx, parts.workspace, container_insights_requests(spec.name)),
-            Alarm(
+            MetricAlarm(
                 "cpu",
                 "node CPU above 85%",
                 aks.cluster.id,
@@ -430,7 +439,7 @@ class AzureTarget(Target[AzureConfig]):
                 "node_cpu_usage_percentage",
                 85,
             ),
-            Alarm(
+            MetricAlarm(
                 "restarts",
                 "pods failing",
                 aks.cluster.id,
@@ -488,7 +497,7 @@ class AzureTarget(Target[AzureConfig]):
         # supported-metrics/microsoft-network-applicationgateways-metrics, read 2026-11-29).
         agw = "Microsoft.Network/applicationGateways"
         running.alarms += [
-            Alarm(
+            MetricAlarm(
                 "gateway-errors",
                 "5xx responses at the gateway",
                 gateway.gateway.id,
@@ -498,7 +507,7 @@ class AzureTarget(Target[AzureConfig]):
                 "Total",
                 dimensions=[("HttpStatusGroup", "5xx")],
             ),
-            Alarm(
+            MetricAlarm(
                 "gateway-backend",
                 "the gateway's backend failing its /readyz probe",
                 gateway.gateway.id,
