@@ -34,6 +34,7 @@ import pulumiverse_acme as acme
 from infra.azure.monitoring import GATEWAY_ACCESS_LOG, GATEWAY_LOG_DESTINATION
 from infra.azure.network import subresource_id
 from infra.azure.roles import KEY_VAULT_SECRETS_USER, grant
+from infra.azure.secrets import vault_properties
 from infra.component import Component
 
 LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
@@ -139,14 +140,7 @@ class TlsGateway(Component[GatewayArgs]):
             vault_name=args.vault_name,
             resource_group_name=rg,
             location=args.location,
-            properties=azure.keyvault.VaultPropertiesArgs(
-                tenant_id=args.tenant,
-                sku=azure.keyvault.SkuArgs(family="A", name=azure.keyvault.SkuName.STANDARD),
-                enable_rbac_authorization=True,
-                enable_soft_delete=True,
-                soft_delete_retention_in_days=7,
-                enable_purge_protection=True if args.purge_protection else None,
-            ),
+            properties=vault_properties(args.tenant, args.purge_protection),
             tags=args.tags,
             opts=child,
         )

@@ -33,6 +33,20 @@ class SecretsArgs:
     values: Mapping[str, pulumi.Input[str]]
 
 
+def vault_properties(
+    tenant: pulumi.Input[str], purge_protection: bool
+) -> azure.keyvault.VaultPropertiesArgs:
+    """Every vault of the stack: Standard, RBAC (no access policies), soft delete for 7 days."""
+    return azure.keyvault.VaultPropertiesArgs(
+        tenant_id=tenant,
+        sku=azure.keyvault.SkuArgs(family="A", name=azure.keyvault.SkuName.STANDARD),
+        enable_rbac_authorization=True,
+        enable_soft_delete=True,
+        soft_delete_retention_in_days=7,
+        enable_purge_protection=True if purge_protection else None,
+    )
+
+
 class Secrets(Component[SecretsArgs]):
     """The vault (RBAC, soft delete), a secret per setting, and Secrets User for the identity."""
 
@@ -46,20 +60,12 @@ class Secrets(Component[SecretsArgs]):
 
     def build(self, name: str, args: SecretsArgs) -> None:
         child = self.child
-        properties = azure.keyvault.VaultPropertiesArgs(
-            tenant_id=args.tenant,
-            sku=azure.keyvault.SkuArgs(family="A", name=azure.keyvault.SkuName.STANDARD),
-            enable_rbac_authorization=True,
-            enable_soft_delete=True,
-            soft_delete_retention_in_days=7,
-            enable_purge_protection=True if args.purge_protection else None,
-        )
         self.vault = azure.keyvault.Vault(
             f"{name}-kv",
             vault_name=args.name,
             resource_group_name=args.resource_group,
             location=args.location,
-            properties=properties,
+            properties=vault_properties(args.tenant, args.purge_protection),
             tags=args.tags,
             opts=child,
         )
