@@ -976,10 +976,16 @@ KEY_SUPPORT: dict[str, Support] = {
     "azure.nodeVmSize": Support(_on(Cloud.AZURE, modes=(Compute.CLUSTER,)), "the AKS nodes"),
     "azure.purgeProtection": Support(
         _on(Cloud.AZURE),
-        "Key Vault keeps the secrets on serverless and vm; AKS keeps them in Kubernetes "
-        "Secrets and has a vault only for llmchain:ingress.domain's certificate",
-        lambda s: s.compute is not Compute.CLUSTER or s.ingress.domain is not None,
-        "on `cluster` only with `ingress.domain`",
+        "Key Vault keeps the secrets on serverless and vm",
+        only_if={
+            (Cloud.AZURE, Compute.CLUSTER): PlaceCondition(
+                lambda s: s.ingress.domain is not None,
+                "with `ingress.domain`",
+                "AKS keeps the secrets in Kubernetes Secrets and has a vault only for "
+                "llmchain:ingress.domain's certificate",
+                "set llmchain:ingress.domain (with llmchain:azure.dnsZoneId)",
+            )
+        },
     ),
     "azure.openaiModelVersion": Support(
         _on(Cloud.AZURE),

@@ -73,11 +73,15 @@ COMPANIONS: dict[str, dict[str, Any]] = {
 }
 # What a key needs beside it on a place with a condition of its own (Support.only_if).
 PLACE_COMPANIONS: dict[tuple[str, Cloud, Compute], dict[str, Any]] = {
-    (key, Cloud.AZURE, Compute.VM): {
+    (key, Cloud.AZURE, compute): {
         "ingress.domain": "api.example.com",
         "azure.dnsZoneId": ZONE_ID,
     }
-    for key in ("monitoring.errorRatePercent", "monitoring.latencyP95Ms")
+    for key, compute in (
+        ("monitoring.errorRatePercent", Compute.VM),
+        ("monitoring.latencyP95Ms", Compute.VM),
+        ("azure.purgeProtection", Compute.CLUSTER),  # AKS: only the certificate's vault
+    )
 }
 # Keys that cannot be unset where they are honoured (a domain needs its zone...): another value.
 ALTERNATES: dict[str, Any] = {
@@ -220,10 +224,8 @@ def test_a_conditional_key_is_honoured_with_its_condition_only(
     for companion, value in COMPANIONS.get(key, {}).items():
         set_key(with_condition, companion, value)
     set_key(with_condition, key, SAMPLES[key])
-    if key == "azure.purgeProtection":
-        set_key(with_condition, "compute", Compute.SERVERLESS.value)
     assert validate(with_condition) == ""
-    without = stack_raw(cloud, Compute.CLUSTER if key == "azure.purgeProtection" else compute)
+    without = stack_raw(cloud, compute)
     if key.startswith("database."):
         set_key(without, "memory.backend", "memory")
     if key == "llm.baseUrl":
@@ -251,8 +253,6 @@ def test_a_key_is_accepted_where_the_table_says_it_is_honoured(
 ) -> None:
     raw = stack_raw(cloud, compute)
     companions = {**COMPANIONS.get(key, {}), **PLACE_COMPANIONS.get((key, cloud, compute), {})}
-    if key == "azure.purgeProtection" and compute is Compute.CLUSTER:
-        companions["ingress.domain"] = SAMPLES["ingress.domain"]  # AKS: the gateway's vault
     if key == "ingress.domain" or "ingress.domain" in companions:
         companions.update(DOMAIN_ZONE.get(cloud, {}))
     if key == "ha" and cloud is Cloud.AZURE:
