@@ -23,11 +23,11 @@ SHIPPED = {
     "llmchain:azure:Registry", "llmchain:azure:Secrets", "llmchain:azure:Serverless",
     "llmchain:azure:TlsGateway", "llmchain:azure:Vm", "llmchain:azure:Workspace",
     "llmchain:azure:ContainerApp", "llmchain:azure:Vault", "llmchain:azure:Alerts",
-    "llmchain:azure:ScaleSet", "llmchain:azure:Aks",
+    "llmchain:azure:ScaleSet", "llmchain:azure:Aks", "llmchain:azure:Logs",
     "llmchain:gcp:GcpTarget", "llmchain:gcp:Cluster", "llmchain:gcp:Database",
     "llmchain:gcp:LogStorage", "llmchain:gcp:Monitoring", "llmchain:gcp:Network",
     "llmchain:gcp:Registry", "llmchain:gcp:Secrets", "llmchain:gcp:Serverless", "llmchain:gcp:Vm",
-    "llmchain:gcp:CloudRun", "llmchain:gcp:InstanceGroup", "llmchain:gcp:Gke",
+    "llmchain:gcp:CloudRun", "llmchain:gcp:InstanceGroup", "llmchain:gcp:Gke", "llmchain:gcp:Logs",
     "llmchain:image:AppImage", "llmchain:kubernetes:KubernetesWorkload",
     "llmchain:local:LocalTarget",
 }  # fmt: skip
@@ -74,6 +74,11 @@ def test_every_shipped_type_token_is_a_components_type_or_former_type() -> None:
     _components()
     known = {t for cls in _all_subclasses(Component) for t in (cls.TYPE, *cls.FORMER_TYPES)}
     assert sorted(SHIPPED - known) == []
+
+
+def test_every_component_type_is_listed_as_shipped() -> None:
+    """A new component joins SHIPPED, so that renaming it later is caught like the others."""
+    assert sorted({cls.TYPE for cls in _components()} - SHIPPED) == []
 
 
 @pytest.mark.parametrize("cls", _components(), ids=lambda c: c.TYPE)
