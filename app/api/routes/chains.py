@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
 from typing import Any, NamedTuple
 from urllib.parse import quote
@@ -137,35 +137,22 @@ async def batch(name: str, body: BatchRequest, request: Request) -> Response:
     return json_response({"output": outputs, "metadata": {"run_ids": [str(r) for r in run_ids]}})
 
 
+SSE_RESPONSES: dict[int | str, dict[str, Any]] = {200: {"content": {"text/event-stream": {}}}}
+
+
 @router.post(
     "/{name}/stream",
     summary="Stream a chain's answer (SSE)",
     response_class=EventSourceResponse,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses=SSE_RESPONSES,
 )
 async def stream(name: str, body: InvokeRequest, request: Request) -> EventSourceResponse:
     """Server-sent events as LangServe sends them: `metadata`, `data`..., then `end` or `error`."""
     chain, settings, chain_input, run_id = one_run(name, body, request)
-    config = run_config(run_id)
-
-    async def events() -> AsyncIterator[dict[str, Any]]:
-        yield {"event": "metadata", "data": dumps({"run_id": str(run_id)})}
-        try:
-            # Closed with this generator: a client that goes away cancels the model call.
-            source = guarded(chain.runnable.astream(chain_input, config), settings)
-            async with aclosing(source) as chunks:
-                async for chunk in chunks:
-                    yield {"event": "data", "data": dumps(chunk)}
-        except Exception as exc:
-            err = as_client_error(exc)
-            yield {
-                "event": "error",
-                "data": dumps({"status_code": err.status_code, "message": err.message}),
-            }
-            return
-        yield {"event": "end"}
-
-    return sse_response(events(), settings)
+    # Closed with the response: a client that goes away cancels the model call.
+    chunks = chain.runnable.astream(chain_input, run_config(run_id))
+    metadata = {"event": "metadata", "data": dumps({"run_id": str(run_id)})}
+    return sse_response(run_events(chunks, dumps, settings, first=metadata), settings)
 
 
 @router.get("/{name}/input_schema", summary="JSON schema of a chain's input")
@@ -207,19 +194,25 @@ def lc_dumps(value: Any) -> str:
 
 
 def run_events(
-    items: AsyncIterator[Any], as_data: Any, settings: Settings
+    items: AsyncIterator[Any],
+    data: Callable[[Any], str],
+    settings: Settings,
+    first: dict[str, Any] | None = None,
 ) -> AsyncIterator[dict[str, Any]]:
-    """LangServe's SSE framing: a `data` event per item, then `end` or `error`.
+    """LangServe's SSE framing: `first` (if any), a `data` event per item, then `end` or `error`.
 
-    No `metadata` event: RemoteRunnable's astream_log/astream_events log it as unknown.
-    As `stream`: bounded by LLMCHAIN_REQUEST_TIMEOUT_S and a stop, closed with the response.
+    Bounded by LLMCHAIN_REQUEST_TIMEOUT_S and a stop; `items` is closed with the response, so a
+    client that goes away cancels the model call. `stream` sends a `metadata` event first;
+    astream_log/astream_events do not (RemoteRunnable's log it as unknown).
     """
 
     async def events() -> AsyncIterator[dict[str, Any]]:
+        if first is not None:
+            yield first
         try:
             async with aclosing(guarded(items, settings)) as guarded_items:
                 async for item in guarded_items:
-                    yield {"event": "data", "data": lc_dumps(as_data(item))}
+                    yield {"event": "data", "data": data(item)}
         except Exception as exc:
             err = as_client_error(exc)
             yield {
@@ -230,9 +223,6 @@ def run_events(
         yield {"event": "end"}
 
     return events()
-
-
-SSE_RESPONSES: dict[int | str, dict[str, Any]] = {200: {"content": {"text/event-stream": {}}}}
 
 
 @router.post(
@@ -246,7 +236,9 @@ async def stream_log(name: str, body: StreamLogRequest, request: Request) -> Eve
     chain, settings, chain_input, run_id = one_run(name, body, request)
     # LangServe always streams diffs; the client asks for them (`diff: true`) too.
     log = chain.runnable.astream_log(chain_input, run_config(run_id), diff=True, **body.filters())
-    return sse_response(run_events(log, lambda patch: {"ops": patch.ops}, settings), settings)
+    return sse_response(
+        run_events(log, lambda patch: lc_dumps({"ops": patch.ops}), settings), settings
+    )
 
 
 @router.post(
@@ -261,7 +253,7 @@ async def stream_events(name: str, body: StreamLogRequest, request: Request) -> 
     events = chain.runnable.astream_events(
         chain_input, run_config(run_id), version="v2", **body.filters()
     )
-    return sse_response(run_events(events, lambda event: event, settings), settings)
+    return sse_response(run_events(events, lc_dumps, settings), settings)
 
 
 @router.get(
