@@ -250,9 +250,10 @@ class LlmConfig(_Section):
     )
     model: str | None = Field(
         default=None,
-        description="e.g. `us.anthropic.claude-haiku-4-5-20251001-v1:0` (Bedrock: an inference "
-        "profile of `aws:region`'s geography, [aws.md](aws.md#prerequisites)), `gpt-4o-mini`, "
-        "`gemini-3.5-flash-lite`",
+        description="the provider's model id; unset: "
+        + ", ".join(f"{p.value} `{m}`" for p, m in DEFAULT_MODELS.items() if p is not Provider.FAKE)
+        + " (Bedrock: an inference profile of `aws:region`'s geography, "
+        "[aws.md](aws.md#prerequisites))",
         json_schema_extra=_shown("the provider's default", "a model id"),
     )
     temperature: float = Field(

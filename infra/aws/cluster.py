@@ -18,12 +18,9 @@ from infra.kubernetes.cluster import CloudBinding, KubernetesCluster
 from infra.kubernetes.version import KUBERNETES_VERSION
 from infra.spec import WorkloadSpec
 
-# 1.33 left EKS standard support on 2026-07-29 (extended support bills extra per cluster hour);
-# 1.35: released on EKS 2026-01-27, standard support to 2027-03-27. Add-ons take their
-# default version for this minor (no addon_version is pinned). The manifests
-# validate against the 1.35 API schemas as well (kubernetes-validate v1.35.0-local-strict).
-# https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html,
-# https://endoflife.date/amazon-eks (read 2026-11-29; infra/readiness/facts.py holds the dates)
+# The cluster runs KUBERNETES_VERSION (its EKS support dates, with their source, are in
+# infra/readiness/facts.py). Add-ons take their default version for that minor: no
+# addon_version is pinned.
 CLUSTER_POLICY = "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"
 # The node role's managed policies. The EKS node IAM role page requires the worker-node policy
 # and ECR pull permissions: EKS's own add-on images (VPC CNI, kube-proxy, CoreDNS, the

@@ -17,9 +17,8 @@ from infra.kubernetes.cluster import CloudBinding, KubernetesCluster
 from infra.kubernetes.version import KUBERNETES_VERSION
 from infra.spec import WorkloadSpec
 
-# AKS's supported minors (https://learn.microsoft.com/en-us/azure/aks/supported-kubernetes-versions,
-# read 2026-11-29): 1.33 left support 2026-07-31 and new clusters on it are refused; 1.35 is
-# supported to 2027-03-31 (infra/readiness/facts.py). llmchain:azure.kubernetesVersion overrides.
+# The cluster runs KUBERNETES_VERSION unless llmchain:azure.kubernetesVersion says otherwise;
+# AKS refuses new clusters on a minor past its support (dates and source: infra/readiness/facts.py).
 TOKEN_AUDIENCE = "api://AzureADTokenExchange"  # noqa: S105 - an audience name
 # The application id of AKS's Microsoft Entra server, the audience of every token the API
 # server accepts (kubelogin's --server-id; https://learn.microsoft.com/en-us/azure/aks/
