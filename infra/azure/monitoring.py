@@ -268,43 +268,54 @@ class Monitoring(Component[MonitoringArgs]):
         for rule in args.alarms:
             if isinstance(rule, LogAlarm):
                 self._log_alert(name, rule, args, group, child)
-                continue
-            criterion = azure.monitor.MetricCriteriaArgs(
-                criterion_type="StaticThresholdCriterion",
-                name=rule.key,
-                metric_name=rule.metric,
-                metric_namespace=rule.namespace,
-                operator=rule.operator,
-                threshold=rule.threshold,
-                time_aggregation=rule.aggregation,
-                dimensions=[
-                    azure.monitor.MetricDimensionArgs(name=key, operator="Include", values=[value])
-                    for key, value in rule.dimensions
-                ]
-                or None,
-                # Every rule reads a platform metric the resource type defines: ARM checks the
-                # name and dimensions at create time, so a wrong one fails `up`, not silently.
-                skip_metric_validation=False,
-            )
-            azure.monitor.MetricAlert(
-                f"{name}-{rule.key}",
-                resource_group_name=args.resource_group,
-                location="global",
-                description=rule.description,
-                severity=rule.severity,
-                enabled=True,
-                scopes=[rule.scope],
-                evaluation_frequency="PT1M",
-                window_size="PT5M",
-                criteria=azure.monitor.MetricAlertSingleResourceMultipleMetricCriteriaArgs(
-                    odata_type="Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
-                    all_of=[criterion],
-                ),
-                actions=[azure.monitor.MetricAlertActionArgs(action_group_id=group.id)],
-                tags=args.tags,
-                opts=child,
-            )
+            else:
+                self._metric_alert(name, rule, args, group, child)
         self.register_outputs({})
+
+    @staticmethod
+    def _metric_alert(
+        name: str,
+        rule: MetricAlarm,
+        args: MonitoringArgs,
+        group: azure.monitor.ActionGroup,
+        child: pulumi.ResourceOptions,
+    ) -> azure.monitor.MetricAlert:
+        """A metric alert: the metric's aggregation over five minutes, every minute."""
+        criterion = azure.monitor.MetricCriteriaArgs(
+            criterion_type="StaticThresholdCriterion",
+            name=rule.key,
+            metric_name=rule.metric,
+            metric_namespace=rule.namespace,
+            operator=rule.operator,
+            threshold=rule.threshold,
+            time_aggregation=rule.aggregation,
+            dimensions=[
+                azure.monitor.MetricDimensionArgs(name=key, operator="Include", values=[value])
+                for key, value in rule.dimensions
+            ]
+            or None,
+            # Every rule reads a platform metric the resource type defines: ARM checks the
+            # name and dimensions at create time, so a wrong one fails `up`, not silently.
+            skip_metric_validation=False,
+        )
+        return azure.monitor.MetricAlert(
+            f"{name}-{rule.key}",
+            resource_group_name=args.resource_group,
+            location="global",
+            description=rule.description,
+            severity=rule.severity,
+            enabled=True,
+            scopes=[rule.scope],
+            evaluation_frequency="PT1M",
+            window_size="PT5M",
+            criteria=azure.monitor.MetricAlertSingleResourceMultipleMetricCriteriaArgs(
+                odata_type="Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
+                all_of=[criterion],
+            ),
+            actions=[azure.monitor.MetricAlertActionArgs(action_group_id=group.id)],
+            tags=args.tags,
+            opts=child,
+        )
 
     @staticmethod
     def _log_alert(
