@@ -68,6 +68,6 @@ T = TypeVar("T")
 
 def extended(cls: type[T], base: object, **more: Any) -> T:
     """`cls`, a dataclass subclassing `base`'s class, from `base`'s fields and its own (`more`)."""
-    if not isinstance(base, cls.__mro__[1:]):
+    if not issubclass(cls, type(base)):
         raise TypeError(f"{cls.__name__} does not extend {type(base).__name__}")
     return cls(**vars(base), **more)

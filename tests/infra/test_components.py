@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import pkgutil
 
@@ -9,7 +10,7 @@ import pulumi
 import pytest
 
 import infra
-from infra.component import Component, type_token
+from infra.component import Component, extended, type_token
 
 # Every component type token a released stack may hold. A class renamed without naming its old
 # token in FORMER_TYPES would change the URN of the component and of all its children, and
@@ -92,3 +93,23 @@ def test_a_component_outside_infra_is_refused() -> None:
     """The rule needs the folder: a component elsewhere fails at its definition, not at deploy."""
     with pytest.raises(TypeError, match="a component lives in a module under infra/"):
         type("Stray", (Component,), {"__module__": "somewhere"})
+
+
+def test_extended_args_take_the_base_fields_and_refuse_an_unrelated_base() -> None:
+    """`extended(VmArgs, runtime, ...)`: the shared fields come from `runtime` itself."""
+
+    @dataclasses.dataclass
+    class Base:
+        a: int
+
+    @dataclasses.dataclass(kw_only=True)
+    class Child(Base):
+        b: int
+
+    @dataclasses.dataclass
+    class Other:
+        a: int
+
+    assert extended(Child, Base(1), b=2) == Child(a=1, b=2)
+    with pytest.raises(TypeError, match="Child does not extend Other"):
+        extended(Child, Other(1), b=2)
