@@ -137,14 +137,26 @@ DEFAULT_MODELS = {
     Provider.VERTEXAI: "gemini-3.5-flash-lite",
 }
 
-# The cloud provider's own settings each cloud needs, and how to set them.
-PROVIDER_KEYS: dict[Cloud, dict[str, str]] = {
+
+class ProviderKey(NamedTuple):
+    """A cloud provider's own setting a stack needs: the Location field it fills, how to set it."""
+
+    field: str  # of Location
+    example: str
+
+
+# The cloud provider's own settings each cloud needs (read once, by load_stack_config).
+PROVIDER_KEYS: dict[Cloud, dict[str, ProviderKey]] = {
     Cloud.LOCAL: {},
-    Cloud.AWS: {"aws:region": "pulumi config set aws:region eu-west-1"},
-    Cloud.AZURE: {"azure-native:location": "pulumi config set azure-native:location westeurope"},
+    Cloud.AWS: {"aws:region": ProviderKey("region", "pulumi config set aws:region eu-west-1")},
+    Cloud.AZURE: {
+        "azure-native:location": ProviderKey(
+            "region", "pulumi config set azure-native:location westeurope"
+        )
+    },
     Cloud.GCP: {
-        "gcp:project": "pulumi config set gcp:project <project-id>",
-        "gcp:region": "pulumi config set gcp:region us-central1",
+        "gcp:project": ProviderKey("project", "pulumi config set gcp:project <project-id>"),
+        "gcp:region": ProviderKey("region", "pulumi config set gcp:region us-central1"),
     },
 }
 
@@ -1179,15 +1191,6 @@ class Location:
     project: str = ""  # gcp:project; "" elsewhere
 
 
-# Each cloud's provider keys for Location's fields.
-LOCATION_KEYS: dict[Cloud, dict[str, str]] = {
-    Cloud.LOCAL: {},
-    Cloud.AWS: {"region": "aws:region"},
-    Cloud.AZURE: {"region": "azure-native:location"},
-    Cloud.GCP: {"project": "gcp:project", "region": "gcp:region"},
-}
-
-
 class LoadedStack(NamedTuple):
     """What the program reads from the stack, once: the config, the secrets, the location."""
 
@@ -1240,11 +1243,14 @@ def load_stack_config() -> LoadedStack:
         raise ConfigError(
             "invalid stack configuration:\n  "
             + "\n  ".join(
-                f"{key}: required for cloud {stack.cloud.value} ({PROVIDER_KEYS[stack.cloud][key]})"
+                f"{key}: required for cloud {stack.cloud.value} "
+                f"({PROVIDER_KEYS[stack.cloud][key].example})"
                 for key in missing
             )
         )
-    fields = {field: provider[key] or "" for field, key in LOCATION_KEYS[stack.cloud].items()}
+    fields = {
+        wanted.field: provider[key] or "" for key, wanted in PROVIDER_KEYS[stack.cloud].items()
+    }
     return LoadedStack(stack, secrets, Location(**fields))
 
 
